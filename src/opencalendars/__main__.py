@@ -1,0 +1,3 @@
+from opencalendars.cli import main
+
+main()

@@ -1,0 +1,39 @@
+"""Locations (tenants), their API tokens and the shared server clock."""
+
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from opencalendars.db.base import Base
+
+
+class Location(Base):
+    __tablename__ = "locations"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    timezone: Mapped[str] = mapped_column(String(64))
+    date_added_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+    __table_args__ = (Index(None, "location_id"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
+    name: Mapped[str] = mapped_column(String(255))
+    # SHA-256 of the secret: tokens are 122 random bits, so a fast hash is enough and
+    # lets every request find its token with one indexed lookup.
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    date_added_ms: Mapped[int] = mapped_column(BigInteger)
+    revoked_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+
+
+class ServerClock(Base):
+    """One row: the frozen "now" shared by every server process, or NULL for real time."""
+
+    __tablename__ = "server_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    frozen_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

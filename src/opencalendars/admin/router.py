@@ -1,0 +1,82 @@
+"""`/admin`: locations, tokens and the clock, behind `OPENCALENDARS_ADMIN_KEY`."""
+
+import hmac
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from opencalendars.admin import schemas, service
+from opencalendars.http.errors import BadRequest, NotFound, Unauthorized
+from opencalendars.http.json import JsonResponse
+from opencalendars.http.times import parse_instant_ms
+from opencalendars.http.validation import json_body
+from opencalendars.zones import zone
+
+
+def require_admin(request: Request) -> None:
+    """Without a configured key the admin API does not exist: 404, like any unknown path."""
+    admin_key = request.app.state.settings.admin_key
+    if admin_key is None:
+        raise NotFound(f"Cannot {request.method} {request.url.path}")
+    header = request.headers.get("authorization", "")
+    scheme, _, key = header.partition(" ")
+    if scheme.lower() != "bearer" or not hmac.compare_digest(
+        key.strip().encode(), admin_key.encode()
+    ):
+        raise Unauthorized("A valid admin key is required")
+
+
+router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
+
+
+@router.post("/locations", status_code=201)
+def create_location(request: Request, body=json_body(schemas.LocationCreateDTO)):
+    location = service.create_location(request.app.state.db, body.name, body.timezone, body.id)
+    return JsonResponse({"location": schemas.location_dto(location)}, status_code=201)
+
+
+@router.get("/locations")
+def list_locations(request: Request):
+    locations = service.list_locations(request.app.state.db)
+    return {"locations": [schemas.location_dto(location) for location in locations]}
+
+
+@router.post("/tokens", status_code=201)
+def create_token(request: Request, body=json_body(schemas.TokenCreateDTO)):
+    token, secret = service.create_token(
+        request.app.state.db, body.locationId, body.scopes, body.name
+    )
+    return JsonResponse({**schemas.token_dto(token), "token": secret}, status_code=201)
+
+
+@router.get("/tokens")
+def list_tokens(request: Request, locationId: Annotated[str | None, Query()] = None):
+    tokens = service.list_tokens(request.app.state.db, locationId)
+    return {"tokens": [schemas.token_dto(token) for token in tokens]}
+
+
+@router.delete("/tokens/{token_id}")
+def revoke_token(request: Request, token_id: str):
+    token = service.revoke_token(request.app.state.db, token_id)
+    return schemas.token_dto(token)
+
+
+@router.get("/clock")
+def read_clock(request: Request):
+    return schemas.clock_dto(*service.read_clock(request.app.state.db))
+
+
+@router.put("/clock")
+def freeze_clock(request: Request, body=json_body(schemas.ClockSetDTO)):
+    try:
+        now_ms = parse_instant_ms(body.now, zone("UTC"))
+    except ValueError:
+        raise BadRequest(["now must be epoch milliseconds or an ISO 8601 time"]) from None
+    service.freeze_clock(request.app.state.db, now_ms)
+    return schemas.clock_dto(now_ms, True)
+
+
+@router.delete("/clock")
+def release_clock(request: Request):
+    service.release_clock(request.app.state.db)
+    return schemas.clock_dto(*service.read_clock(request.app.state.db))

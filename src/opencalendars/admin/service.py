@@ -1,0 +1,94 @@
+"""Locations, tokens and the clock: the operator's side of the server."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from opencalendars import clock
+from opencalendars.admin.models import ApiToken, Location
+from opencalendars.db.database import Database
+from opencalendars.http.auth import CALENDAR_SCOPES, hash_token
+from opencalendars.http.errors import Conflict, NotFound
+from opencalendars.http.ids import new_id
+
+TOKEN_PREFIX = "pit-"
+
+
+def create_location(db: Database, name: str, timezone: str, location_id: str | None) -> Location:
+    with db.write() as session:
+        if location_id is not None and session.get(Location, location_id) is not None:
+            raise Conflict(f"Location {location_id} already exists")
+        location = Location(
+            id=location_id or new_id(),
+            name=name,
+            timezone=timezone,
+            date_added_ms=clock.now_ms(session),
+        )
+        session.add(location)
+    return location
+
+
+def list_locations(db: Database) -> list[Location]:
+    with db.read() as session:
+        return list(session.scalars(select(Location).order_by(Location.date_added_ms, Location.id)))
+
+
+def get_location(session: Session, location_id: str) -> Location:
+    location = session.get(Location, location_id)
+    if location is None:
+        raise NotFound("Location not found")
+    return location
+
+
+def create_token(
+    db: Database, location_id: str, scopes: list[str] | None, name: str
+) -> tuple[ApiToken, str]:
+    """A new token for the location; the secret is returned here and never again."""
+    secret = TOKEN_PREFIX + str(uuid.uuid4())
+    with db.write() as session:
+        get_location(session, location_id)
+        token = ApiToken(
+            id=new_id(),
+            location_id=location_id,
+            name=name,
+            token_hash=hash_token(secret),
+            scopes=list(dict.fromkeys(scopes)) if scopes is not None else list(CALENDAR_SCOPES),
+            date_added_ms=clock.now_ms(session),
+        )
+        session.add(token)
+    return token, secret
+
+
+def list_tokens(db: Database, location_id: str | None) -> list[ApiToken]:
+    query = select(ApiToken).order_by(ApiToken.date_added_ms, ApiToken.id)
+    if location_id is not None:
+        query = query.where(ApiToken.location_id == location_id)
+    with db.read() as session:
+        return list(session.scalars(query))
+
+
+def revoke_token(db: Database, token_id: str) -> ApiToken:
+    with db.write() as session:
+        token = session.get(ApiToken, token_id)
+        if token is None:
+            raise NotFound("Token not found")
+        if token.revoked_ms is None:
+            token.revoked_ms = clock.now_ms(session)
+    return token
+
+
+def read_clock(db: Database) -> tuple[int, bool]:
+    with db.read() as session:
+        frozen = clock.frozen_ms(session)
+    return (clock.real_now_ms(), False) if frozen is None else (frozen, True)
+
+
+def freeze_clock(db: Database, now_ms: int) -> None:
+    with db.write() as session:
+        clock.set_frozen_ms(session, now_ms)
+
+
+def release_clock(db: Database) -> None:
+    with db.write() as session:
+        clock.set_frozen_ms(session, None)

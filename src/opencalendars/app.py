@@ -1,0 +1,78 @@
+"""The ASGI application: routers, the error envelope, limits, storage."""
+
+import logging
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+
+from opencalendars import __version__, health
+from opencalendars.admin.router import router as admin_router
+from opencalendars.db import migrate
+from opencalendars.db.database import Database
+from opencalendars.groups.router import router as groups_router
+from opencalendars.http.errors import ApiError, envelope
+from opencalendars.http.json import JsonResponse
+from opencalendars.http.limits import BodySizeLimit
+from opencalendars.http.validation import messages_for
+from opencalendars.settings import MAX_BODY_BYTES, Settings
+
+log = logging.getLogger("opencalendars")
+
+PARAMETER_SOURCES = ("query", "path", "header", "cookie", "body")
+
+
+def api_error(_request: Request, exc: ApiError) -> JsonResponse:
+    return JsonResponse(exc.body(), status_code=exc.status_code)
+
+
+def without_source(loc: tuple) -> tuple:
+    """`("query", "locationId")` reads as `locationId` in a message."""
+    return loc[1:] if loc and loc[0] in PARAMETER_SOURCES else loc
+
+
+def validation_error(_request: Request, exc: RequestValidationError) -> JsonResponse:
+    errors = [{**error, "loc": without_source(error["loc"])} for error in exc.errors()]
+    return JsonResponse(envelope(400, messages_for(errors)), status_code=400)
+
+
+def http_error(request: Request, exc: HTTPException) -> JsonResponse:
+    """Unknown routes and wrong methods, in the same envelope as everything else."""
+    if exc.status_code not in (404, 405):
+        return JsonResponse(envelope(exc.status_code, str(exc.detail)), status_code=exc.status_code)
+    admin_disabled = request.app.state.settings.admin_key is None
+    # A disabled admin API does not exist, so no method of it is merely "not allowed".
+    status = 404 if admin_disabled and request.url.path.startswith("/admin") else exc.status_code
+    message = f"Cannot {request.method} {request.url.path}"
+    return JsonResponse(envelope(status, message), status_code=status)
+
+
+def unexpected_error(_request: Request, exc: Exception) -> JsonResponse:
+    # Log the details for the operator; the client learns nothing about internals.
+    log.exception("unhandled error", exc_info=exc)
+    return JsonResponse(envelope(500, "Internal server error"), status_code=500)
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    db = Database(settings.database_url)
+    migrate.upgrade(db)
+
+    app = FastAPI(
+        title="OpenCalendars",
+        version=__version__,
+        description="A self-hosted server for the HighLevel (LeadConnector) Calendars API.",
+        default_response_class=JsonResponse,
+        redirect_slashes=False,
+    )
+    app.state.settings = settings
+    app.state.db = db
+    app.add_exception_handler(ApiError, api_error)
+    app.add_exception_handler(RequestValidationError, validation_error)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, unexpected_error)
+    app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.include_router(health.router)
+    app.include_router(admin_router)
+    app.include_router(groups_router)
+    return app

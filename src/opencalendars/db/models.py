@@ -1,0 +1,7 @@
+"""Every area's tables, imported in one place so migrations see the whole schema."""
+
+from opencalendars.admin import models as admin_models  # noqa: F401
+from opencalendars.db.base import Base
+from opencalendars.groups import models as group_models  # noqa: F401
+
+metadata = Base.metadata

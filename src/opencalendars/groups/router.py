@@ -1,0 +1,77 @@
+"""`/calendars/groups`: the six group operations of the spec."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from opencalendars.groups import schemas, service
+from opencalendars.http.auth import Caller, authorize
+from opencalendars.http.json import JsonResponse
+from opencalendars.http.validation import json_body
+
+router = APIRouter(prefix="/calendars/groups", tags=["Calendar Groups"])
+
+READ = "calendars/groups.readonly"
+WRITE = "calendars/groups.write"
+
+
+@router.get("")
+def get_groups(
+    request: Request,
+    caller: Caller = authorize(READ),
+    locationId: Annotated[str, Query(min_length=1)] = ...,
+):
+    caller.require_location(locationId)
+    groups = service.list_groups(request.app.state.db, locationId)
+    return {"groups": [schemas.group_dto(group) for group in groups]}
+
+
+@router.post("", status_code=201)
+def create_calendar_group(
+    request: Request,
+    caller: Caller = authorize(WRITE),
+    body: schemas.GroupCreateDTO = json_body(schemas.GroupCreateDTO),
+):
+    caller.require_location(body.locationId)
+    group = service.create_group(request.app.state.db, body)
+    return JsonResponse({"group": schemas.group_dto(group)}, status_code=201)
+
+
+@router.post("/validate-slug")
+def validate_groups_slug(
+    request: Request,
+    caller: Caller = authorize(WRITE),
+    body: schemas.ValidateGroupSlugPostBody = json_body(schemas.ValidateGroupSlugPostBody),
+):
+    caller.require_location(body.locationId)
+    return {
+        "available": service.is_slug_available(request.app.state.db, body.locationId, body.slug)
+    }
+
+
+@router.delete("/{groupId}")
+def delete_group(request: Request, groupId: str, caller: Caller = authorize(WRITE)):
+    service.delete_group(request.app.state.db, caller.location_id, groupId)
+    return {"success": True}
+
+
+@router.put("/{groupId}")
+def edit_group(
+    request: Request,
+    groupId: str,
+    caller: Caller = authorize(WRITE),
+    body: schemas.GroupUpdateDTO = json_body(schemas.GroupUpdateDTO),
+):
+    group = service.update_group(request.app.state.db, caller.location_id, groupId, body)
+    return {"group": schemas.group_dto(group)}
+
+
+@router.put("/{groupId}/status")
+def disable_group(
+    request: Request,
+    groupId: str,
+    caller: Caller = authorize(WRITE),
+    body: schemas.GroupStatusUpdateParams = json_body(schemas.GroupStatusUpdateParams),
+):
+    service.set_group_status(request.app.state.db, caller.location_id, groupId, body.isActive)
+    return {"success": True}

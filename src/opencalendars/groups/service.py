@@ -1,0 +1,106 @@
+"""Calendar groups: slugs unique among a location's live groups, soft delete, status."""
+
+import re
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from opencalendars import clock
+from opencalendars.db.database import Database
+from opencalendars.groups.models import CalendarGroup
+from opencalendars.groups.schemas import SLUG_PATTERN, GroupCreateDTO, GroupUpdateDTO
+from opencalendars.http.errors import BadRequest, NotFound
+from opencalendars.http.ids import new_id
+
+SLUG_TAKEN = "slug is already used by another group of this location"
+
+
+def live_groups(location_id: str):
+    return select(CalendarGroup).where(
+        CalendarGroup.location_id == location_id, CalendarGroup.deleted.is_(False)
+    )
+
+
+def get_live_group(session: Session, location_id: str, group_id: str) -> CalendarGroup:
+    """The group, or 404 — also for another location's group, which must look unknown."""
+    group = session.scalar(live_groups(location_id).where(CalendarGroup.id == group_id))
+    if group is None:
+        raise NotFound("Group not found")
+    return group
+
+
+def slug_in_use(session: Session, location_id: str, slug: str, except_id: str | None) -> bool:
+    query = live_groups(location_id).where(CalendarGroup.slug == slug)
+    if except_id is not None:
+        query = query.where(CalendarGroup.id != except_id)
+    return session.scalar(query.limit(1)) is not None
+
+
+def list_groups(db: Database, location_id: str) -> list[CalendarGroup]:
+    """Oldest first, ties broken by id: a stable order."""
+    with db.read() as session:
+        query = live_groups(location_id).order_by(CalendarGroup.date_added_ms, CalendarGroup.id)
+        return list(session.scalars(query))
+
+
+def create_group(db: Database, dto: GroupCreateDTO) -> CalendarGroup:
+    try:
+        with db.write() as session:
+            if slug_in_use(session, dto.locationId, dto.slug, None):
+                raise BadRequest([SLUG_TAKEN])
+            now = clock.now_ms(session)
+            group = CalendarGroup(
+                id=new_id(),
+                location_id=dto.locationId,
+                name=dto.name,
+                description=dto.description,
+                slug=dto.slug,
+                is_active=dto.isActive,
+                deleted=False,
+                date_added_ms=now,
+                date_updated_ms=now,
+            )
+            session.add(group)
+    except IntegrityError:
+        # A concurrent request took the slug between our check and our insert.
+        raise BadRequest([SLUG_TAKEN]) from None
+    return group
+
+
+def is_slug_available(db: Database, location_id: str, slug: str) -> bool:
+    """A slug that breaks the format can never be used, so it is not available."""
+    if re.fullmatch(SLUG_PATTERN, slug) is None:
+        return False
+    with db.read() as session:
+        return not slug_in_use(session, location_id, slug, None)
+
+
+def update_group(db: Database, location_id: str, group_id: str, dto: GroupUpdateDTO):
+    try:
+        with db.write() as session:
+            group = get_live_group(session, location_id, group_id)
+            if slug_in_use(session, location_id, dto.slug, group_id):
+                raise BadRequest([SLUG_TAKEN])
+            group.name = dto.name
+            group.description = dto.description
+            group.slug = dto.slug
+            group.date_updated_ms = clock.now_ms(session)
+    except IntegrityError:
+        raise BadRequest([SLUG_TAKEN]) from None
+    return group
+
+
+def set_group_status(db: Database, location_id: str, group_id: str, is_active: bool) -> None:
+    with db.write() as session:
+        group = get_live_group(session, location_id, group_id)
+        group.is_active = is_active
+        group.date_updated_ms = clock.now_ms(session)
+
+
+def delete_group(db: Database, location_id: str, group_id: str) -> None:
+    """Soft delete: the slug becomes free again and the group is never shown."""
+    with db.write() as session:
+        group = get_live_group(session, location_id, group_id)
+        group.deleted = True
+        group.date_updated_ms = clock.now_ms(session)

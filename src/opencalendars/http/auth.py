@@ -1,0 +1,104 @@
+"""Who is calling: the bearer token, the API version, the operation's scope, the location.
+
+Each contract route declares the scope of the spec's `security` field with
+`Depends(authorize(scope))`, before any body or query parsing, so an unauthenticated
+request learns nothing about the shape of its input.
+"""
+
+import hashlib
+from dataclasses import dataclass
+
+from fastapi import Depends, Request
+from sqlalchemy import select
+
+from opencalendars.admin.models import ApiToken, Location
+from opencalendars.http.errors import BadRequest, Forbidden, Unauthorized
+
+API_VERSIONS = ("2021-04-15", "2021-07-28", "v3")
+
+CALENDAR_SCOPES = (
+    "calendars.readonly",
+    "calendars.write",
+    "calendars/events.readonly",
+    "calendars/events.write",
+    "calendars/groups.readonly",
+    "calendars/groups.write",
+    "calendars/resources.readonly",
+    "calendars/resources.write",
+)
+
+INVALID_TOKEN = "Invalid token: access token is invalid"
+
+
+@dataclass(frozen=True)
+class Caller:
+    token_id: str
+    location_id: str
+    timezone: str
+    scopes: frozenset[str]
+
+    def require_location(self, location_id: str) -> None:
+        """403 when a request names a location other than the token's (PRODUCT §2)."""
+        if location_id != self.location_id:
+            raise Forbidden("The token does not have access to this location")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def bearer_token(request: Request) -> str:
+    header = request.headers.get("authorization", "")
+    scheme, _, token = header.partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise Unauthorized("Authorization header with a Bearer token is required")
+    return token
+
+
+def check_version(request: Request) -> None:
+    version = request.headers.get("version")
+    if version is None:
+        raise BadRequest([f"Version header should not be empty ({', '.join(API_VERSIONS)})"])
+    if version not in API_VERSIONS:
+        raise BadRequest(
+            [f"Version header must be one of the following values: {', '.join(API_VERSIONS)}"]
+        )
+
+
+def find_caller(request: Request, token: str) -> Caller:
+    with request.app.state.db.read() as session:
+        row = session.execute(
+            select(ApiToken.id, ApiToken.location_id, Location.timezone, ApiToken.scopes)
+            .join(Location, Location.id == ApiToken.location_id)
+            .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_ms.is_(None))
+        ).first()
+    if row is None:
+        raise Unauthorized(INVALID_TOKEN)
+    return Caller(
+        token_id=row.id,
+        location_id=row.location_id,
+        timezone=row.timezone,
+        scopes=frozenset(row.scopes),
+    )
+
+
+class Authorizer:
+    """The dependency behind `authorize(scope)`; tests read `.scope` to compare with the spec."""
+
+    def __init__(self, scope: str):
+        if scope not in CALENDAR_SCOPES:
+            raise ValueError(f"unknown scope {scope}")
+        self.scope = scope
+
+    def __call__(self, request: Request) -> Caller:
+        token = bearer_token(request)
+        caller = find_caller(request, token)
+        check_version(request)
+        if self.scope not in caller.scopes:
+            raise Forbidden(f"The token is not authorized for this scope: {self.scope}")
+        return caller
+
+
+def authorize(scope: str) -> Caller:
+    return Depends(Authorizer(scope))

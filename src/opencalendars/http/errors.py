@@ -1,0 +1,58 @@
+"""The one error envelope: `{"statusCode", "message", "error"}` for every failure.
+
+Services raise these; one handler in `app.py` turns them into responses, so no
+route ever builds an error body by hand.
+"""
+
+from http import HTTPStatus
+
+
+class ApiError(Exception):
+    status_code = 500
+
+    def __init__(self, message: str | list[str]):
+        super().__init__(message)
+        self.message = message
+
+    def body(self) -> dict:
+        return envelope(self.status_code, self.message)
+
+
+class BadRequest(ApiError):
+    status_code = 400
+
+
+class Unauthorized(ApiError):
+    status_code = 401
+
+
+class Forbidden(ApiError):
+    status_code = 403
+
+
+class NotFound(ApiError):
+    status_code = 404
+
+
+class Conflict(ApiError):
+    status_code = 409
+
+
+class Unprocessable(ApiError):
+    status_code = 422
+
+
+class ServiceUnavailable(ApiError):
+    status_code = 503
+
+
+def envelope(status_code: int, message: str | list[str]) -> dict:
+    return {
+        "statusCode": status_code,
+        "message": message,
+        "error": HTTPStatus(status_code).phrase,
+    }
+
+
+class PayloadTooLarge(ApiError):
+    status_code = 413
