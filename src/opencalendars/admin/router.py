@@ -30,7 +30,10 @@ router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(requir
 
 
 @router.post("/locations", status_code=201)
-def create_location(request: Request, body=json_body(schemas.LocationCreateDTO)):
+def create_location(
+    request: Request,
+    body: Annotated[schemas.LocationCreateDTO, json_body(schemas.LocationCreateDTO)],
+):
     location = service.create_location(request.app.state.db, body.name, body.timezone, body.id)
     return JsonResponse({"location": schemas.location_dto(location)}, status_code=201)
 
@@ -42,7 +45,9 @@ def list_locations(request: Request):
 
 
 @router.post("/tokens", status_code=201)
-def create_token(request: Request, body=json_body(schemas.TokenCreateDTO)):
+def create_token(
+    request: Request, body: Annotated[schemas.TokenCreateDTO, json_body(schemas.TokenCreateDTO)]
+):
     token, secret = service.create_token(
         request.app.state.db, body.locationId, body.scopes, body.name
     )
@@ -67,7 +72,9 @@ def read_clock(request: Request):
 
 
 @router.put("/clock")
-def freeze_clock(request: Request, body=json_body(schemas.ClockSetDTO)):
+def freeze_clock(
+    request: Request, body: Annotated[schemas.ClockSetDTO, json_body(schemas.ClockSetDTO)]
+):
     try:
         now_ms = parse_instant_ms(body.now, zone("UTC"))
     except ValueError:

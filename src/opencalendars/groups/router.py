@@ -18,8 +18,8 @@ WRITE = "calendars/groups.write"
 @router.get("")
 def get_groups(
     request: Request,
-    caller: Caller = authorize(READ),
-    locationId: Annotated[str, Query(min_length=1)] = ...,
+    caller: Annotated[Caller, authorize(READ)],
+    locationId: Annotated[str, Query(min_length=1)],
 ):
     caller.require_location(locationId)
     groups = service.list_groups(request.app.state.db, locationId)
@@ -29,8 +29,8 @@ def get_groups(
 @router.post("", status_code=201)
 def create_calendar_group(
     request: Request,
-    caller: Caller = authorize(WRITE),
-    body: schemas.GroupCreateDTO = json_body(schemas.GroupCreateDTO),
+    caller: Annotated[Caller, authorize(WRITE)],
+    body: Annotated[schemas.GroupCreateDTO, json_body(schemas.GroupCreateDTO)],
 ):
     caller.require_location(body.locationId)
     group = service.create_group(request.app.state.db, body)
@@ -40,8 +40,10 @@ def create_calendar_group(
 @router.post("/validate-slug")
 def validate_groups_slug(
     request: Request,
-    caller: Caller = authorize(WRITE),
-    body: schemas.ValidateGroupSlugPostBody = json_body(schemas.ValidateGroupSlugPostBody),
+    caller: Annotated[Caller, authorize(WRITE)],
+    body: Annotated[
+        schemas.ValidateGroupSlugPostBody, json_body(schemas.ValidateGroupSlugPostBody)
+    ],
 ):
     caller.require_location(body.locationId)
     return {
@@ -50,7 +52,7 @@ def validate_groups_slug(
 
 
 @router.delete("/{groupId}")
-def delete_group(request: Request, groupId: str, caller: Caller = authorize(WRITE)):
+def delete_group(request: Request, groupId: str, caller: Annotated[Caller, authorize(WRITE)]):
     service.delete_group(request.app.state.db, caller.location_id, groupId)
     return {"success": True}
 
@@ -59,8 +61,8 @@ def delete_group(request: Request, groupId: str, caller: Caller = authorize(WRIT
 def edit_group(
     request: Request,
     groupId: str,
-    caller: Caller = authorize(WRITE),
-    body: schemas.GroupUpdateDTO = json_body(schemas.GroupUpdateDTO),
+    caller: Annotated[Caller, authorize(WRITE)],
+    body: Annotated[schemas.GroupUpdateDTO, json_body(schemas.GroupUpdateDTO)],
 ):
     group = service.update_group(request.app.state.db, caller.location_id, groupId, body)
     return {"group": schemas.group_dto(group)}
@@ -70,8 +72,8 @@ def edit_group(
 def disable_group(
     request: Request,
     groupId: str,
-    caller: Caller = authorize(WRITE),
-    body: schemas.GroupStatusUpdateParams = json_body(schemas.GroupStatusUpdateParams),
+    caller: Annotated[Caller, authorize(WRITE)],
+    body: Annotated[schemas.GroupStatusUpdateParams, json_body(schemas.GroupStatusUpdateParams)],
 ):
     service.set_group_status(request.app.state.db, caller.location_id, groupId, body.isActive)
     return {"success": True}

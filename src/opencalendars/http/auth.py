@@ -7,6 +7,7 @@ request learns nothing about the shape of its input.
 
 import hashlib
 from dataclasses import dataclass
+from typing import Any
 
 from fastapi import Depends, Request
 from sqlalchemy import select
@@ -100,5 +101,5 @@ class Authorizer:
         return caller
 
 
-def authorize(scope: str) -> Caller:
+def authorize(scope: str) -> Any:
     return Depends(Authorizer(scope))

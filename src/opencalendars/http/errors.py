@@ -46,11 +46,15 @@ class ServiceUnavailable(ApiError):
     status_code = 503
 
 
+# The real service's names where they differ from Python's phrases.
+ERROR_NAMES = {413: "Payload Too Large"}
+
+
 def envelope(status_code: int, message: str | list[str]) -> dict:
     return {
         "statusCode": status_code,
         "message": message,
-        "error": HTTPStatus(status_code).phrase,
+        "error": ERROR_NAMES.get(status_code) or HTTPStatus(status_code).phrase,
     }
 
 
