@@ -1,0 +1,135 @@
+"""Write the facts-only extract of the API contract that the tests read.
+
+The official OpenAPI documents live in `../shared/spec/` (beside the repository),
+which a user's clone does not have. This keeps in the repo only the facts the tests
+need — paths, methods, operation ids, parameters, security scopes, status codes and
+the structure and types of the schemas — and drops descriptions and examples.
+
+    python scripts/extract_spec.py [SPEC_DIR]
+"""
+
+import json
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_SPEC_DIR = ROOT.parent / "shared" / "spec"
+OUT_DIR = ROOT / "tests" / "contract"
+EDITIONS = {
+    "calendars-v3.openapi.json": "calendars-v3.facts.json",
+    "calendars-2021-04-15.openapi.json": "calendars-2021-04-15.facts.json",
+}
+# Keys that say what a value is; everything else (descriptions, examples, titles) is prose.
+SCHEMA_KEYS = {
+    "type",
+    "format",
+    "enum",
+    "items",
+    "properties",
+    "required",
+    "$ref",
+    "allOf",
+    "anyOf",
+    "oneOf",
+    "additionalProperties",
+    "nullable",
+    "minimum",
+    "maximum",
+    "minLength",
+    "maxLength",
+    "minItems",
+    "maxItems",
+    "pattern",
+    "default",
+}
+METHODS = ("get", "post", "put", "patch", "delete")
+
+
+def schema_facts(schema):
+    if isinstance(schema, list):
+        return [schema_facts(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    facts = {}
+    for key, value in schema.items():
+        if key not in SCHEMA_KEYS:
+            continue
+        if key == "properties":
+            facts[key] = {name: schema_facts(sub) for name, sub in value.items()}
+        elif isinstance(value, dict | list) and key not in ("enum", "required", "default"):
+            facts[key] = schema_facts(value)
+        else:
+            facts[key] = value
+    return facts
+
+
+def content_schema(holder: dict):
+    content = holder.get("content") or {}
+    media = content.get("application/json") or next(iter(content.values()), {})
+    return schema_facts(media.get("schema")) if media.get("schema") else None
+
+
+def operation_facts(operation: dict) -> dict:
+    parameters = [
+        {
+            "name": parameter["name"],
+            "in": parameter["in"],
+            "required": parameter.get("required", False),
+            "schema": schema_facts(parameter.get("schema", {})),
+        }
+        for parameter in operation.get("parameters", [])
+    ]
+    security = sorted(
+        {
+            scope
+            for requirement in operation.get("security", [])
+            for s in requirement.values()
+            for scope in s
+        }
+    )
+    body = operation.get("requestBody")
+    return {
+        "operationId": operation["operationId"],
+        "parameters": parameters,
+        "requestBody": (
+            {"required": body.get("required", False), "schema": content_schema(body)}
+            if body
+            else None
+        ),
+        "responses": {
+            status: content_schema(response) for status, response in operation["responses"].items()
+        },
+        "scopes": security,
+    }
+
+
+def extract(document: dict) -> dict:
+    paths = {
+        path: {
+            method: operation_facts(operation)
+            for method, operation in item.items()
+            if method in METHODS
+        }
+        for path, item in document["paths"].items()
+    }
+    schemas = {
+        name: schema_facts(schema)
+        for name, schema in document.get("components", {}).get("schemas", {}).items()
+    }
+    return {"openapi": document["openapi"], "paths": paths, "components": {"schemas": schemas}}
+
+
+def render(spec_path: Path) -> str:
+    document = json.loads(spec_path.read_text())
+    return json.dumps(extract(document), indent=1, sort_keys=True) + "\n"
+
+
+def main() -> None:
+    spec_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SPEC_DIR
+    for source, target in EDITIONS.items():
+        (OUT_DIR / target).write_text(render(spec_dir / source))
+        print(f"wrote {OUT_DIR / target}")
+
+
+if __name__ == "__main__":
+    main()

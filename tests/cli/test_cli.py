@@ -1,0 +1,153 @@
+"""The `opencalendars` command: db upgrade, location create, token create, demo, serve."""
+
+import re
+import shlex
+import subprocess
+import sys
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from opencalendars.app import create_app
+from opencalendars.cli import app as cli
+from opencalendars.demo import DEMO_LOCATION_ID
+from opencalendars.settings import Settings
+from support.api import Tenant
+from support.databases import fresh_database
+from support.server import free_port, wait_healthy
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def cli_database(tmp_path):
+    with fresh_database(tmp_path) as url:
+        yield url
+
+
+def invoke(*args: str) -> str:
+    result = runner.invoke(cli, list(args))
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def test_db_upgrade_is_repeatable(cli_database):
+    assert invoke("db", "upgrade", "--database-url", cli_database) == "database is up to date\n"
+    assert invoke("db", "upgrade", "--database-url", cli_database) == "database is up to date\n"
+
+
+def test_location_and_token_create_give_a_working_token(cli_database):
+    location_id = invoke(
+        "location",
+        "create",
+        "--name",
+        "Shop",
+        "--timezone",
+        "Europe/London",
+        "--database-url",
+        cli_database,
+    ).strip()
+    token = invoke(
+        "token",
+        "create",
+        "--location-id",
+        location_id,
+        "--scope",
+        "calendars/groups.readonly",
+        "--database-url",
+        cli_database,
+    ).strip()
+
+    assert re.fullmatch(r"[A-Za-z0-9]{20}", location_id)
+    assert token.startswith("pit-")
+    app = create_app(Settings(database_url=cli_database))
+    with TestClient(app) as client:
+        tenant = Tenant(client, location_id, token, token_id="")
+        listed = tenant.get("/calendars/groups", params={"locationId": location_id})
+        refused = tenant.post("/calendars/groups/validate-slug", json={})
+    app.state.db.dispose()
+    assert listed.json() == {"groups": []}
+    assert refused.status_code == 403
+
+
+def test_cli_refuses_unknown_zones_scopes_and_locations(cli_database):
+    bad_zone = runner.invoke(
+        cli,
+        [
+            "location",
+            "create",
+            "--name",
+            "X",
+            "--timezone",
+            "Moon/Base",
+            "--database-url",
+            cli_database,
+        ],
+    )
+    bad_scope = runner.invoke(
+        cli,
+        ["token", "create", "--location-id", "x", "--scope", "all", "--database-url", cli_database],
+    )
+    bad_location = runner.invoke(
+        cli, ["token", "create", "--location-id", "missing", "--database-url", cli_database]
+    )
+
+    assert bad_zone.exit_code == bad_scope.exit_code == bad_location.exit_code == 2
+    assert "unknown time zone 'Moon/Base'" in bad_zone.output
+    assert "unknown scope 'all'" in bad_scope.output
+    assert "Location not found" in bad_location.output
+
+
+def test_demo_creates_its_data_once_and_a_new_token_each_time(cli_database):
+    first = invoke("demo", "--database-url", cli_database)
+    second = invoke("demo", "--database-url", cli_database)
+
+    tokens = [re.search(r"Token:\s+(pit-\S+)", output).group(1) for output in (first, second)]
+    assert tokens[0] != tokens[1]
+    app = create_app(Settings(database_url=cli_database))
+    with TestClient(app) as client:
+        for token in tokens:
+            tenant = Tenant(client, DEMO_LOCATION_ID, token, token_id="")
+            groups = tenant.get("/calendars/groups", params={"locationId": DEMO_LOCATION_ID}).json()
+            assert [group["slug"] for group in groups["groups"]] == [
+                "consultations",
+                "workshops",
+                "seasonal",
+            ]
+    app.state.db.dispose()
+
+
+def test_serve_with_demo_prints_a_curl_line_that_answers_200(cli_database, tmp_path):
+    """The README's first command: serve the demo and call it the way it says."""
+    port = free_port()
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "opencalendars",
+                "serve",
+                "--demo",
+                "--port",
+                str(port),
+                "--database-url",
+                cli_database,
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_healthy(f"http://127.0.0.1:{port}", process, log_path, timeout=60)
+        curl_line = next(line for line in log_path.read_text().splitlines() if "curl " in line)
+        words = shlex.split(curl_line)
+        headers = dict(words[i + 1].split(": ", 1) for i, word in enumerate(words) if word == "-H")
+        response = httpx.get(words[-1], headers=headers)
+    finally:
+        process.terminate()
+        process.wait(timeout=15)
+
+    assert response.status_code == 200
+    assert len(response.json()["groups"]) == 3

@@ -1,0 +1,36 @@
+"""What a `pip install .` user gets: the wheel must carry the migrations."""
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_wheel_ships_migrations_and_the_console_script(tmp_path):
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--quiet",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+    )
+    (wheel,) = tmp_path.glob("opencalendars-*.whl")
+    names = zipfile.ZipFile(wheel).namelist()
+
+    assert "opencalendars/db/migrations/env.py" in names
+    assert "opencalendars/db/migrations/versions/0001_foundation.py" in names
+    assert "opencalendars/db/migrations/script.py.mako" in names
+    entry_points = next(n for n in names if n.endswith("entry_points.txt"))
+    assert (
+        "opencalendars = opencalendars.cli:main"
+        in zipfile.ZipFile(wheel).read(entry_points).decode()
+    )
