@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 
 from opencalendars import __version__, health
 from opencalendars.admin.router import router as admin_router
+from opencalendars.calendars.router import router as calendars_router
 from opencalendars.db import migrate
 from opencalendars.db.database import Database
 from opencalendars.groups.router import router as groups_router
@@ -15,6 +16,7 @@ from opencalendars.http.errors import ApiError, envelope
 from opencalendars.http.json import JsonResponse
 from opencalendars.http.limits import BodySizeLimit
 from opencalendars.http.validation import messages_for
+from opencalendars.schedules.router import router as schedules_router
 from opencalendars.settings import MAX_BODY_BYTES, Settings
 
 log = logging.getLogger("opencalendars")
@@ -74,5 +76,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.include_router(health.router)
     app.include_router(admin_router)
+    # Literal paths first: `/calendars/{calendarId}` would otherwise swallow them.
     app.include_router(groups_router)
+    app.include_router(schedules_router)
+    app.include_router(calendars_router)
     return app

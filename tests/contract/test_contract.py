@@ -9,13 +9,32 @@ from support.api import create_tenant
 from support.contract import CONTRACT_DIR, contract
 
 SPEC_DIR = Path(__file__).resolve().parents[3] / "shared" / "spec"
-GROUP_OPERATIONS = {
+# The operations this server implements; each later area adds its own.
+SERVED = {
+    # calendar groups
     "get-groups",
     "create-calendar-group",
     "validate-groups-slug",
     "delete-group",
     "edit-group",
     "disable-group",
+    # calendars
+    "get-calendars",
+    "create-calendar",
+    "get-calendar",
+    "update-calendar",
+    "delete-calendar",
+    # availability schedules
+    "getAllSchedules",
+    "getScheduleById",
+    "updateSchedule",
+    "deleteSchedule",
+    "createSchedule",
+    "add-calendar-to-schedule",
+    "remove-calendar-from-schedule",
+    "createCalendarSchedule",
+    "getCalendarSchedule",
+    "updateCalendarSchedule",
 }
 
 
@@ -29,20 +48,21 @@ def spec_operations():
 def test_every_served_operation_demands_the_spec_scope(client):
     """A token without scopes gets 403 naming the spec's scope; one with just it gets past."""
     bare = create_tenant(client, scopes=[])
-    served = set()
-    for method, path, operation in spec_operations():
-        response = bare.request(method, path, json={})
-        if response.status_code == 404 and response.json()["message"].startswith("Cannot "):
-            continue  # an area this server does not have yet
+    served = {
+        op["operationId"]: (m, p, op)
+        for m, p, op in spec_operations()
+        if op["operationId"] in SERVED
+    }
+    assert served.keys() == SERVED
+    for method, path, operation in served.values():
         (scope,) = operation["scopes"]
+        response = bare.request(method, path, json={})
         assert response.status_code == 403, (method, path, response.text)
         assert response.json()["message"] == (
             f"The token is not authorized for this scope: {scope}"
         )
         scoped = create_tenant(client, scopes=[scope])
         assert scoped.request(method, path, json={}).status_code != 403, (method, path)
-        served.add(operation["operationId"])
-    assert served >= GROUP_OPERATIONS
 
 
 def test_the_contract_extract_holds_all_59_operations():

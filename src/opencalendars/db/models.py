@@ -1,7 +1,9 @@
 """Every area's tables, imported in one place so migrations see the whole schema."""
 
 from opencalendars.admin import models as admin_models  # noqa: F401
+from opencalendars.calendars import models as calendar_models  # noqa: F401
 from opencalendars.db.base import Base
 from opencalendars.groups import models as group_models  # noqa: F401
+from opencalendars.schedules import models as schedule_models  # noqa: F401
 
 metadata = Base.metadata

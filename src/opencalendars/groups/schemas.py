@@ -6,8 +6,7 @@ from pydantic import Field
 
 from opencalendars.groups.models import CalendarGroup
 from opencalendars.http.validation import RequestDTO
-
-SLUG_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+from opencalendars.slugs import SLUG_PATTERN
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 Slug = Annotated[str, Field(min_length=1, max_length=255, pattern=SLUG_PATTERN)]

@@ -1,17 +1,17 @@
 """Calendar groups: slugs unique among a location's live groups, soft delete, status."""
 
-import re
-
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from opencalendars import clock
+from opencalendars.calendars.models import Calendar
 from opencalendars.db.database import Database
 from opencalendars.groups.models import CalendarGroup
-from opencalendars.groups.schemas import SLUG_PATTERN, GroupCreateDTO, GroupUpdateDTO
+from opencalendars.groups.schemas import GroupCreateDTO, GroupUpdateDTO
 from opencalendars.http.errors import BadRequest, NotFound
 from opencalendars.http.ids import new_id
+from opencalendars.slugs import is_slug
 
 SLUG_TAKEN = "slug is already used by another group of this location"
 
@@ -70,7 +70,7 @@ def create_group(db: Database, dto: GroupCreateDTO) -> CalendarGroup:
 
 def is_slug_available(db: Database, location_id: str, slug: str) -> bool:
     """A slug that breaks the format can never be used, so it is not available."""
-    if re.fullmatch(SLUG_PATTERN, slug) is None:
+    if not is_slug(slug):
         return False
     with db.read() as session:
         return not slug_in_use(session, location_id, slug, None)
@@ -99,8 +99,14 @@ def set_group_status(db: Database, location_id: str, group_id: str, is_active: b
 
 
 def delete_group(db: Database, location_id: str, group_id: str) -> None:
-    """Soft delete: the slug becomes free again and the group is never shown."""
+    """Soft delete: the slug becomes free again, the group is never shown, and its
+    calendars are ungrouped."""
     with db.write() as session:
         group = get_live_group(session, location_id, group_id)
         group.deleted = True
         group.date_updated_ms = clock.now_ms(session)
+        session.execute(
+            update(Calendar)
+            .where(Calendar.location_id == location_id, Calendar.group_id == group_id)
+            .values(group_id=None)
+        )

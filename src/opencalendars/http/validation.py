@@ -51,10 +51,14 @@ def describe_error(error: dict) -> str:
         return f"{field} must be an integer number"
     if kind in ("float_type", "float_parsing", "finite_number"):
         return f"{field} must be a number"
-    if kind in ("greater_than_equal", "greater_than"):
-        return f"{field} must not be less than {ctx.get('ge', ctx.get('gt'))}"
-    if kind in ("less_than_equal", "less_than"):
-        return f"{field} must not be greater than {ctx.get('le', ctx.get('lt'))}"
+    if kind == "greater_than_equal":
+        return f"{field} must not be less than {ctx.get('ge')}"
+    if kind == "greater_than":
+        return f"{field} must be greater than {ctx.get('gt')}"
+    if kind == "less_than_equal":
+        return f"{field} must not be greater than {ctx.get('le')}"
+    if kind == "less_than":
+        return f"{field} must be less than {ctx.get('lt')}"
     if kind == "literal_error":
         return f"{field} must be one of the following values: {_choices(ctx.get('expected', ''))}"
     if kind in ("list_type", "tuple_type", "set_type"):

@@ -1,0 +1,46 @@
+"""Calendars: queried columns, and the wide settings of CalendarDTO in one JSON column."""
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from opencalendars.db.base import Base
+
+
+class Calendar(Base):
+    __tablename__ = "calendars"
+    __table_args__ = (
+        Index(None, "location_id", "date_added_ms"),
+        Index(None, "location_id", "group_id"),
+        # Slugs are unique among a location's live calendars, enforced by the database
+        # so that concurrent creates cannot both take one.
+        Index(
+            "uq_calendars_live_slug",
+            "location_id",
+            "slug",
+            unique=True,
+            sqlite_where=text("NOT deleted"),
+            postgresql_where=text("NOT deleted"),
+        ),
+        Index(
+            "uq_calendars_live_widget_slug",
+            "location_id",
+            "widget_slug",
+            unique=True,
+            sqlite_where=text("NOT deleted"),
+            postgresql_where=text("NOT deleted"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
+    group_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    name: Mapped[str] = mapped_column(Text)
+    calendar_type: Mapped[str] = mapped_column(String(32))
+    slug: Mapped[str] = mapped_column(String(255))
+    widget_slug: Mapped[str] = mapped_column(String(255))
+    is_active: Mapped[bool] = mapped_column(Boolean)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Every other CalendarDTO field as the client set it (defaults are filled in on read).
+    settings: Mapped[dict] = mapped_column(JSON)
+    date_added_ms: Mapped[int] = mapped_column(BigInteger)
+    date_updated_ms: Mapped[int] = mapped_column(BigInteger)
