@@ -139,7 +139,8 @@ def test_create_needs_its_fields(tenant):
         (
             [{"type": "wday", "intervals": []}],
             [
-                "rules.0.day must be one of the following values: sunday, monday, tuesday, wednesday, thursday, friday, saturday"
+                "rules.0.day must be one of the following values: "
+                "sunday, monday, tuesday, wednesday, thursday, friday, saturday"
             ],
         ),
         (
