@@ -1,6 +1,6 @@
 """The resolver: which availability applies, and its windows as exact UTC instants."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 
 from opencalendars.availability.resolver import (
     availability_for_member,
@@ -23,11 +23,11 @@ def windows(availability, start: str, end: str) -> list[tuple[str, str]]:
 
 
 def iso(epoch_ms: int) -> str:
-    return datetime.fromtimestamp(epoch_ms / 1000).astimezone().strftime("%Y-%m-%dT%H:%M%z")
+    return datetime.fromtimestamp(epoch_ms / 1000, tz=UTC).strftime("%Y-%m-%dT%H:%M%z")
 
 
 def utc(text: str) -> str:
-    return datetime.fromisoformat(text).astimezone().strftime("%Y-%m-%dT%H:%M%z")
+    return datetime.fromisoformat(text).astimezone(UTC).strftime("%Y-%m-%dT%H:%M%z")
 
 
 def wday(day, *intervals):

@@ -1,10 +1,16 @@
 """User availability schedules and event-calendar schedules (PRODUCT §4.2, §6)."""
 
+from dataclasses import dataclass
+
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from opencalendars import clock
+from opencalendars.availability.resolver import availability_for_member, calendar_availability
+from opencalendars.availability.rules import Availability
+from opencalendars.availability.sources import from_open_hours, from_schedule_rules
+from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.service import get_live_calendar
 from opencalendars.db.database import Database
 from opencalendars.http.errors import BadRequest, NotFound, Unprocessable
@@ -232,3 +238,46 @@ def update_event_schedule(
             schedule.timezone = dto.timezone
         schedule.date_updated_ms = clock.now_ms(session)
     return schedule
+
+
+# ---- what the availability engine reads ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CalendarAvailability:
+    """The resolver's input for one calendar: its own availability and its members'."""
+
+    calendar: Availability
+    members: dict[str, Availability]
+
+    def for_member(self, user_id: str) -> Availability:
+        return availability_for_member(user_id, self.members, self.calendar)
+
+
+def load_calendar_availability(
+    session: Session, calendar: Calendar, location_zone: str
+) -> CalendarAvailability:
+    """Each team member's schedule for this calendar, and the calendar's own availability
+    (its event-calendar schedule, else its legacy open hours in the location's zone)."""
+    member_ids = [member["userId"] for member in calendar.settings.get("teamMembers", [])]
+    rows = session.execute(
+        select(ScheduleCalendar.user_id, Schedule.rules, Schedule.timezone)
+        .join(Schedule, Schedule.id == ScheduleCalendar.schedule_id)
+        .where(
+            ScheduleCalendar.calendar_id == calendar.id,
+            ScheduleCalendar.user_id.in_(member_ids),
+        )
+    )
+    members = {user_id: from_schedule_rules(rules, zone) for user_id, rules, zone in rows}
+    event_schedule = session.get(EventCalendarSchedule, calendar.id)
+    own = calendar_availability(
+        from_schedule_rules(event_schedule.rules, event_schedule.timezone)
+        if event_schedule is not None
+        else None,
+        from_open_hours(
+            calendar.settings.get("openHours", []),
+            calendar.settings.get("availabilities", []),
+            location_zone,
+        ),
+    )
+    return CalendarAvailability(calendar=own, members=members)
