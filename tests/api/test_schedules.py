@@ -243,8 +243,14 @@ def test_search_checks_its_parameters(tenant, other_tenant):
     )
     assert refused(locationId=location, userId="u", limit="many") == (
         400,
+        ["limit must be a number"],
+    )
+    assert refused(locationId=location, userId="u", limit=2.5) == (
+        400,
         ["limit must be an integer number"],
     )
+    whole = {"locationId": location, "userId": "u", "limit": "10.0"}
+    assert tenant.get("/calendars/schedules/search", params=whole).json() == {"schedules": []}
     assert refused(locationId=other_tenant.location_id, userId="u")[0] == 403
 
 

@@ -52,13 +52,13 @@ def describe_error(error: dict) -> str:
     if kind in ("float_type", "float_parsing", "finite_number"):
         return f"{field} must be a number"
     if kind == "greater_than_equal":
-        return f"{field} must not be less than {ctx.get('ge')}"
+        return f"{field} must not be less than {_bound(ctx.get('ge'))}"
     if kind == "greater_than":
-        return f"{field} must be greater than {ctx.get('gt')}"
+        return f"{field} must be greater than {_bound(ctx.get('gt'))}"
     if kind == "less_than_equal":
-        return f"{field} must not be greater than {ctx.get('le')}"
+        return f"{field} must not be greater than {_bound(ctx.get('le'))}"
     if kind == "less_than":
-        return f"{field} must be less than {ctx.get('lt')}"
+        return f"{field} must be less than {_bound(ctx.get('lt'))}"
     if kind == "literal_error":
         return f"{field} must be one of the following values: {_choices(ctx.get('expected', ''))}"
     if kind in ("list_type", "tuple_type", "set_type"):
@@ -74,6 +74,11 @@ def describe_error(error: dict) -> str:
     if kind == "value_error":
         return f"{field} {ctx.get('error')}"
     return f"{field} is invalid"
+
+
+def _bound(value: Any) -> Any:
+    """`500.0` reads as `500` in a message."""
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _choices(expected: str) -> str:
@@ -99,3 +104,10 @@ def json_body(model: type[Model]) -> Any:
         return parse_body(model, await request.body())
 
     return Depends(read)
+
+
+def whole_number(value: float, field: str) -> int:
+    """A query number that must be whole; `10.0` (as typed clients send it) is fine."""
+    if not float(value).is_integer():
+        raise BadRequest([f"{field} must be an integer number"])
+    return int(value)

@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request
 
 from opencalendars.http.auth import Caller, authorize
 from opencalendars.http.json import JsonResponse
-from opencalendars.http.validation import json_body
+from opencalendars.http.validation import json_body, whole_number
 from opencalendars.schedules import schemas, service
 
 router = APIRouter(prefix="/calendars/schedules", tags=["Availability Schedules"])
@@ -22,12 +22,17 @@ def get_all_schedules(
     locationId: Annotated[str, Query(min_length=1)],
     userId: Annotated[str, Query(min_length=1)],
     calendarId: Annotated[str | None, Query()] = None,
-    skip: Annotated[int, Query(ge=0)] = 0,
-    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    skip: Annotated[float, Query(ge=0)] = 0,
+    limit: Annotated[float, Query(ge=1, le=500)] = 50,
 ):
     caller.require_location(locationId)
     found = service.search_schedules(
-        request.app.state.db, locationId, userId, calendarId, skip, limit
+        request.app.state.db,
+        locationId,
+        userId,
+        calendarId,
+        whole_number(skip, "skip"),
+        whole_number(limit, "limit"),
     )
     return {"schedules": [schemas.schedule_object_dto(s, ids) for s, ids in found]}
 
