@@ -81,3 +81,19 @@ def test_the_extract_is_up_to_date_with_the_shared_spec():
     spec.loader.exec_module(module)
     for source, target in module.EDITIONS.items():
         assert module.render(SPEC_DIR / source) == (CONTRACT_DIR / target).read_text(), target
+
+
+def test_the_response_check_catches_a_body_that_breaks_the_schema():
+    from support.contract import response_schema_errors
+
+    good = {"groups": [{"locationId": "l", "name": "n", "description": "", "slug": "s", "id": "i"}]}
+    bad = {"groups": [{"locationId": "l", "name": 1, "description": "", "id": "i"}]}
+
+    assert response_schema_errors("/calendars/groups", "get", 200, good) == []
+    assert sorted(response_schema_errors("/calendars/groups", "get", 200, bad)) == [
+        "groups/0/name: 1 is not of type 'string'",
+        "groups/0: 'slug' is a required property",
+    ]
+    assert response_schema_errors("/calendars/groups", "get", 204, good) == [
+        "status 204 is not documented for GET /calendars/groups"
+    ]
