@@ -7,9 +7,13 @@ fresh token, since a token's secret is shown only when it is created.
 from dataclasses import dataclass
 
 from opencalendars.admin import service as admin_service
+from opencalendars.calendars import service as calendar_service
+from opencalendars.calendars.schemas import CalendarCreateDTO
 from opencalendars.db.database import Database
 from opencalendars.groups import service as group_service
 from opencalendars.groups.schemas import GroupCreateDTO
+from opencalendars.schedules import service as schedule_service
+from opencalendars.schedules.schemas import CreateEventCalendarScheduleDTO, CreateScheduleDTO
 
 DEMO_LOCATION_ID = "OpenCalendarsDemo001"
 DEMO_TIMEZONE = "America/New_York"
@@ -32,14 +36,18 @@ def create_demo(db: Database) -> DemoResult:
     existing = {location.id for location in admin_service.list_locations(db)}
     if DEMO_LOCATION_ID not in existing:
         admin_service.create_location(db, "OpenCalendars Demo", DEMO_TIMEZONE, DEMO_LOCATION_ID)
-        seed_groups(db)
+        groups = seed_groups(db)
+        calendars = seed_calendars(db, groups)
+        seed_schedules(db, calendars)
     _token, secret = admin_service.create_token(db, DEMO_LOCATION_ID, None, "demo")
     return DemoResult(DEMO_LOCATION_ID, DEMO_TIMEZONE, secret)
 
 
-def seed_groups(db: Database) -> None:
+def seed_groups(db: Database) -> dict[str, str]:
+    """The groups by slug."""
+    created = {}
     for name, description, slug, is_active in DEMO_GROUPS:
-        group_service.create_group(
+        created[slug] = group_service.create_group(
             db,
             GroupCreateDTO(
                 locationId=DEMO_LOCATION_ID,
@@ -48,4 +56,109 @@ def seed_groups(db: Database) -> None:
                 slug=slug,
                 isActive=is_active,
             ),
+        ).id
+    return created
+
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+NINE_TO_FIVE = [
+    {"type": "wday", "day": day, "intervals": [{"from": "09:00", "to": "17:00"}]}
+    for day in WEEKDAYS
+]
+
+
+def seed_calendars(db: Database, groups: dict[str, str]) -> dict[str, str]:
+    """A calendar of every type; returns their ids by type."""
+    definitions = {
+        "event": {"name": "Open day tour", "slotDuration": 60, "appoinmentPerSlot": 20},
+        "personal": {
+            "name": "Dr. Rivera",
+            "groupId": groups["consultations"],
+            "teamMembers": [{"userId": "anna-rivera"}],
+            "slotBuffer": 10,
+            "allowBookingAfter": 2,
+            "allowBookingAfterUnit": "hours",
+        },
+        "round_robin": {
+            "name": "Sales call",
+            "groupId": groups["consultations"],
+            "teamMembers": [
+                {"userId": "ben-okafor", "priority": 1},
+                {"userId": "chloe-martin", "priority": 0.5},
+            ],
+            "slotDuration": 45,
+            "slotInterval": 15,
+            "allowBookingFor": 4,
+            "allowBookingForUnit": "weeks",
+        },
+        "collective": {
+            "name": "Panel interview",
+            "teamMembers": [
+                {"userId": "anna-rivera", "isPrimary": True},
+                {"userId": "ben-okafor"},
+            ],
+            "slotDuration": 1,
+            "slotDurationUnit": "hours",
+            "openHours": [
+                {
+                    "daysOfTheWeek": [2, 4],
+                    "hours": [{"openHour": 13, "openMinute": 0, "closeHour": 17, "closeMinute": 0}],
+                }
+            ],
+        },
+        "class_booking": {
+            "name": "Morning yoga",
+            "groupId": groups["workshops"],
+            "teamMembers": [{"userId": "chloe-martin"}],
+            "slotDuration": 60,
+            "appoinmentPerSlot": 12,
+        },
+        "service_booking": {
+            "name": "Massage",
+            "teamMembers": [{"userId": "dev-patel"}, {"userId": "chloe-martin"}],
+            "slotDuration": 50,
+            "slotBuffer": 10,
+        },
+    }
+    created = {}
+    for calendar_type, fields in definitions.items():
+        dto = CalendarCreateDTO.model_validate(
+            {"locationId": DEMO_LOCATION_ID, "calendarType": calendar_type, **fields}
         )
+        created[calendar_type] = calendar_service.create_calendar(db, dto).id
+    return created
+
+
+def seed_schedules(db: Database, calendars: dict[str, str]) -> None:
+    """Nine-to-five schedules for the staff, and the open day's own hours."""
+    staff_calendars = {
+        "anna-rivera": [calendars["personal"]],
+        "ben-okafor": [calendars["round_robin"]],
+        "chloe-martin": [calendars["round_robin"], calendars["class_booking"]],
+        "dev-patel": [calendars["service_booking"]],
+    }
+    for user_id, calendar_ids in staff_calendars.items():
+        schedule_service.create_schedule(
+            db,
+            CreateScheduleDTO.model_validate(
+                {
+                    "locationId": DEMO_LOCATION_ID,
+                    "name": "Working hours",
+                    "userId": user_id,
+                    "timezone": DEMO_TIMEZONE,
+                    "rules": NINE_TO_FIVE,
+                    "calendarIds": calendar_ids,
+                }
+            ),
+        )
+    saturdays = [
+        {"type": "wday", "day": "saturday", "intervals": [{"from": "10:00", "to": "14:00"}]}
+    ]
+    schedule_service.create_event_schedule(
+        db,
+        DEMO_LOCATION_ID,
+        calendars["event"],
+        CreateEventCalendarScheduleDTO.model_validate(
+            {"timezone": DEMO_TIMEZONE, "rules": saturdays}
+        ),
+    )

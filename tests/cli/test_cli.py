@@ -116,6 +116,19 @@ def test_demo_creates_its_data_once_and_a_new_token_each_time(cli_database):
                 "workshops",
                 "seasonal",
             ]
+        calendars = tenant.get("/calendars/", params={"locationId": DEMO_LOCATION_ID}).json()
+        types = sorted(calendar["calendarType"] for calendar in calendars["calendars"])
+        assert types == sorted(
+            ["event", "personal", "round_robin", "collective", "class_booking", "service_booking"]
+        )
+        for user_id in ("anna-rivera", "ben-okafor", "chloe-martin", "dev-patel"):
+            found = tenant.get(
+                "/calendars/schedules/search",
+                params={"locationId": DEMO_LOCATION_ID, "userId": user_id},
+            ).json()["schedules"]
+            assert len(found) == 1 and found[0]["calendarIds"]
+        event = next(c for c in calendars["calendars"] if c["calendarType"] == "event")
+        assert tenant.get(f"/calendars/schedules/event-calendar/{event['id']}").status_code == 200
     app.state.db.dispose()
 
 
