@@ -1,0 +1,38 @@
+"""The free-slots answer (PRODUCT §4.5): slots by local date, and look busy."""
+
+import hashlib
+from datetime import UTC, datetime
+
+from opencalendars.zones import zone as load_zone
+
+
+def slots_by_date(starts: list[int], zone_name: str) -> dict[str, list[str]]:
+    """`{"2024-10-28": ["2024-10-28T10:00:00-05:00", ...]}`: ascending, in `zone_name`."""
+    zone = load_zone(zone_name)
+    by_date: dict[str, list[str]] = {}
+    for start in starts:
+        local = datetime.fromtimestamp(start // 1000, tz=UTC).astimezone(zone)
+        by_date.setdefault(local.date().isoformat(), []).append(local.isoformat())
+    return by_date
+
+
+def look_busy(by_date: dict[str, list[str]], calendar_id: str, percentage: float) -> dict:
+    """Hide `percentage`% of each day's slots (rounded down), the same ones on every call:
+    those with the smallest hash of (calendar, date, slot)."""
+    shown = {}
+    for day, slots in by_date.items():
+        hidden_count = int(len(slots) * percentage // 100)
+        ranked = sorted(slots, key=lambda slot: _stable_hash(calendar_id, day, slot))
+        hidden = set(ranked[:hidden_count])
+        kept = [slot for slot in slots if slot not in hidden]
+        if kept:
+            shown[day] = kept
+    return shown
+
+
+def _stable_hash(calendar_id: str, day: str, slot: str) -> bytes:
+    return hashlib.sha256(f"{calendar_id}|{day}|{slot}".encode()).digest()
+
+
+def free_slots_answer(by_date: dict[str, list[str]]) -> dict:
+    return {day: {"slots": slots} for day, slots in by_date.items()}
