@@ -1,4 +1,4 @@
-"""The free-slot engine on plain data: exact start lists for every rule of PRODUCT §4.3–4.4."""
+"""The free-slot engine on plain data: exact start lists for every rule of PRODUCT §4.3, §4.4."""
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
