@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 
 from opencalendars import __version__, health
 from opencalendars.admin.router import router as admin_router
+from opencalendars.blocked_slots.router import router as blocked_slots_router
 from opencalendars.calendars.router import router as calendars_router
 from opencalendars.db import migrate
 from opencalendars.db.database import Database
@@ -18,6 +19,7 @@ from opencalendars.http.limits import BodySizeLimit
 from opencalendars.http.validation import messages_for
 from opencalendars.schedules.router import router as schedules_router
 from opencalendars.settings import MAX_BODY_BYTES, Settings
+from opencalendars.slots.router import router as slots_router
 
 log = logging.getLogger("opencalendars")
 
@@ -79,5 +81,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Literal paths first: `/calendars/{calendarId}` would otherwise swallow them.
     app.include_router(groups_router)
     app.include_router(schedules_router)
+    app.include_router(blocked_slots_router)
+    app.include_router(slots_router)
     app.include_router(calendars_router)
     return app

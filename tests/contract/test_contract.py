@@ -35,6 +35,12 @@ SERVED = {
     "createCalendarSchedule",
     "getCalendarSchedule",
     "updateCalendarSchedule",
+    # free slots and block slots
+    "get-slots",
+    "create-block-slot",
+    "edit-block-slot",
+    "get-blocked-slots",
+    "delete-event",
 }
 
 

@@ -6,9 +6,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 
 from opencalendars.admin import schemas, service
-from opencalendars.http.errors import BadRequest, NotFound, Unauthorized
+from opencalendars.http.errors import NotFound, Unauthorized
 from opencalendars.http.json import JsonResponse
-from opencalendars.http.times import parse_instant_ms
+from opencalendars.http.times import body_instant_ms
 from opencalendars.http.validation import json_body
 from opencalendars.zones import zone
 
@@ -75,10 +75,7 @@ def read_clock(request: Request):
 def freeze_clock(
     request: Request, body: Annotated[schemas.ClockSetDTO, json_body(schemas.ClockSetDTO)]
 ):
-    try:
-        now_ms = parse_instant_ms(body.now, zone("UTC"))
-    except ValueError:
-        raise BadRequest(["now must be epoch milliseconds or an ISO 8601 time"]) from None
+    now_ms = body_instant_ms("now", body.now, zone("UTC"))
     service.freeze_clock(request.app.state.db, now_ms)
     return schemas.clock_dto(now_ms, True)
 

@@ -1,6 +1,8 @@
 """Every area's tables, imported in one place so migrations see the whole schema."""
 
 from opencalendars.admin import models as admin_models  # noqa: F401
+from opencalendars.appointments import models as appointment_models  # noqa: F401
+from opencalendars.blocked_slots import models as blocked_slot_models  # noqa: F401
 from opencalendars.calendars import models as calendar_models  # noqa: F401
 from opencalendars.db.base import Base
 from opencalendars.groups import models as group_models  # noqa: F401

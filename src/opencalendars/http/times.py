@@ -3,11 +3,18 @@
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
+from opencalendars.http.errors import BadRequest
+
 
 def iso_utc_ms(epoch_ms: int) -> str:
     """`dateAdded` / `dateUpdated` style: UTC with milliseconds, e.g. `2024-01-15T10:30:00.000Z`."""
     moment = datetime.fromtimestamp(epoch_ms // 1000, tz=UTC)
     return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{epoch_ms % 1000:03d}Z"
+
+
+def iso_local(epoch_ms: int, zone: ZoneInfo) -> str:
+    """Appointment and block times: ISO 8601 with the zone's offset, to the second."""
+    return datetime.fromtimestamp(epoch_ms // 1000, tz=UTC).astimezone(zone).isoformat()
 
 
 def parse_instant_ms(value: int | float | str, zone: ZoneInfo) -> int:
@@ -28,3 +35,21 @@ def parse_instant_ms(value: int | float | str, zone: ZoneInfo) -> int:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     return int(moment.timestamp() * 1000)
+
+
+def body_instant_ms(field: str, value: int | float | str, zone: ZoneInfo) -> int:
+    """An instant from a request body, or a 400 naming the field."""
+    try:
+        return parse_instant_ms(value, zone)
+    except ValueError:
+        raise BadRequest(
+            [f"{field} must be an ISO 8601 time (2021-06-23T03:30:00+05:30) or epoch milliseconds"]
+        ) from None
+
+
+def query_epoch_ms(field: str, value: str) -> int:
+    """A query-string instant: epoch milliseconds only (PRODUCT §1)."""
+    text = value.strip()
+    if not text.lstrip("-").isdigit():
+        raise BadRequest([f"{field} must be epoch milliseconds"])
+    return int(text)

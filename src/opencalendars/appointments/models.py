@@ -1,0 +1,61 @@
+"""Appointments, and who each one occupies."""
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from opencalendars.db.base import Base
+
+# Statuses that do not occupy time (PRODUCT §4.3).
+FREEING_STATUSES = ("cancelled", "invalid")
+
+
+class Appointment(Base):
+    __tablename__ = "appointments"
+    __table_args__ = (
+        Index(None, "location_id", "calendar_id", "start_ms"),
+        Index(None, "location_id", "assigned_user_id", "start_ms"),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
+    calendar_id: Mapped[str] = mapped_column(String(64))
+    assigned_user_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    users: Mapped[list[str]] = mapped_column(JSON)
+    contact_id: Mapped[str] = mapped_column(String(255))
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32))
+    start_ms: Mapped[int] = mapped_column(BigInteger)
+    end_ms: Mapped[int] = mapped_column(BigInteger)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The wide rest of the appointment as the client set it (address, notes, meeting location...).
+    details: Mapped[dict] = mapped_column(JSON)
+    date_added_ms: Mapped[int] = mapped_column(BigInteger)
+    date_updated_ms: Mapped[int] = mapped_column(BigInteger)
+
+    @property
+    def occupies(self) -> bool:
+        return not self.deleted and self.status not in FREEING_STATUSES
+
+    @property
+    def people(self) -> list[str]:
+        """The assigned user and everyone in `users`, once each."""
+        assigned = [self.assigned_user_id] if self.assigned_user_id else []
+        return list(dict.fromkeys([*assigned, *self.users]))
+
+
+class AppointmentUser(Base):
+    """One row per person an appointment occupies, copied from it on every write, so that a
+    person's busy time across all calendars is one indexed range scan."""
+
+    __tablename__ = "appointment_users"
+    __table_args__ = (Index(None, "location_id", "user_id", "start_ms"),)
+
+    appointment_id: Mapped[str] = mapped_column(
+        ForeignKey("appointments.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    location_id: Mapped[str] = mapped_column(String(64))
+    calendar_id: Mapped[str] = mapped_column(String(64))
+    start_ms: Mapped[int] = mapped_column(BigInteger)
+    end_ms: Mapped[int] = mapped_column(BigInteger)
+    occupies: Mapped[bool] = mapped_column(Boolean)

@@ -1,0 +1,166 @@
+"""Blocked slots: calendar-level blocks block that calendar, user-level blocks block that user
+in every calendar (PRODUCT §4.3, §5)."""
+
+from collections.abc import Iterable
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from opencalendars import clock
+from opencalendars.blocked_slots.models import BlockedSlot
+from opencalendars.blocked_slots.schemas import BlockSlotCreateRequestDTO, BlockSlotEditRequestDTO
+from opencalendars.calendars.models import Calendar
+from opencalendars.calendars.service import get_live_calendar
+from opencalendars.db.database import Database
+from opencalendars.http.errors import BadRequest, NotFound
+from opencalendars.http.ids import new_id
+from opencalendars.http.times import body_instant_ms
+from opencalendars.zones import zone
+
+EVENT_NOT_FOUND = "Event not found"
+ONE_OWNER = "exactly one of calendarId or assignedUserId is required"
+
+
+def live_blocks(location_id: str):
+    return select(BlockedSlot).where(
+        BlockedSlot.location_id == location_id, BlockedSlot.deleted.is_(False)
+    )
+
+
+def get_live_block(session: Session, location_id: str, block_id: str) -> BlockedSlot:
+    block = session.scalar(live_blocks(location_id).where(BlockedSlot.id == block_id))
+    if block is None:
+        raise NotFound(EVENT_NOT_FOUND)
+    return block
+
+
+def check_times(start_ms: int, end_ms: int) -> None:
+    if end_ms <= start_ms:
+        raise BadRequest(["endTime must be after startTime"])
+
+
+def create_block(db: Database, timezone: str, dto: BlockSlotCreateRequestDTO) -> BlockedSlot:
+    if (dto.calendarId is None) == (dto.assignedUserId is None):
+        raise BadRequest([ONE_OWNER])
+    start_ms = body_instant_ms("startTime", dto.startTime, zone(timezone))
+    end_ms = body_instant_ms("endTime", dto.endTime, zone(timezone))
+    check_times(start_ms, end_ms)
+    with db.write() as session:
+        if dto.calendarId is not None:
+            get_live_calendar(session, dto.locationId, dto.calendarId)
+        now = clock.now_ms(session)
+        block = BlockedSlot(
+            id=new_id(),
+            location_id=dto.locationId,
+            calendar_id=dto.calendarId,
+            assigned_user_id=dto.assignedUserId,
+            title=dto.title,
+            start_ms=start_ms,
+            end_ms=end_ms,
+            deleted=False,
+            date_added_ms=now,
+            date_updated_ms=now,
+        )
+        session.add(block)
+    return block
+
+
+def update_block(
+    db: Database, timezone: str, block_id: str, dto: BlockSlotEditRequestDTO
+) -> BlockedSlot:
+    """Partial. Naming a calendar or a user moves the block to it (naming both is refused)."""
+    if dto.calendarId is not None and dto.assignedUserId is not None:
+        raise BadRequest([ONE_OWNER])
+    with db.write() as session:
+        block = get_live_block(session, dto.locationId, block_id)
+        if dto.calendarId is not None:
+            get_live_calendar(session, dto.locationId, dto.calendarId)
+            block.calendar_id, block.assigned_user_id = dto.calendarId, None
+        if dto.assignedUserId is not None:
+            block.calendar_id, block.assigned_user_id = None, dto.assignedUserId
+        if dto.title is not None:
+            block.title = dto.title
+        if dto.startTime is not None:
+            block.start_ms = body_instant_ms("startTime", dto.startTime, zone(timezone))
+        if dto.endTime is not None:
+            block.end_ms = body_instant_ms("endTime", dto.endTime, zone(timezone))
+        check_times(block.start_ms, block.end_ms)
+        block.date_updated_ms = clock.now_ms(session)
+    return block
+
+
+def list_blocks(
+    db: Database,
+    location_id: str,
+    start_ms: int,
+    end_ms: int,
+    calendar_id: str | None,
+    user_id: str | None,
+    group_id: str | None,
+) -> list[tuple[BlockedSlot, str | None]]:
+    """Blocks overlapping the range that match any of the filters, by start; each with its
+    calendar's group."""
+    owners = []
+    if calendar_id is not None:
+        owners.append(BlockedSlot.calendar_id == calendar_id)
+    if user_id is not None:
+        owners.append(BlockedSlot.assigned_user_id == user_id)
+    if group_id is not None:
+        grouped = select(Calendar.id).where(
+            Calendar.location_id == location_id, Calendar.group_id == group_id
+        )
+        owners.append(BlockedSlot.calendar_id.in_(grouped))
+    query = (
+        select(BlockedSlot, Calendar.group_id)
+        .outerjoin(Calendar, Calendar.id == BlockedSlot.calendar_id)
+        .where(
+            BlockedSlot.location_id == location_id,
+            BlockedSlot.deleted.is_(False),
+            BlockedSlot.start_ms < end_ms,
+            BlockedSlot.end_ms > start_ms,
+            or_(*owners),
+        )
+        .order_by(BlockedSlot.start_ms, BlockedSlot.id)
+    )
+    with db.read() as session:
+        return [(block, group) for block, group in session.execute(query)]
+
+
+def delete_block(db: Database, location_id: str, block_id: str) -> None:
+    """Soft delete: the block is kept, never shown again, and frees its time."""
+    with db.write() as session:
+        block = get_live_block(session, location_id, block_id)
+        block.deleted = True
+        block.date_updated_ms = clock.now_ms(session)
+
+
+def blocking_spans(
+    session: Session,
+    location_id: str,
+    calendar_id: str,
+    user_ids: Iterable[str],
+    start_ms: int,
+    end_ms: int,
+) -> tuple[list[tuple[int, int]], dict[str, list[tuple[int, int]]]]:
+    """What blocks a calendar's free slots: its own blocks, and each member's user blocks."""
+    user_ids = list(user_ids)
+    rows = session.execute(
+        select(BlockedSlot.assigned_user_id, BlockedSlot.start_ms, BlockedSlot.end_ms).where(
+            BlockedSlot.location_id == location_id,
+            BlockedSlot.deleted.is_(False),
+            BlockedSlot.start_ms < end_ms,
+            BlockedSlot.end_ms > start_ms,
+            or_(
+                BlockedSlot.calendar_id == calendar_id,
+                BlockedSlot.assigned_user_id.in_(user_ids),
+            ),
+        )
+    )
+    calendar_blocks: list[tuple[int, int]] = []
+    user_blocks: dict[str, list[tuple[int, int]]] = {user_id: [] for user_id in user_ids}
+    for user_id, start, end in rows:
+        if user_id is None:
+            calendar_blocks.append((start, end))
+        else:
+            user_blocks[user_id].append((start, end))
+    return calendar_blocks, user_blocks

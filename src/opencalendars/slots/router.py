@@ -1,0 +1,69 @@
+"""`GET /calendars/{calendarId}/free-slots`."""
+
+from datetime import date, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from opencalendars.availability.resolver import local_instant_ms
+from opencalendars.http.auth import Caller, authorize
+from opencalendars.http.errors import BadRequest
+from opencalendars.slots import service
+from opencalendars.zones import is_known_zone
+
+router = APIRouter(prefix="/calendars", tags=["Calendars"])
+
+MAX_RANGE_MS = 31 * 86_400_000
+
+
+def range_bound(field: str, value: str, zone: str, is_end: bool) -> int:
+    """Epoch ms (the end inclusive), or `YYYY-MM-DD`: that whole local date in `zone`."""
+    text = value.strip()
+    if text.isdigit():
+        return int(text) + (1 if is_end else 0)
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise BadRequest([f"{field} must be epoch milliseconds or a date YYYY-MM-DD"]) from None
+    return local_instant_ms(day + timedelta(days=1) if is_end else day, 0, zone)
+
+
+def split_user_ids(user_id: str | None, user_ids: list[str] | None) -> list[str]:
+    """`userId`, and `userIds` repeated or comma-separated, in order, once each."""
+    given = [user_id] if user_id else []
+    for item in user_ids or []:
+        given += [part.strip() for part in item.split(",") if part.strip()]
+    return list(dict.fromkeys(given))
+
+
+@router.get("/{calendarId}/free-slots")
+def get_slots(
+    request: Request,
+    calendarId: str,
+    caller: Annotated[Caller, authorize("calendars.readonly")],
+    startDate: Annotated[str, Query(min_length=1)],
+    endDate: Annotated[str, Query(min_length=1)],
+    timezone: Annotated[str | None, Query()] = None,
+    userId: Annotated[str | None, Query()] = None,
+    userIds: Annotated[list[str] | None, Query()] = None,
+    enableLookBusy: Annotated[bool, Query()] = True,
+):
+    zone = timezone or caller.timezone
+    if not is_known_zone(zone):
+        raise BadRequest(["timezone must be a valid IANA time zone"])
+    start_ms = range_bound("startDate", startDate, zone, is_end=False)
+    end_ms = range_bound("endDate", endDate, zone, is_end=True)
+    if end_ms <= start_ms:
+        raise BadRequest(["endDate must not be before startDate"])
+    if end_ms - start_ms > MAX_RANGE_MS:
+        raise BadRequest(["The date range cannot be more than 31 days"])
+    query = service.FreeSlotsQuery(
+        start_ms=start_ms,
+        end_ms=end_ms,
+        timezone=zone,
+        user_ids=split_user_ids(userId, userIds),
+        enable_look_busy=enableLookBusy,
+    )
+    return service.get_free_slots(
+        request.app.state.db, caller.location_id, caller.timezone, calendarId, query
+    )

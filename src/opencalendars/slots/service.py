@@ -1,0 +1,169 @@
+"""Free slots (PRODUCT §4.5): load what the engine needs for one calendar, run it, shape the
+answer. All reads happen in one transaction, as plain tuples over indexed ranges."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from opencalendars import clock
+from opencalendars.appointments import service as appointments
+from opencalendars.availability.answer import free_slots_answer, look_busy, slots_by_date
+from opencalendars.availability.engine import Person, SlotRules, free_slots
+from opencalendars.availability.limits import earliest_start_ms, window_end_ms
+from opencalendars.availability.resolver import open_windows
+from opencalendars.blocked_slots.service import blocking_spans
+from opencalendars.calendars.models import Calendar
+from opencalendars.calendars.schemas import CALENDAR_DEFAULTS
+from opencalendars.calendars.service import get_live_calendar
+from opencalendars.db.database import Database
+from opencalendars.http.errors import BadRequest
+from opencalendars.schedules.service import load_calendar_availability
+
+UNIT_MS = {"mins": 60_000, "hours": 3_600_000}
+DAY_MS = 86_400_000
+# Busy items are read this far around the range: whole local days for appoinmentPerDay,
+# and the buffers of neighbouring appointments.
+BUSY_MARGIN_MS = 2 * DAY_MS
+
+
+@dataclass(frozen=True)
+class FreeSlotsQuery:
+    start_ms: int  # inclusive
+    end_ms: int  # exclusive
+    timezone: str
+    user_ids: list[str]
+    enable_look_busy: bool
+
+
+def setting(calendar: Calendar, name: str):
+    return calendar.settings.get(name, CALENDAR_DEFAULTS.get(name))
+
+
+def duration_ms(calendar: Calendar, name: str, default_unit: str = "mins") -> int:
+    value = calendar.settings.get(name)
+    if value is None:
+        return 0
+    return int(value * UNIT_MS[calendar.settings.get(f"{name}Unit", default_unit)])
+
+
+def buffers_ms(calendar: Calendar) -> tuple[int, int]:
+    return duration_ms(calendar, "preBuffer"), duration_ms(calendar, "slotBuffer")
+
+
+def slot_rules(calendar: Calendar, now_ms: int, location_zone: str, query: FreeSlotsQuery):
+    duration = duration_ms(calendar, "slotDuration") or 30 * UNIT_MS["mins"]
+    if "slotInterval" in calendar.settings:
+        interval = duration_ms(calendar, "slotInterval")
+    else:
+        interval = duration
+    pre, post = buffers_ms(calendar)
+    earliest = earliest_start_ms(
+        now_ms,
+        setting(calendar, "allowBookingAfter"),
+        setting(calendar, "allowBookingAfterUnit"),
+        location_zone,
+    )
+    latest = window_end_ms(
+        now_ms,
+        setting(calendar, "allowBookingFor"),
+        setting(calendar, "allowBookingForUnit"),
+        location_zone,
+    )
+    return SlotRules(
+        duration_ms=duration,
+        interval_ms=interval,
+        pre_buffer_ms=pre,
+        post_buffer_ms=post,
+        per_slot=setting(calendar, "appoinmentPerSlot"),
+        per_day=setting(calendar, "appoinmentPerDay"),
+        earliest_ms=max(earliest, query.start_ms),
+        latest_ms=query.end_ms if latest is None else min(latest, query.end_ms),
+        is_class=calendar.calendar_type == "class_booking",
+        day_zone=location_zone,
+    )
+
+
+def other_calendar_buffers(session: Session, calendar_ids: set[str]) -> dict[str, tuple[int, int]]:
+    if not calendar_ids:
+        return {}
+    rows = session.scalars(select(Calendar).where(Calendar.id.in_(calendar_ids)))
+    return {calendar.id: buffers_ms(calendar) for calendar in rows}
+
+
+def persons_for(
+    session: Session, calendar: Calendar, location_zone: str, members: list[str], query
+) -> list[Person]:
+    """The people whose time decides this calendar's slots, with their windows and busy spans."""
+    availability = load_calendar_availability(session, calendar, location_zone)
+    busy_from, busy_to = query.start_ms - BUSY_MARGIN_MS, query.end_ms + BUSY_MARGIN_MS
+    busy = appointments.occupying_for_users(
+        session, calendar.location_id, members, busy_from, busy_to
+    )
+    others = other_calendar_buffers(
+        session, {b.calendar_id for b in busy if b.calendar_id != calendar.id}
+    )
+    calendar_blocks, user_blocks = blocking_spans(
+        session, calendar.location_id, calendar.id, members, busy_from, busy_to
+    )
+    same: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    blocking: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for item in busy:
+        if item.calendar_id == calendar.id:
+            same[item.user_id].append((item.start_ms, item.end_ms))
+        else:
+            their_pre, their_post = others.get(item.calendar_id, (0, 0))
+            blocking[item.user_id].append((item.start_ms - their_pre, item.end_ms + their_post))
+
+    if calendar.calendar_type == "event":
+        # The calendar itself is the person; its members' busy times count too.
+        own = appointments.occupying_in_calendar(
+            session, calendar.location_id, calendar.id, busy_from, busy_to
+        )
+        member_busy = [span for user in members for span in [*blocking[user], *user_blocks[user]]]
+        windows = open_windows(availability.calendar, query.start_ms, query.end_ms)
+        return [
+            Person(
+                key=calendar.id,
+                windows=windows,
+                blocking=[*calendar_blocks, *member_busy],
+                same=[(b.start_ms, b.end_ms) for b in own],
+            )
+        ]
+    return [
+        Person(
+            key=user,
+            windows=open_windows(availability.for_member(user), query.start_ms, query.end_ms),
+            blocking=[*calendar_blocks, *user_blocks[user], *blocking[user]],
+            same=same[user],
+        )
+        for user in members
+    ]
+
+
+def selected_members(calendar: Calendar, user_ids: list[str]) -> list[str]:
+    members = [member["userId"] for member in calendar.settings.get("teamMembers", [])]
+    strangers = [user for user in user_ids if user not in members]
+    if strangers:
+        raise BadRequest(
+            [f"userId {user} is not a team member of this calendar" for user in strangers]
+        )
+    return user_ids or members
+
+
+def get_free_slots(db: Database, location_id: str, location_zone: str, calendar_id: str, query):
+    with db.read() as session:
+        calendar = get_live_calendar(session, location_id, calendar_id)
+        members = selected_members(calendar, query.user_ids)
+        if not calendar.is_active:
+            return {}
+        now_ms = clock.now_ms(session)
+        rules = slot_rules(calendar, now_ms, location_zone, query)
+        persons = persons_for(session, calendar, location_zone, members, query)
+    result = free_slots(persons, rules, require_all=calendar.calendar_type == "collective")
+    by_date = slots_by_date(result.starts, query.timezone)
+    look = setting(calendar, "lookBusyConfig")
+    if query.enable_look_busy and look.get("enabled"):
+        by_date = look_busy(by_date, calendar.id, look.get("LookBusyPercentage", 0))
+    return free_slots_answer(by_date)
