@@ -1,0 +1,104 @@
+"""Helpers for free-slot tests: calendars with schedules, seeded appointments, answers."""
+
+from datetime import datetime
+
+from opencalendars.appointments.models import Appointment
+from opencalendars.appointments.service import save_appointment
+from opencalendars.http.ids import new_id
+
+ZONE = "America/New_York"
+
+
+def ms(text: str) -> int:
+    return int(datetime.fromisoformat(text).timestamp() * 1000)
+
+
+def make_calendar(
+    tenant,
+    calendar_type="personal",
+    members=("ann",),
+    hours=(("09:00", "12:00"),),
+    days=("monday",),
+    **settings,
+):
+    """A calendar whose members (or, for event calendars, the calendar) work `hours` on `days`."""
+    members = list(members) if calendar_type != "event" or settings.get("teamMembers") else []
+    team = settings.pop("teamMembers", [{"userId": user} for user in members])
+    if calendar_type == "collective":
+        team[0]["isPrimary"] = True
+    body = {
+        "locationId": tenant.location_id,
+        "name": f"{calendar_type} calendar",
+        "calendarType": calendar_type,
+        "teamMembers": team,
+        **settings,
+    }
+    created = tenant.post("/calendars/", json=body)
+    assert created.status_code == 200, created.text
+    calendar_id = created.json()["calendar"]["id"]
+    rules = [
+        {"type": "wday", "day": day, "intervals": [{"from": f, "to": t} for f, t in hours]}
+        for day in days
+    ]
+    if calendar_type == "event":
+        response = tenant.post(
+            f"/calendars/schedules/event-calendar/{calendar_id}",
+            json={"timezone": ZONE, "rules": rules},
+        )
+        assert response.status_code == 201, response.text
+    for member in team:
+        give_schedule(tenant, member["userId"], calendar_id, rules)
+    return calendar_id
+
+
+def give_schedule(tenant, user_id, calendar_id, rules, zone=ZONE):
+    response = tenant.post(
+        "/calendars/schedules",
+        json={
+            "locationId": tenant.location_id,
+            "name": f"{user_id} hours",
+            "userId": user_id,
+            "timezone": zone,
+            "rules": rules,
+            "calendarIds": [calendar_id],
+        },
+    )
+    assert response.status_code == 201, response.text
+
+
+def seed_appointment(app, tenant, calendar_id, user_id, start, end, status="confirmed", users=()):
+    """An appointment written through the service layer (the booking API is another area)."""
+    with app.state.db.write() as session:
+        save_appointment(
+            session,
+            Appointment(
+                id=new_id(),
+                location_id=tenant.location_id,
+                calendar_id=calendar_id,
+                assigned_user_id=user_id,
+                users=list(users),
+                contact_id="contact-1",
+                title="Seeded",
+                status=status,
+                start_ms=ms(start),
+                end_ms=ms(end),
+                deleted=False,
+                details={},
+                date_added_ms=0,
+                date_updated_ms=0,
+            ),
+        )
+
+
+def free(tenant, calendar_id, start="2026-03-02", end=None, **params):
+    response = tenant.get(
+        f"/calendars/{calendar_id}/free-slots",
+        params={"startDate": start, "endDate": end or start, **params},
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def times(answer: dict) -> list[str]:
+    """All offered slots as local HH:MM (for one-day answers)."""
+    return [slot[11:16] for day in answer.values() for slot in day["slots"]]
