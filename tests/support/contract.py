@@ -20,12 +20,26 @@ def operation(path: str, method: str, edition: str = V3) -> dict:
     return contract(edition)["paths"][path][method.lower()]
 
 
+def _dates_as_strings(schema):
+    """The spec types NestJS `Date` fields (`startTime`, `dateAdded`...) as a bare
+    `{"type": "object"}` while its examples, the real service and PRODUCT §1 send ISO strings.
+    A bare object type therefore also admits a string; everything else stays as strict as
+    the spec."""
+    if isinstance(schema, list):
+        return [_dates_as_strings(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if schema == {"type": "object"}:
+        return {"type": ["object", "string"]}
+    return {key: _dates_as_strings(value) for key, value in schema.items()}
+
+
 def response_schema_errors(path: str, method: str, status: int, body, edition: str = V3) -> list:
     """Every way `body` breaks the spec's response schema for that status (empty when valid)."""
     schema = operation(path, method, edition)["responses"].get(str(status))
     if schema is None:
         return [f"status {status} is not documented for {method.upper()} {path}"]
-    document = {"allOf": [schema], "components": contract(edition)["components"]}
+    document = _dates_as_strings({"allOf": [schema], "components": contract(edition)["components"]})
     validator = jsonschema.Draft7Validator(document)
     return [
         f"{'/'.join(map(str, error.path))}: {error.message}"

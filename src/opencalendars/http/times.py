@@ -47,9 +47,18 @@ def body_instant_ms(field: str, value: int | float | str, zone: ZoneInfo) -> int
         ) from None
 
 
+def epoch_ms_text(text: str) -> int | None:
+    """`1772427600000`, or `1772427600000.0` as clients typed with floats send it; else None."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else None
+
+
 def query_epoch_ms(field: str, value: str) -> int:
     """A query-string instant: epoch milliseconds only (PRODUCT §1)."""
-    text = value.strip()
-    if not text.lstrip("-").isdigit():
+    parsed = epoch_ms_text(value.strip())
+    if parsed is None:
         raise BadRequest([f"{field} must be epoch milliseconds"])
-    return int(text)
+    return parsed

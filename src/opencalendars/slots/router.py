@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from opencalendars.availability.resolver import local_instant_ms
 from opencalendars.http.auth import Caller, authorize
 from opencalendars.http.errors import BadRequest
+from opencalendars.http.times import epoch_ms_text
 from opencalendars.slots import service
 from opencalendars.zones import is_known_zone
 
@@ -19,8 +20,9 @@ MAX_RANGE_MS = 31 * 86_400_000
 def range_bound(field: str, value: str, zone: str, is_end: bool) -> int:
     """Epoch ms (the end inclusive), or `YYYY-MM-DD`: that whole local date in `zone`."""
     text = value.strip()
-    if text.isdigit():
-        return int(text) + (1 if is_end else 0)
+    epoch_ms = epoch_ms_text(text)
+    if epoch_ms is not None:
+        return epoch_ms + (1 if is_end else 0)
     try:
         day = date.fromisoformat(text)
     except ValueError:
