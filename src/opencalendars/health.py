@@ -10,5 +10,5 @@ router = APIRouter(tags=["health"])
 @router.get("/healthz")
 def healthz(request: Request):
     if request.app.state.db.ping():
-        return {"status": "ok"}
+        return JsonResponse({"status": "ok"})
     return JsonResponse({"status": "unavailable"}, status_code=503)

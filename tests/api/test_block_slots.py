@@ -185,7 +185,7 @@ def test_list_by_calendar_user_and_group_in_start_order(ny):
         endTime="2026-03-03T13:00:00-05:00",
     ).json()
     early = block(ny, calendarId=grouped).json()
-    users = block(ny, assignedUserId="ann").json()
+    users = block(ny, assignedUserId="ann", startTime="2026-03-02T12:30:00-05:00").json()
     block(
         ny,
         assignedUserId="ann",
@@ -211,7 +211,7 @@ def test_list_by_calendar_user_and_group_in_start_order(ny):
             "assignedUserId": "ann",
             "users": [],
             "deleted": False,
-            "startTime": "2026-03-02T12:00:00-05:00",
+            "startTime": "2026-03-02T12:30:00-05:00",
             "endTime": "2026-03-02T13:00:00-05:00",
             "dateAdded": by_user[0]["dateAdded"],
             "dateUpdated": by_user[0]["dateUpdated"],

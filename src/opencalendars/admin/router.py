@@ -41,7 +41,7 @@ def create_location(
 @router.get("/locations")
 def list_locations(request: Request):
     locations = service.list_locations(request.app.state.db)
-    return {"locations": [schemas.location_dto(location) for location in locations]}
+    return JsonResponse({"locations": [schemas.location_dto(location) for location in locations]})
 
 
 @router.post("/tokens", status_code=201)
@@ -57,7 +57,7 @@ def create_token(
 @router.get("/tokens")
 def list_tokens(request: Request, locationId: Annotated[str | None, Query()] = None):
     tokens = service.list_tokens(request.app.state.db, locationId)
-    return {"tokens": [schemas.token_dto(token) for token in tokens]}
+    return JsonResponse({"tokens": [schemas.token_dto(token) for token in tokens]})
 
 
 @router.delete("/tokens/{token_id}")

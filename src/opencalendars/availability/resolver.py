@@ -12,6 +12,7 @@ PRODUCT §4.2:
 
 from collections.abc import Iterable, Mapping
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 
 from opencalendars.availability.rules import MINUTES_PER_DAY, Availability
 from opencalendars.zones import zone as load_zone
@@ -33,6 +34,7 @@ def calendar_availability(
     return event_schedule if event_schedule is not None else legacy_hours
 
 
+@lru_cache(maxsize=65_536)
 def local_instant_ms(day: date, minute: int, zone_name: str) -> int:
     """The instant of `minute` after local midnight of `day` (1440 is the next midnight)."""
     extra_days, minute = divmod(minute, MINUTES_PER_DAY)

@@ -62,12 +62,14 @@ def get_blocked_slots(
     found = service.list_blocks(
         request.app.state.db, locationId, start_ms, end_ms, calendarId, userId, groupId
     )
-    return {
-        "events": [
-            schemas.blocked_slot_event_dto(block, group_id, caller.timezone)
-            for block, group_id in found
-        ]
-    }
+    return JsonResponse(
+        {
+            "events": [
+                schemas.blocked_slot_event_dto(block, group_id, caller.timezone)
+                for block, group_id in found
+            ]
+        }
+    )
 
 
 @router.delete("/events/{eventId}", status_code=201)

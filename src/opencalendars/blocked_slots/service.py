@@ -144,16 +144,14 @@ def blocking_spans(
 ) -> tuple[list[tuple[int, int]], dict[str, list[tuple[int, int]]]]:
     """What blocks a calendar's free slots: its own blocks, and each member's user blocks."""
     user_ids = list(user_ids)
-    rows = session.execute(
-        select(BlockedSlot.assigned_user_id, BlockedSlot.start_ms, BlockedSlot.end_ms).where(
-            BlockedSlot.location_id == location_id,
-            BlockedSlot.deleted.is_(False),
-            BlockedSlot.start_ms < end_ms,
-            BlockedSlot.end_ms > start_ms,
-            or_(
-                BlockedSlot.calendar_id == calendar_id,
-                BlockedSlot.assigned_user_id.in_(user_ids),
-            ),
+    blocks = BlockedSlot.__table__.c
+    rows = session.connection().execute(
+        select(blocks.assigned_user_id, blocks.start_ms, blocks.end_ms).where(
+            blocks.location_id == location_id,
+            blocks.deleted.is_(False),
+            blocks.start_ms < end_ms,
+            blocks.end_ms > start_ms,
+            or_(blocks.calendar_id == calendar_id, blocks.assigned_user_id.in_(user_ids)),
         )
     )
     calendar_blocks: list[tuple[int, int]] = []

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Query, Request
 
 from opencalendars.calendars import schemas, service
 from opencalendars.http.auth import Caller, authorize
+from opencalendars.http.json import JsonResponse
 from opencalendars.http.validation import json_body
 
 router = APIRouter(prefix="/calendars", tags=["Calendars"])
@@ -26,7 +27,7 @@ def get_calendars(
 ):
     caller.require_location(locationId)
     calendars = service.list_calendars(request.app.state.db, locationId, groupId, showDrafted)
-    return {"calendars": [schemas.calendar_dto(calendar) for calendar in calendars]}
+    return JsonResponse({"calendars": [schemas.calendar_dto(calendar) for calendar in calendars]})
 
 
 @router.post("/")
@@ -38,14 +39,14 @@ def create_calendar(
 ):
     caller.require_location(body.locationId)
     calendar = service.create_calendar(request.app.state.db, body)
-    return {"calendar": schemas.calendar_dto(calendar)}
+    return JsonResponse({"calendar": schemas.calendar_dto(calendar)})
 
 
 @router.get("/{calendarId}")
 def get_calendar(request: Request, calendarId: str, caller: Annotated[Caller, authorize(READ)]):
     with request.app.state.db.read() as session:
         calendar = service.get_live_calendar(session, caller.location_id, calendarId)
-    return {"calendar": schemas.calendar_dto(calendar)}
+    return JsonResponse({"calendar": schemas.calendar_dto(calendar)})
 
 
 @router.put("/{calendarId}")
@@ -56,10 +57,10 @@ def update_calendar(
     body: Annotated[schemas.CalendarUpdateDTO, json_body(schemas.CalendarUpdateDTO)],
 ):
     calendar = service.update_calendar(request.app.state.db, caller.location_id, calendarId, body)
-    return {"calendar": schemas.calendar_dto(calendar)}
+    return JsonResponse({"calendar": schemas.calendar_dto(calendar)})
 
 
 @router.delete("/{calendarId}")
 def delete_calendar(request: Request, calendarId: str, caller: Annotated[Caller, authorize(WRITE)]):
     service.delete_calendar(request.app.state.db, caller.location_id, calendarId)
-    return {"success": True}
+    return JsonResponse({"success": True})

@@ -23,7 +23,7 @@ def get_groups(
 ):
     caller.require_location(locationId)
     groups = service.list_groups(request.app.state.db, locationId)
-    return {"groups": [schemas.group_dto(group) for group in groups]}
+    return JsonResponse({"groups": [schemas.group_dto(group) for group in groups]})
 
 
 @router.post("", status_code=201)
@@ -46,15 +46,15 @@ def validate_groups_slug(
     ],
 ):
     caller.require_location(body.locationId)
-    return {
-        "available": service.is_slug_available(request.app.state.db, body.locationId, body.slug)
-    }
+    return JsonResponse(
+        {"available": service.is_slug_available(request.app.state.db, body.locationId, body.slug)}
+    )
 
 
 @router.delete("/{groupId}")
 def delete_group(request: Request, groupId: str, caller: Annotated[Caller, authorize(WRITE)]):
     service.delete_group(request.app.state.db, caller.location_id, groupId)
-    return {"success": True}
+    return JsonResponse({"success": True})
 
 
 @router.put("/{groupId}")
@@ -65,7 +65,7 @@ def edit_group(
     body: Annotated[schemas.GroupUpdateDTO, json_body(schemas.GroupUpdateDTO)],
 ):
     group = service.update_group(request.app.state.db, caller.location_id, groupId, body)
-    return {"group": schemas.group_dto(group)}
+    return JsonResponse({"group": schemas.group_dto(group)})
 
 
 @router.put("/{groupId}/status")
@@ -76,4 +76,4 @@ def disable_group(
     body: Annotated[schemas.GroupStatusUpdateParams, json_body(schemas.GroupStatusUpdateParams)],
 ):
     service.set_group_status(request.app.state.db, caller.location_id, groupId, body.isActive)
-    return {"success": True}
+    return JsonResponse({"success": True})

@@ -34,7 +34,7 @@ def get_all_schedules(
         whole_number(skip, "skip"),
         whole_number(limit, "limit"),
     )
-    return {"schedules": [schemas.schedule_object_dto(s, ids) for s, ids in found]}
+    return JsonResponse({"schedules": [schemas.schedule_object_dto(s, ids) for s, ids in found]})
 
 
 @router.post("", status_code=201)
@@ -72,7 +72,7 @@ def get_calendar_schedule(
     request: Request, calendarId: str, caller: Annotated[Caller, authorize(READ)]
 ):
     schedule = service.read_event_schedule(request.app.state.db, caller.location_id, calendarId)
-    return {"schedule": schemas.event_calendar_schedule_dto(schedule)}
+    return JsonResponse({"schedule": schemas.event_calendar_schedule_dto(schedule)})
 
 
 @router.put("/event-calendar/{calendarId}")
@@ -87,13 +87,13 @@ def update_calendar_schedule(
     schedule = service.update_event_schedule(
         request.app.state.db, caller.location_id, calendarId, body
     )
-    return {"schedule": schemas.event_calendar_schedule_dto(schedule)}
+    return JsonResponse({"schedule": schemas.event_calendar_schedule_dto(schedule)})
 
 
 @router.get("/{id}")
 def get_schedule_by_id(request: Request, id: str, caller: Annotated[Caller, authorize(READ)]):
     schedule, calendar_ids = service.read_schedule(request.app.state.db, caller.location_id, id)
-    return {"schedule": schemas.schedule_object_dto(schedule, calendar_ids)}
+    return JsonResponse({"schedule": schemas.schedule_object_dto(schedule, calendar_ids)})
 
 
 @router.put("/{id}")
@@ -106,13 +106,13 @@ def update_schedule(
     schedule, calendar_ids = service.update_schedule(
         request.app.state.db, caller.location_id, id, body
     )
-    return {"schedule": schemas.schedule_object_dto(schedule, calendar_ids)}
+    return JsonResponse({"schedule": schemas.schedule_object_dto(schedule, calendar_ids)})
 
 
 @router.delete("/{id}")
 def delete_schedule(request: Request, id: str, caller: Annotated[Caller, authorize(WRITE)]):
     service.delete_schedule(request.app.state.db, caller.location_id, id)
-    return {"success": True}
+    return JsonResponse({"success": True})
 
 
 @router.put("/{id}/associations/{calendarId}")
@@ -120,7 +120,7 @@ def add_calendar_to_schedule(
     request: Request, id: str, calendarId: str, caller: Annotated[Caller, authorize(WRITE)]
 ):
     service.add_calendar(request.app.state.db, caller.location_id, id, calendarId)
-    return {"success": True}
+    return JsonResponse({"success": True})
 
 
 @router.delete("/{id}/associations/{calendarId}")
@@ -128,4 +128,4 @@ def remove_calendar_from_schedule(
     request: Request, id: str, calendarId: str, caller: Annotated[Caller, authorize(WRITE)]
 ):
     service.remove_calendar(request.app.state.db, caller.location_id, id, calendarId)
-    return {"success": True}
+    return JsonResponse({"success": True})

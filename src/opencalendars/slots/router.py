@@ -8,6 +8,7 @@ from fastapi import APIRouter, Query, Request
 from opencalendars.availability.resolver import local_instant_ms
 from opencalendars.http.auth import Caller, authorize
 from opencalendars.http.errors import BadRequest
+from opencalendars.http.json import JsonResponse
 from opencalendars.http.times import epoch_ms_text
 from opencalendars.slots import service
 from opencalendars.zones import is_known_zone
@@ -66,6 +67,8 @@ def get_slots(
         user_ids=split_user_ids(userId, userIds),
         enable_look_busy=enableLookBusy,
     )
-    return service.get_free_slots(
-        request.app.state.db, caller.location_id, caller.timezone, calendarId, query
+    return JsonResponse(
+        service.get_free_slots(
+            request.app.state.db, caller.location_id, caller.timezone, calendarId, query
+        )
     )

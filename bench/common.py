@@ -1,0 +1,84 @@
+"""Shared pieces of the benchmarks: a seeded database, a live server, latency statistics."""
+
+import os
+import platform
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+
+ADMIN_KEY = "bench-admin-key"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@contextmanager
+def running_server(database_url: str, log_path: Path, workers: int = 1) -> Iterator[str]:
+    port = free_port()
+    env = {**os.environ, "OPENCALENDARS_ADMIN_KEY": ADMIN_KEY}
+    command = [
+        sys.executable, "-m", "opencalendars", "serve", "--port", str(port),
+        "--database-url", database_url, "--workers", str(workers), "--log-level", "warning",
+    ]  # fmt: skip
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base_url}/healthz", timeout=1).status_code == 200:
+                    break
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError(log_path.read_text())
+        yield base_url
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def latencies(
+    client: httpx.Client, path: str, params: dict, warmup: int, count: int
+) -> list[float]:
+    """Milliseconds per request, after `warmup` unmeasured requests."""
+    for _ in range(warmup):
+        client.get(path, params=params).raise_for_status()
+    measured = []
+    for _ in range(count):
+        started = time.perf_counter()
+        response = client.get(path, params=params)
+        measured.append((time.perf_counter() - started) * 1000)
+        response.raise_for_status()
+    return measured
+
+
+def p50(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[18]
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"

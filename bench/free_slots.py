@@ -1,0 +1,238 @@
+"""Free-slots benchmark (issue: the availability engine, fast at scale).
+
+A location in America/New_York with a round-robin calendar of 10 members, each working
+Mon-Fri 09:00-17:00 (30-minute slots and interval, 15-minute slotBuffer), 2,000 occupying
+appointments and 200 blocked slots over 31 days. A real server (one worker) on loopback
+answers a 31-day `free-slots` query and `GET /calendars/{id}`; both are timed in the same
+run. Then the location gets 1,000,000 more appointments of other calendars and users over
+two years, and free-slots is timed again.
+
+    python bench/free_slots.py [--database-url URL] [--requests N] [--skip-million]
+"""
+
+import argparse
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from sqlalchemy import insert
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import latencies, machine, p50, p95, running_server
+
+from opencalendars import clock
+from opencalendars.admin import service as admin_service
+from opencalendars.appointments.models import Appointment, AppointmentUser
+from opencalendars.availability.engine import free_slots
+from opencalendars.blocked_slots.models import BlockedSlot
+from opencalendars.calendars import service as calendar_service
+from opencalendars.calendars.schemas import CalendarCreateDTO
+from opencalendars.db import migrate
+from opencalendars.db.database import Database
+from opencalendars.http.ids import new_id
+from opencalendars.schedules import service as schedule_service
+from opencalendars.schedules.schemas import CreateScheduleDTO
+from opencalendars.slots import service as slots_service
+
+ZONE = "America/New_York"
+MEMBERS = [f"member-{n:02d}" for n in range(10)]
+RANGE_START = datetime.fromisoformat("2027-03-01T00:00:00-05:00")
+DAY_MS = 86_400_000
+MINUTE_MS = 60_000
+START_MS = int(RANGE_START.timestamp() * 1000)
+END_MS = START_MS + 31 * DAY_MS - 1
+WORKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+
+
+def local_ms(day: int, minute_of_day: int) -> int:
+    """An instant `day` days after the range start at a New York wall-clock minute."""
+    from opencalendars.availability.resolver import local_instant_ms
+
+    return local_instant_ms(
+        RANGE_START.date().fromordinal(RANGE_START.date().toordinal() + day), minute_of_day, ZONE
+    )
+
+
+def appointment_rows(location_id, calendar_id, user_id, start, end):
+    appointment_id = new_id()
+    appointment = {
+        "id": appointment_id, "location_id": location_id, "calendar_id": calendar_id,
+        "assigned_user_id": user_id, "users": [], "contact_id": "bench-contact",
+        "title": "Bench", "status": "confirmed", "start_ms": start, "end_ms": end,
+        "deleted": False, "details": {}, "date_added_ms": 0, "date_updated_ms": 0,
+    }  # fmt: skip
+    person = {
+        "appointment_id": appointment_id, "user_id": user_id, "location_id": location_id,
+        "calendar_id": calendar_id, "start_ms": start, "end_ms": end, "occupies": True,
+    }  # fmt: skip
+    return appointment, person
+
+
+def insert_appointments(db: Database, rows) -> None:
+    appointments, people = zip(*rows, strict=True)
+    with db.engine.begin() as connection:
+        for offset in range(0, len(appointments), 20_000):
+            connection.execute(
+                insert(Appointment.__table__), appointments[offset : offset + 20_000]
+            )
+            connection.execute(insert(AppointmentUser.__table__), people[offset : offset + 20_000])
+
+
+def seed(db: Database, rng: random.Random):
+    location = admin_service.create_location(db, "Bench", ZONE, None)
+    _token, secret = admin_service.create_token(db, location.id, None, "bench")
+    calendar = calendar_service.create_calendar(
+        db,
+        CalendarCreateDTO.model_validate(
+            {
+                "locationId": location.id, "name": "Sales", "calendarType": "round_robin",
+                "teamMembers": [{"userId": m} for m in MEMBERS],
+                "slotDuration": 30, "slotInterval": 30, "slotBuffer": 15,
+            }
+        ),
+    )  # fmt: skip
+    rules = [
+        {"type": "wday", "day": day, "intervals": [{"from": "09:00", "to": "17:00"}]}
+        for day in WORKDAYS
+    ]
+    for member in MEMBERS:
+        schedule_service.create_schedule(
+            db,
+            CreateScheduleDTO.model_validate(
+                {
+                    "locationId": location.id, "name": "Hours", "userId": member,
+                    "timezone": ZONE, "rules": rules, "calendarIds": [calendar.id],
+                }
+            ),
+        )  # fmt: skip
+    weekdays = [
+        d
+        for d in range(31)
+        if RANGE_START.date().fromordinal(RANGE_START.date().toordinal() + d).weekday() < 5
+    ]
+    rows = []
+    for _ in range(2000):
+        start = local_ms(rng.choice(weekdays), 9 * 60 + 30 * rng.randrange(16))
+        rows.append(
+            appointment_rows(
+                location.id, calendar.id, rng.choice(MEMBERS), start, start + 30 * MINUTE_MS
+            )
+        )
+    insert_appointments(db, rows)
+    blocks = []
+    for n in range(200):
+        start = local_ms(rng.choice(weekdays), 9 * 60 + 15 * rng.randrange(28))
+        blocks.append(
+            {
+                "id": new_id(), "location_id": location.id,
+                "calendar_id": calendar.id if n % 2 else None,
+                "assigned_user_id": None if n % 2 else rng.choice(MEMBERS),
+                "title": "Busy", "start_ms": start,
+                "end_ms": start + rng.choice((30, 60, 90)) * MINUTE_MS,
+                "deleted": False, "date_added_ms": 0, "date_updated_ms": 0,
+            }
+        )  # fmt: skip
+    with db.engine.begin() as connection:
+        connection.execute(insert(BlockedSlot.__table__), blocks)
+    with db.write() as session:
+        clock.set_frozen_ms(session, START_MS - DAY_MS)
+    return location, secret, calendar
+
+
+def add_million(db: Database, location_id: str, rng: random.Random, count: int) -> None:
+    """Appointments of 1,000 other users in 100 other calendars over two years around the range."""
+    first = START_MS - 365 * DAY_MS
+    rows = []
+    for _ in range(count):
+        start = first + rng.randrange(730 * 48) * 30 * MINUTE_MS
+        rows.append(
+            appointment_rows(
+                location_id, f"other-calendar-{rng.randrange(100):03d}",
+                f"other-user-{rng.randrange(1000):04d}", start, start + 30 * MINUTE_MS,
+            )
+        )  # fmt: skip
+        if len(rows) == 100_000:
+            insert_appointments(db, rows)
+            rows = []
+    if rows:
+        insert_appointments(db, rows)
+
+
+def engine_only_ms(db: Database, location_id: str, calendar_id: str, runs: int = 50) -> float:
+    """The pure engine call on inputs loaded once (no I/O, no formatting)."""
+    query = slots_service.FreeSlotsQuery(START_MS, END_MS + 1, ZONE, [], True)
+    with db.read() as session:
+        calendar = calendar_service.get_live_calendar(session, location_id, calendar_id)
+        rules = slots_service.slot_rules(calendar, clock.now_ms(session), ZONE, query)
+        persons = slots_service.persons_for(session, calendar, ZONE, MEMBERS, query)
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        free_slots(persons, rules)
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def measure(base_url, token, location_id, calendar_id, requests):
+    headers = {"Authorization": f"Bearer {token}", "Version": "2021-07-28"}
+    slots_params = {"startDate": START_MS, "endDate": END_MS}
+    with httpx.Client(base_url=base_url, headers=headers, timeout=30) as client:
+        answer = client.get(f"/calendars/{calendar_id}/free-slots", params=slots_params).json()
+        calendar = latencies(client, f"/calendars/{calendar_id}", {}, 30, requests)
+        slots = latencies(
+            client, f"/calendars/{calendar_id}/free-slots", slots_params, 30, requests
+        )
+    offered = sum(len(day["slots"]) for day in answer.values())
+    return calendar, slots, offered
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--skip-million", action="store_true")
+    parser.add_argument("--million", type=int, default=1_000_000)
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="oc-bench-"))
+    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+    db = Database(url)
+    migrate.upgrade(db)
+    rng = random.Random(20270301)
+    location, token, calendar = seed(db, rng)
+
+    print(f"machine: {machine()}")
+    print(f"database: {db.engine.dialect.name}")
+    with running_server(url, workdir / "server.log") as base_url:
+        get_calendar, slots, offered = measure(
+            base_url, token, location.id, calendar.id, args.requests
+        )
+    engine = engine_only_ms(db, location.id, calendar.id)
+    print(f"31-day free-slots answer: {offered} slots")
+    print(
+        f"GET /calendars/{{id}}   p50 {p50(get_calendar):6.2f} ms   p95 {p95(get_calendar):6.2f} ms"
+    )
+    print(f"GET free-slots         p50 {p50(slots):6.2f} ms   p95 {p95(slots):6.2f} ms")
+    ratio = p50(slots) / p50(get_calendar)
+    print(f"ratio free-slots / GET calendar (p50): {ratio:.2f}  (target <= 5)")
+    print(f"engine only (pure function, inputs loaded): {engine:.2f} ms")
+    if args.skip_million:
+        return
+    started = time.perf_counter()
+    add_million(db, location.id, rng, args.million)
+    took = time.perf_counter() - started
+    print(f"added {args.million:,} appointments of other users in {took:.0f} s")
+    with running_server(url, workdir / "server-million.log") as base_url:
+        _get_calendar, big, _ = measure(base_url, token, location.id, calendar.id, args.requests)
+    print(f"GET free-slots, {args.million:,} more: p50 {p50(big):6.2f} ms   p95 {p95(big):6.2f} ms")
+    print(
+        f"ratio to the 2,000-appointment case (p50): {p50(big) / p50(slots):.2f}  (target <= 1.5)"
+    )
+
+
+if __name__ == "__main__":
+    main()
