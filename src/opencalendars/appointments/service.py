@@ -7,7 +7,7 @@ The booking API (validation against the engine, assignment, the booking lock) bu
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from opencalendars.appointments.models import FREEING_STATUSES, Appointment, AppointmentUser
@@ -43,42 +43,64 @@ class BusyAppointment(NamedTuple):
     end_ms: int
 
 
+_people = AppointmentUser.__table__.c
+# Built once: the hot path of free slots and booking runs this Core select of plain tuples.
+_OCCUPYING_FOR_USERS = select(
+    _people.user_id, _people.calendar_id, _people.start_ms, _people.end_ms
+).where(
+    _people.location_id == bindparam("location_id"),
+    _people.user_id.in_(bindparam("user_ids", expanding=True)),
+    _people.start_ms < bindparam("end_ms"),
+    _people.start_ms > bindparam("lookback_ms"),
+    _people.end_ms > bindparam("start_ms"),
+    _people.occupies.is_(True),
+)
+_appointments = Appointment.__table__.c
+_OCCUPYING_IN_CALENDAR = select(_appointments.start_ms, _appointments.end_ms).where(
+    _appointments.location_id == bindparam("location_id"),
+    _appointments.calendar_id == bindparam("calendar_id"),
+    _appointments.start_ms < bindparam("end_ms"),
+    _appointments.start_ms > bindparam("lookback_ms"),
+    _appointments.end_ms > bindparam("start_ms"),
+    _appointments.deleted.is_(False),
+    _appointments.status.not_in(FREEING_STATUSES),
+)
+
+
 def occupying_for_users(
     session: Session, location_id: str, user_ids: Iterable[str], start_ms: int, end_ms: int
 ) -> list[BusyAppointment]:
-    """Occupying appointments of these people, in any calendar, that overlap the range."""
+    """Occupying appointments of these people, in any calendar, that overlap the range:
+    `(user_id, calendar_id, start_ms, end_ms)` tuples."""
     user_ids = list(user_ids)
     if not user_ids:
         return []
-    people = AppointmentUser.__table__.c
-    # A Core select of plain tuples: this is the hot path of free slots and booking.
     rows = session.connection().execute(
-        select(people.user_id, people.calendar_id, people.start_ms, people.end_ms).where(
-            people.location_id == location_id,
-            people.user_id.in_(user_ids),
-            people.start_ms < end_ms,
-            people.start_ms > start_ms - MAX_APPOINTMENT_MS,
-            people.end_ms > start_ms,
-            people.occupies.is_(True),
-        )
+        _OCCUPYING_FOR_USERS,
+        {
+            "location_id": location_id,
+            "user_ids": user_ids,
+            "start_ms": start_ms,
+            "end_ms": end_ms,
+            "lookback_ms": start_ms - MAX_APPOINTMENT_MS,
+        },
     )
-    return [BusyAppointment._make(row) for row in rows]
+    return rows.all()
 
 
 def occupying_in_calendar(
     session: Session, location_id: str, calendar_id: str, start_ms: int, end_ms: int
-) -> list[BusyAppointment]:
-    """Occupying appointments of one calendar that overlap the range, whoever holds them."""
-    table = Appointment.__table__.c
+) -> list[tuple[int, int]]:
+    """Occupying appointments of one calendar that overlap the range, whoever holds them:
+    `(start_ms, end_ms)` tuples."""
     rows = session.connection().execute(
-        select(table.start_ms, table.end_ms).where(
-            table.location_id == location_id,
-            table.calendar_id == calendar_id,
-            table.start_ms < end_ms,
-            table.start_ms > start_ms - MAX_APPOINTMENT_MS,
-            table.end_ms > start_ms,
-            table.deleted.is_(False),
-            table.status.not_in(FREEING_STATUSES),
-        )
+        _OCCUPYING_IN_CALENDAR,
+        {
+            "location_id": location_id,
+            "calendar_id": calendar_id,
+            "start_ms": start_ms,
+            "end_ms": end_ms,
+            "lookback_ms": start_ms - MAX_APPOINTMENT_MS,
+        },
     )
-    return [BusyAppointment(None, calendar_id, start, end) for start, end in rows]
+    return rows.all()

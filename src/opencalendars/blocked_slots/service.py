@@ -3,7 +3,7 @@ in every calendar (PRODUCT §4.3, §5)."""
 
 from collections.abc import Iterable
 
-from sqlalchemy import or_, select
+from sqlalchemy import bindparam, or_, select
 from sqlalchemy.orm import Session
 
 from opencalendars import clock
@@ -134,6 +134,20 @@ def delete_block(db: Database, location_id: str, block_id: str) -> None:
         block.date_updated_ms = clock.now_ms(session)
 
 
+_blocks = BlockedSlot.__table__.c
+# Built once: part of the free-slot hot path.
+_BLOCKING = select(_blocks.assigned_user_id, _blocks.start_ms, _blocks.end_ms).where(
+    _blocks.location_id == bindparam("location_id"),
+    _blocks.deleted.is_(False),
+    _blocks.start_ms < bindparam("end_ms"),
+    _blocks.end_ms > bindparam("start_ms"),
+    or_(
+        _blocks.calendar_id == bindparam("calendar_id"),
+        _blocks.assigned_user_id.in_(bindparam("user_ids", expanding=True)),
+    ),
+)
+
+
 def blocking_spans(
     session: Session,
     location_id: str,
@@ -144,15 +158,15 @@ def blocking_spans(
 ) -> tuple[list[tuple[int, int]], dict[str, list[tuple[int, int]]]]:
     """What blocks a calendar's free slots: its own blocks, and each member's user blocks."""
     user_ids = list(user_ids)
-    blocks = BlockedSlot.__table__.c
     rows = session.connection().execute(
-        select(blocks.assigned_user_id, blocks.start_ms, blocks.end_ms).where(
-            blocks.location_id == location_id,
-            blocks.deleted.is_(False),
-            blocks.start_ms < end_ms,
-            blocks.end_ms > start_ms,
-            or_(blocks.calendar_id == calendar_id, blocks.assigned_user_id.in_(user_ids)),
-        )
+        _BLOCKING,
+        {
+            "location_id": location_id,
+            "calendar_id": calendar_id,
+            "user_ids": user_ids,
+            "start_ms": start_ms,
+            "end_ms": end_ms,
+        },
     )
     calendar_blocks: list[tuple[int, int]] = []
     user_blocks: dict[str, list[tuple[int, int]]] = {user_id: [] for user_id in user_ids}

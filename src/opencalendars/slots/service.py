@@ -98,23 +98,22 @@ def persons_for(
     """The people whose time decides this calendar's slots, with their windows and busy spans."""
     availability = load_calendar_availability(session, calendar, location_zone)
     busy_from, busy_to = query.start_ms - BUSY_MARGIN_MS, query.end_ms + BUSY_MARGIN_MS
+    calendar_id = calendar.id  # read once: ORM attribute access is slow in the loop below
     busy = appointments.occupying_for_users(
         session, calendar.location_id, members, busy_from, busy_to
     )
-    others = other_calendar_buffers(
-        session, {b.calendar_id for b in busy if b.calendar_id != calendar.id}
-    )
+    others = other_calendar_buffers(session, {row[1] for row in busy} - {calendar_id})
     calendar_blocks, user_blocks = blocking_spans(
         session, calendar.location_id, calendar.id, members, busy_from, busy_to
     )
     same: dict[str, list[tuple[int, int]]] = defaultdict(list)
     blocking: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for item in busy:
-        if item.calendar_id == calendar.id:
-            same[item.user_id].append((item.start_ms, item.end_ms))
+    for user_id, busy_calendar_id, start, end in busy:
+        if busy_calendar_id == calendar_id:
+            same[user_id].append((start, end))
         else:
-            their_pre, their_post = others.get(item.calendar_id, (0, 0))
-            blocking[item.user_id].append((item.start_ms - their_pre, item.end_ms + their_post))
+            their_pre, their_post = others.get(busy_calendar_id, (0, 0))
+            blocking[user_id].append((start - their_pre, end + their_post))
 
     if calendar.calendar_type == "event":
         # The calendar itself is the person; its members' busy times count too.
@@ -128,7 +127,7 @@ def persons_for(
                 key=calendar.id,
                 windows=windows,
                 blocking=[*calendar_blocks, *member_busy],
-                same=[(b.start_ms, b.end_ms) for b in own],
+                same=[(start, end) for start, end in own],
             )
         ]
     return [

@@ -96,15 +96,15 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("appointment_users", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_appointment_users_location_id_user_id_start_ms"),
-            ["location_id", "user_id", "start_ms"],
+            batch_op.f("ix_appointment_users_busy"),
+            ["location_id", "user_id", "start_ms", "end_ms", "calendar_id", "occupies"],
             unique=False,
         )
 
 
 def downgrade() -> None:
     with op.batch_alter_table("appointment_users", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_appointment_users_location_id_user_id_start_ms"))
+        batch_op.drop_index(batch_op.f("ix_appointment_users_busy"))
 
     op.drop_table("appointment_users")
     with op.batch_alter_table("blocked_slots", schema=None) as batch_op:
