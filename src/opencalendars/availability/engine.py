@@ -7,7 +7,7 @@ with their product.
 """
 
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from opencalendars.availability.resolver import Window, local_date, merge_windows
@@ -55,54 +55,6 @@ class Resource:
     busy: Sequence[Span] = ()
 
 
-@dataclass
-class _Sweep:
-    """A forward-only pointer over sorted spans: does [start, end) overlap any of them?"""
-
-    spans: Sequence[Span]
-    index: int = 0
-
-    def overlaps(self, start: int, end: int) -> bool:
-        spans = self.spans
-        while self.index < len(spans) and spans[self.index][1] <= start:
-            self.index += 1
-        return self.index < len(spans) and spans[self.index][0] < end
-
-
-@dataclass
-class _Counter:
-    """A forward-only count of spans overlapping [start, end): started before `end`
-    minus ended by `start`. Both bounds only grow as candidates ascend."""
-
-    starts: list[int]
-    ends: list[int]
-    started: int = 0
-    ended: int = 0
-
-    @classmethod
-    def of(cls, spans: Iterable[Span]) -> "_Counter":
-        spans = list(spans)
-        return cls(sorted(s for s, _ in spans), sorted(e for _, e in spans))
-
-    def overlapping(self, start: int, end: int) -> int:
-        while self.started < len(self.starts) and self.starts[self.started] < end:
-            self.started += 1
-        while self.ended < len(self.ends) and self.ends[self.ended] <= start:
-            self.ended += 1
-        return self.started - self.ended
-
-
-def candidate_starts(windows: Sequence[Window], rules: SlotRules) -> list[int]:
-    """`start, start + interval, ...` while the slot fits, from each window's own start."""
-    starts = []
-    for window_start, window_end in windows:
-        start = window_start
-        while start + rules.duration_ms <= window_end:
-            starts.append(start)
-            start += rules.interval_ms
-    return starts
-
-
 def full_spans(resource: Resource) -> list[Span]:
     """Where a resource has no free unit: its busy depth reaches its units."""
     if resource.units <= 0:
@@ -121,35 +73,65 @@ def full_spans(resource: Resource) -> list[Span]:
 
 
 def person_starts(person: Person, rules: SlotRules, resources_full: Sequence[Span]) -> list[int]:
-    """The start times this person can take, ascending."""
-    pre, post, duration = rules.pre_buffer_ms, rules.post_buffer_ms, rules.duration_ms
-    blocking = _Sweep(merge_windows(person.blocking))
-    same = _Counter.of((s - pre, e + post) for s, e in person.same)
-    resources = _Sweep(resources_full)
+    """The start times this person can take, ascending.
+
+    One pass over the candidates with forward-only pointers into the sorted busy lists:
+    candidate spans only move forward, so no pointer ever moves back.
+    """
+    pre, post, duration, interval = (
+        rules.pre_buffer_ms,
+        rules.post_buffer_ms,
+        rules.duration_ms,
+        rules.interval_ms,
+    )
+    earliest = rules.earliest_ms
+    latest = rules.latest_ms if rules.latest_ms is not None else 2**62
+    blocking = merge_windows(person.blocking)
+    # Same-calendar appointments overlapping a span = started before its end - ended by its start.
+    same_starts = sorted(s - pre for s, _ in person.same)
+    same_ends = sorted(e + post for _, e in person.same)
     seats = Counter(s for s, e in person.same if e - s == duration) if rules.is_class else None
     per_day = (
         Counter(local_date(s, rules.day_zone) for s, _ in person.same) if rules.per_day else None
     )
+    blocked_at = started = ended = full_at = 0
     offered = []
-    for start in candidate_starts(person.windows, rules):
-        if start < rules.earliest_ms or (rules.latest_ms is not None and start >= rules.latest_ms):
-            continue
-        span_start, span_end = start - pre, start + duration + post
-        if blocking.overlaps(span_start, span_end):
-            continue
-        overlapping = same.overlapping(span_start, span_end)
-        if seats is not None:
-            taken = seats.get(start, 0)
-            # Other overlapping appointments make the host busy; exact ones are seats.
-            if overlapping > taken or taken >= rules.per_slot:
+    for window_start, window_end in person.windows:
+        start = window_start
+        if start < earliest:
+            # Jump to the first grid point at or after `earliest`, keeping the window's grid.
+            start += -(-(earliest - start) // interval) * interval
+        while start + duration <= window_end and start < latest:
+            span_start, span_end = start - pre, start + duration + post
+            while blocked_at < len(blocking) and blocking[blocked_at][1] <= span_start:
+                blocked_at += 1
+            if blocked_at < len(blocking) and blocking[blocked_at][0] < span_end:
+                # Skip the grid points this blocking span still covers.
+                free_from = blocking[blocked_at][1] + pre
+                start += max(1, -(-(free_from - start) // interval)) * interval
                 continue
-        elif overlapping >= rules.per_slot:
-            continue
-        if per_day is not None and per_day[local_date(start, rules.day_zone)] >= rules.per_day:
-            continue
-        if resources.overlaps(start, start + duration):
-            continue
-        offered.append(start)
+            while started < len(same_starts) and same_starts[started] < span_end:
+                started += 1
+            while ended < len(same_ends) and same_ends[ended] <= span_start:
+                ended += 1
+            overlapping = started - ended
+            if seats is not None:
+                taken = seats.get(start, 0)
+                # Other overlapping appointments make the host busy; exact ones are seats.
+                busy = overlapping > taken or taken >= rules.per_slot
+            else:
+                busy = overlapping >= rules.per_slot
+            if not busy and per_day is not None:
+                busy = per_day[local_date(start, rules.day_zone)] >= rules.per_day
+            if not busy:
+                while full_at < len(resources_full) and resources_full[full_at][1] <= start:
+                    full_at += 1
+                busy = (
+                    full_at < len(resources_full) and resources_full[full_at][0] < start + duration
+                )
+            if not busy:
+                offered.append(start)
+            start += interval
     return offered
 
 
