@@ -64,6 +64,24 @@ def latencies(
     return measured
 
 
+def interleaved(
+    targets: list[tuple[httpx.Client, str, dict]], warmup: int, count: int
+) -> list[list[float]]:
+    """Milliseconds per request for each target, taking turns request by request, so that
+    every target sees the same machine: noise from a busy neighbour hits them all alike."""
+    for _ in range(warmup):
+        for client, path, params in targets:
+            client.get(path, params=params).raise_for_status()
+    measured: list[list[float]] = [[] for _ in targets]
+    for _ in range(count):
+        for timings, (client, path, params) in zip(measured, targets, strict=True):
+            started = time.perf_counter()
+            response = client.get(path, params=params)
+            timings.append((time.perf_counter() - started) * 1000)
+            response.raise_for_status()
+    return measured
+
+
 def p50(values: list[float]) -> float:
     return statistics.median(values)
 
