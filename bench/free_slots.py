@@ -180,11 +180,11 @@ def settle(db: Database) -> None:
 
 def engine_only_ms(db: Database, location_id: str, calendar_id: str, runs: int = 50) -> float:
     """The pure engine call on inputs loaded once (no I/O, no formatting)."""
-    query = slots_service.FreeSlotsQuery(START_MS, END_MS + 1, ZONE, [], True)
     with db.read() as session:
         calendar = calendar_service.get_live_calendar(session, location_id, calendar_id)
-        rules = slots_service.slot_rules(calendar, clock.now_ms(session), ZONE, query)
-        persons = slots_service.persons_for(session, calendar, ZONE, MEMBERS, query)
+        now_ms = clock.now_ms(session)
+        rules = slots_service.slot_rules(calendar, now_ms, ZONE, START_MS, END_MS + 1)
+        persons = slots_service.persons_for(session, calendar, ZONE, MEMBERS, START_MS, END_MS + 1)
     timings = []
     for _ in range(runs):
         started = time.perf_counter()

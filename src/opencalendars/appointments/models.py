@@ -58,6 +58,7 @@ class AppointmentUser(Base):
             "end_ms",
             "calendar_id",
             "occupies",
+            "appointment_id",
         ),
     )
 

@@ -54,6 +54,7 @@ _OCCUPYING_FOR_USERS = select(
     _people.start_ms > bindparam("lookback_ms"),
     _people.end_ms > bindparam("start_ms"),
     _people.occupies.is_(True),
+    _people.appointment_id != bindparam("exclude_id"),
 )
 _appointments = Appointment.__table__.c
 _OCCUPYING_IN_CALENDAR = select(_appointments.start_ms, _appointments.end_ms).where(
@@ -64,11 +65,17 @@ _OCCUPYING_IN_CALENDAR = select(_appointments.start_ms, _appointments.end_ms).wh
     _appointments.end_ms > bindparam("start_ms"),
     _appointments.deleted.is_(False),
     _appointments.status.not_in(FREEING_STATUSES),
+    _appointments.id != bindparam("exclude_id"),
 )
 
 
 def occupying_for_users(
-    session: Session, location_id: str, user_ids: Iterable[str], start_ms: int, end_ms: int
+    session: Session,
+    location_id: str,
+    user_ids: Iterable[str],
+    start_ms: int,
+    end_ms: int,
+    exclude_id: str = "",
 ) -> list[BusyAppointment]:
     """Occupying appointments of these people, in any calendar, that overlap the range:
     `(user_id, calendar_id, start_ms, end_ms)` tuples."""
@@ -83,13 +90,19 @@ def occupying_for_users(
             "start_ms": start_ms,
             "end_ms": end_ms,
             "lookback_ms": start_ms - MAX_APPOINTMENT_MS,
+            "exclude_id": exclude_id,
         },
     )
     return rows.all()
 
 
 def occupying_in_calendar(
-    session: Session, location_id: str, calendar_id: str, start_ms: int, end_ms: int
+    session: Session,
+    location_id: str,
+    calendar_id: str,
+    start_ms: int,
+    end_ms: int,
+    exclude_id: str = "",
 ) -> list[tuple[int, int]]:
     """Occupying appointments of one calendar that overlap the range, whoever holds them:
     `(start_ms, end_ms)` tuples."""
@@ -101,6 +114,7 @@ def occupying_in_calendar(
             "start_ms": start_ms,
             "end_ms": end_ms,
             "lookback_ms": start_ms - MAX_APPOINTMENT_MS,
+            "exclude_id": exclude_id,
         },
     )
     return rows.all()

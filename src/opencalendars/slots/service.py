@@ -52,7 +52,16 @@ def buffers_ms(calendar: Calendar) -> tuple[int, int]:
     return duration_ms(calendar, "preBuffer"), duration_ms(calendar, "slotBuffer")
 
 
-def slot_rules(calendar: Calendar, now_ms: int, location_zone: str, query: FreeSlotsQuery):
+def slot_rules(
+    calendar: Calendar,
+    now_ms: int,
+    location_zone: str,
+    start_ms: int,
+    end_ms: int,
+    ignore_date_range: bool = False,
+) -> SlotRules:
+    """The calendar's settings as engine rules, limited to starts in [start_ms, end_ms).
+    `ignore_date_range` drops minimum notice and the booking window (not "never before now")."""
     duration = duration_ms(calendar, "slotDuration") or 30 * UNIT_MS["mins"]
     if "slotInterval" in calendar.settings:
         interval = duration_ms(calendar, "slotInterval")
@@ -78,8 +87,8 @@ def slot_rules(calendar: Calendar, now_ms: int, location_zone: str, query: FreeS
         post_buffer_ms=post,
         per_slot=setting(calendar, "appoinmentPerSlot"),
         per_day=setting(calendar, "appoinmentPerDay"),
-        earliest_ms=max(earliest, query.start_ms),
-        latest_ms=query.end_ms if latest is None else min(latest, query.end_ms),
+        earliest_ms=max(now_ms if ignore_date_range else earliest, start_ms),
+        latest_ms=end_ms if latest is None or ignore_date_range else min(latest, end_ms),
         is_class=calendar.calendar_type == "class_booking",
         day_zone=location_zone,
     )
@@ -93,14 +102,21 @@ def other_calendar_buffers(session: Session, calendar_ids: set[str]) -> dict[str
 
 
 def persons_for(
-    session: Session, calendar: Calendar, location_zone: str, members: list[str], query
+    session: Session,
+    calendar: Calendar,
+    location_zone: str,
+    members: list[str],
+    start_ms: int,
+    end_ms: int,
+    exclude_appointment_id: str = "",
 ) -> list[Person]:
-    """The people whose time decides this calendar's slots, with their windows and busy spans."""
+    """The people whose time decides this calendar's slots between start_ms and end_ms, with
+    their windows and busy spans (leaving out one appointment, when it is being moved)."""
     availability = load_calendar_availability(session, calendar, location_zone)
-    busy_from, busy_to = query.start_ms - BUSY_MARGIN_MS, query.end_ms + BUSY_MARGIN_MS
+    busy_from, busy_to = start_ms - BUSY_MARGIN_MS, end_ms + BUSY_MARGIN_MS
     calendar_id = calendar.id  # read once: ORM attribute access is slow in the loop below
     busy = appointments.occupying_for_users(
-        session, calendar.location_id, members, busy_from, busy_to
+        session, calendar.location_id, members, busy_from, busy_to, exclude_appointment_id
     )
     others = other_calendar_buffers(session, {row[1] for row in busy} - {calendar_id})
     calendar_blocks, user_blocks = blocking_spans(
@@ -118,10 +134,10 @@ def persons_for(
     if calendar.calendar_type == "event":
         # The calendar itself is the person; its members' busy times count too.
         own = appointments.occupying_in_calendar(
-            session, calendar.location_id, calendar.id, busy_from, busy_to
+            session, calendar.location_id, calendar.id, busy_from, busy_to, exclude_appointment_id
         )
         member_busy = [span for user in members for span in [*blocking[user], *user_blocks[user]]]
-        windows = open_windows(availability.calendar, query.start_ms, query.end_ms)
+        windows = open_windows(availability.calendar, start_ms, end_ms)
         return [
             Person(
                 key=calendar.id,
@@ -133,7 +149,7 @@ def persons_for(
     return [
         Person(
             key=user,
-            windows=open_windows(availability.for_member(user), query.start_ms, query.end_ms),
+            windows=open_windows(availability.for_member(user), start_ms, end_ms),
             blocking=[*calendar_blocks, *user_blocks[user], *blocking[user]],
             same=same[user],
         )
@@ -158,8 +174,10 @@ def get_free_slots(db: Database, location_id: str, location_zone: str, calendar_
         if not calendar.is_active:
             return {}
         now_ms = clock.now_ms(session)
-        rules = slot_rules(calendar, now_ms, location_zone, query)
-        persons = persons_for(session, calendar, location_zone, members, query)
+        rules = slot_rules(calendar, now_ms, location_zone, query.start_ms, query.end_ms)
+        persons = persons_for(
+            session, calendar, location_zone, members, query.start_ms, query.end_ms
+        )
     result = free_slots(persons, rules, require_all=calendar.calendar_type == "collective")
     by_date = slots_by_date(result.starts, query.timezone)
     look = setting(calendar, "lookBusyConfig")

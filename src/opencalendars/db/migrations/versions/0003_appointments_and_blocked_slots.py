@@ -97,7 +97,15 @@ def upgrade() -> None:
     with op.batch_alter_table("appointment_users", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f("ix_appointment_users_busy"),
-            ["location_id", "user_id", "start_ms", "end_ms", "calendar_id", "occupies"],
+            [
+                "location_id",
+                "user_id",
+                "start_ms",
+                "end_ms",
+                "calendar_id",
+                "occupies",
+                "appointment_id",
+            ],
             unique=False,
         )
 
