@@ -8,6 +8,7 @@ from starlette.exceptions import HTTPException
 
 from opencalendars import __version__, health
 from opencalendars.admin.router import router as admin_router
+from opencalendars.appointments.router import router as appointments_router
 from opencalendars.blocked_slots.router import router as blocked_slots_router
 from opencalendars.calendars.router import router as calendars_router
 from opencalendars.db import migrate
@@ -82,6 +83,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(groups_router)
     app.include_router(schedules_router)
     app.include_router(blocked_slots_router)
+    app.include_router(appointments_router)
     app.include_router(slots_router)
     app.include_router(calendars_router)
     return app

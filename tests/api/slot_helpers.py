@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from opencalendars.appointments.models import Appointment
-from opencalendars.appointments.service import save_appointment
+from opencalendars.appointments.store import save_appointment
 from opencalendars.http.ids import new_id
 
 ZONE = "America/New_York"

@@ -71,3 +71,17 @@ class AppointmentUser(Base):
     start_ms: Mapped[int] = mapped_column(BigInteger)
     end_ms: Mapped[int] = mapped_column(BigInteger)
     occupies: Mapped[bool] = mapped_column(Boolean)
+
+
+class AppointmentNote(Base):
+    __tablename__ = "appointment_notes"
+    __table_args__ = (Index(None, "appointment_id", "date_added_ms"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    appointment_id: Mapped[str] = mapped_column(ForeignKey("appointments.id"))
+    location_id: Mapped[str] = mapped_column(String(64))
+    contact_id: Mapped[str] = mapped_column(String(255))
+    user_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
+    body: Mapped[str] = mapped_column(Text)
+    date_added_ms: Mapped[int] = mapped_column(BigInteger)
+    date_updated_ms: Mapped[int] = mapped_column(BigInteger)

@@ -70,9 +70,3 @@ def get_blocked_slots(
             ]
         }
     )
-
-
-@router.delete("/events/{eventId}", status_code=201)
-def delete_event(request: Request, eventId: str, caller: Annotated[Caller, authorize(WRITE)]):
-    service.delete_block(request.app.state.db, caller.location_id, eventId)
-    return JsonResponse({"succeeded": True}, status_code=201)

@@ -126,12 +126,15 @@ def list_blocks(
         return [(block, group) for block, group in session.execute(query)]
 
 
-def delete_block(db: Database, location_id: str, block_id: str) -> None:
-    """Soft delete: the block is kept, never shown again, and frees its time."""
-    with db.write() as session:
-        block = get_live_block(session, location_id, block_id)
-        block.deleted = True
-        block.date_updated_ms = clock.now_ms(session)
+def delete_block(session: Session, location_id: str, block_id: str) -> bool:
+    """Soft delete: the block is kept, never shown again, and frees its time. False when there
+    is no such live block (the id may be an appointment's)."""
+    block = session.scalar(live_blocks(location_id).where(BlockedSlot.id == block_id))
+    if block is None:
+        return False
+    block.deleted = True
+    block.date_updated_ms = clock.now_ms(session)
+    return True
 
 
 _blocks = BlockedSlot.__table__.c

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opencalendars import clock
-from opencalendars.appointments import service as appointments
+from opencalendars.appointments import store as appointments
 from opencalendars.availability.answer import free_slots_answer, look_busy, slots_by_date
 from opencalendars.availability.engine import Person, SlotRules, free_slots
 from opencalendars.availability.limits import earliest_start_ms, window_end_ms

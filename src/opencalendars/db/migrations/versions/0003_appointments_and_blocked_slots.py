@@ -1,4 +1,4 @@
-"""appointments and blocked slots
+"""appointments, notes and blocked slots
 
 Revision ID: 0003
 Revises: 0002
@@ -78,6 +78,30 @@ def upgrade() -> None:
         )
 
     op.create_table(
+        "appointment_notes",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("appointment_id", sa.String(length=64), nullable=False),
+        sa.Column("location_id", sa.String(length=64), nullable=False),
+        sa.Column("contact_id", sa.String(length=255), nullable=False),
+        sa.Column("user_id", sa.String(length=255), nullable=True),
+        sa.Column("body", sa.Text(), nullable=False),
+        sa.Column("date_added_ms", sa.BigInteger(), nullable=False),
+        sa.Column("date_updated_ms", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["appointment_id"],
+            ["appointments.id"],
+            name=op.f("fk_appointment_notes_appointment_id_appointments"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_appointment_notes")),
+    )
+    with op.batch_alter_table("appointment_notes", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_appointment_notes_appointment_id_date_added_ms"),
+            ["appointment_id", "date_added_ms"],
+            unique=False,
+        )
+
+    op.create_table(
         "appointment_users",
         sa.Column("appointment_id", sa.String(length=64), nullable=False),
         sa.Column("user_id", sa.String(length=255), nullable=False),
@@ -96,7 +120,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("appointment_users", schema=None) as batch_op:
         batch_op.create_index(
-            batch_op.f("ix_appointment_users_busy"),
+            "ix_appointment_users_busy",
             [
                 "location_id",
                 "user_id",
@@ -112,9 +136,13 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     with op.batch_alter_table("appointment_users", schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f("ix_appointment_users_busy"))
+        batch_op.drop_index("ix_appointment_users_busy")
 
     op.drop_table("appointment_users")
+    with op.batch_alter_table("appointment_notes", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_appointment_notes_appointment_id_date_added_ms"))
+
+    op.drop_table("appointment_notes")
     with op.batch_alter_table("blocked_slots", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_blocked_slots_location_id_calendar_id_start_ms"))
         batch_op.drop_index(batch_op.f("ix_blocked_slots_location_id_assigned_user_id_start_ms"))

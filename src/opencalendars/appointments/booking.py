@@ -1,0 +1,172 @@
+"""Booking: validate a time against the free-slot engine, choose who is assigned, and write,
+all in one transaction under the booking locks (PRODUCT §4.4, §5)."""
+
+from dataclasses import replace
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from opencalendars import clock
+from opencalendars.appointments.models import FREEING_STATUSES, Appointment
+from opencalendars.appointments.store import MAX_APPOINTMENT_MS
+from opencalendars.availability.engine import free_slots
+from opencalendars.calendars.models import Calendar
+from opencalendars.db.locks import calendar_key, person_key, take_booking_locks
+from opencalendars.http.errors import BadRequest
+from opencalendars.slots.service import DAY_MS, duration_ms, persons_for, slot_rules
+
+SLOT_TAKEN = "The slot you have selected is no longer available."
+PRIORITY_ORDER = {1: 0, 0.5: 1, 0: 2}
+
+
+def members_of(calendar: Calendar) -> list[dict]:
+    return calendar.settings.get("teamMembers", [])
+
+
+def slot_length_ms(calendar: Calendar) -> int:
+    return duration_ms(calendar, "slotDuration") or 30 * 60_000
+
+
+def check_span(start_ms: int, end_ms: int) -> None:
+    if end_ms <= start_ms:
+        raise BadRequest(["endTime must be after startTime"])
+    if end_ms - start_ms > MAX_APPOINTMENT_MS:
+        raise BadRequest(["an appointment may last 31 days at most"])
+
+
+def candidates_for(calendar: Calendar, assigned_user_id: str | None) -> list[str]:
+    """Who could take the booking: the named member, or every member."""
+    members = [member["userId"] for member in members_of(calendar)]
+    if assigned_user_id is None:
+        return members
+    if assigned_user_id not in members:
+        raise BadRequest(["assignedUserId must be a team member of this calendar"])
+    if calendar.calendar_type == "collective":
+        # A collective booking always takes every member; the named one must be among them.
+        return members
+    return [assigned_user_id]
+
+
+def lock_keys(calendar: Calendar, user_ids: list[str]) -> list[str]:
+    keys = [person_key(calendar.location_id, user) for user in user_ids]
+    if calendar.calendar_type == "event":
+        keys.append(calendar_key(calendar.id))
+    return keys
+
+
+def free_candidates(
+    session: Session,
+    calendar: Calendar,
+    location_zone: str,
+    candidates: list[str],
+    start_ms: int,
+    end_ms: int,
+    ignore_date_range: bool,
+    exclude_appointment_id: str = "",
+) -> list[str]:
+    """The candidates (or, for event calendars, the calendar) free for [start, end): the start
+    must be one the engine offers, and the whole span must be free of busy time."""
+    now_ms = clock.now_ms(session)
+    rules = slot_rules(calendar, now_ms, location_zone, start_ms, start_ms + 1, ignore_date_range)
+    persons = persons_for(
+        session,
+        calendar,
+        location_zone,
+        candidates,
+        start_ms - DAY_MS,
+        end_ms + DAY_MS,
+        exclude_appointment_id,
+    )
+    offered = free_slots(persons, rules).by_person
+    at_start = [p for p in persons if start_ms in offered.get(p.key, ())]
+    # The same check over exactly [start, end): nothing busy anywhere in the booked span.
+    whole = replace(rules, duration_ms=end_ms - start_ms, interval_ms=end_ms - start_ms)
+    spans = [replace(p, windows=[(start_ms, end_ms)]) for p in at_start]
+    free = free_slots(spans, whole).by_person
+    return [p.key for p in at_start if start_ms in free.get(p.key, ())]
+
+
+def booking_stats(session: Session, calendar: Calendar, user_ids: list[str]) -> dict:
+    """Per member: occupying appointments on this calendar, and when they were last booked."""
+    table = Appointment.__table__.c
+    occupying = case(
+        ((table.deleted.is_(False)) & (table.status.not_in(FREEING_STATUSES)), 1), else_=0
+    )
+    rows = session.connection().execute(
+        select(table.assigned_user_id, func.sum(occupying), func.max(table.date_added_ms))
+        .where(
+            table.location_id == calendar.location_id,
+            table.calendar_id == calendar.id,
+            table.assigned_user_id.in_(user_ids),
+        )
+        .group_by(table.assigned_user_id)
+    )
+    return {user: (count or 0, last or 0) for user, count, last in rows}
+
+
+def round_robin_pick(session: Session, calendar: Calendar, free: list[str]) -> str:
+    """PRODUCT §4.4: by eventType, then priority (1 > 0.5 > 0), then the member booked longest
+    ago on this calendar (never booked first), then the lowest userId."""
+    priority = {m["userId"]: PRIORITY_ORDER[m.get("priority", 0.5)] for m in members_of(calendar)}
+    stats = booking_stats(session, calendar, free)
+    equal = calendar.settings.get("eventType") == "RoundRobin_OptimizeForEqualDistribution"
+
+    def rank(user: str) -> tuple:
+        count, last_booked = stats.get(user, (0, 0))
+        return (count if equal else 0, priority[user], last_booked, user)
+
+    return min(free, key=rank)
+
+
+def assign(
+    session: Session, calendar: Calendar, free: list[str], candidates: list[str]
+) -> tuple[str | None, list[str]]:
+    """`(assignedUserId, users)` for a booking whose free people are `free`."""
+    kind = calendar.calendar_type
+    if kind == "event":
+        members = [m["userId"] for m in members_of(calendar)]
+        return (members[0] if members else None), []
+    if kind == "collective":
+        primary = next(m["userId"] for m in members_of(calendar) if m.get("isPrimary"))
+        return primary, candidates
+    if kind == "personal" or len(free) == 1:
+        return free[0], []
+    return round_robin_pick(session, calendar, free), []
+
+
+def book(
+    session: Session,
+    calendar: Calendar,
+    location_zone: str,
+    assigned_user_id: str | None,
+    start_ms: int,
+    end_ms: int,
+    validate: bool,
+    ignore_date_range: bool,
+    exclude_appointment_id: str = "",
+    also_lock: tuple[str, ...] = (),
+) -> tuple[str | None, list[str]]:
+    """Lock, check and choose: `(assignedUserId, users)` for a booking of [start, end), or the
+    400 of PRODUCT §5. The caller writes the appointment in the same transaction."""
+    check_span(start_ms, end_ms)
+    candidates = candidates_for(calendar, assigned_user_id)
+    take_booking_locks(session, [*lock_keys(calendar, candidates), *also_lock])
+    if not validate:
+        free = candidates
+    else:
+        free = free_candidates(
+            session,
+            calendar,
+            location_zone,
+            candidates,
+            start_ms,
+            end_ms,
+            ignore_date_range,
+            exclude_appointment_id,
+        )
+        everyone = calendar.calendar_type == "collective"
+        if not free or (everyone and set(free) != set(candidates)):
+            raise BadRequest(SLOT_TAKEN)
+    if calendar.calendar_type not in ("event", "collective") and not free:
+        raise BadRequest(["this calendar has no team member to assign"])
+    return assign(session, calendar, free, candidates)

@@ -1,0 +1,140 @@
+"""Appointments, the events list, deleting any event, and appointment notes."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+
+from opencalendars.appointments import schemas, service
+from opencalendars.http.auth import Caller, authorize
+from opencalendars.http.errors import BadRequest
+from opencalendars.http.json import JsonResponse
+from opencalendars.http.times import query_epoch_ms
+from opencalendars.http.validation import json_body, whole_number
+
+router = APIRouter(prefix="/calendars", tags=["Appointments"])
+
+READ = "calendars/events.readonly"
+WRITE = "calendars/events.write"
+
+
+@router.post("/events/appointments")
+def create_appointment(
+    request: Request,
+    caller: Annotated[Caller, authorize(WRITE)],
+    body: Annotated[schemas.AppointmentCreateSchema, json_body(schemas.AppointmentCreateSchema)],
+):
+    caller.require_location(body.locationId)
+    appointment = service.create_appointment(request.app.state.db, caller.timezone, body)
+    return JsonResponse(schemas.appointment_dto(appointment, caller.timezone))
+
+
+@router.put("/events/appointments/{eventId}")
+def edit_appointment(
+    request: Request,
+    eventId: str,
+    caller: Annotated[Caller, authorize(WRITE)],
+    body: Annotated[schemas.AppointmentEditSchema, json_body(schemas.AppointmentEditSchema)],
+):
+    appointment = service.update_appointment(
+        request.app.state.db, caller.location_id, caller.timezone, eventId, body
+    )
+    return JsonResponse(schemas.appointment_dto(appointment, caller.timezone))
+
+
+@router.get("/events/appointments/{eventId}")
+def get_appointment(request: Request, eventId: str, caller: Annotated[Caller, authorize(READ)]):
+    appointment, group_id = service.read_appointment(
+        request.app.state.db, caller.location_id, eventId
+    )
+    return JsonResponse(
+        {"event": schemas.calendar_event_dto(appointment, group_id, caller.timezone)}
+    )
+
+
+@router.get("/events")
+def get_calendar_events(
+    request: Request,
+    caller: Annotated[Caller, authorize(READ)],
+    locationId: Annotated[str, Query(min_length=1)],
+    startTime: Annotated[str, Query(min_length=1)],
+    endTime: Annotated[str, Query(min_length=1)],
+    calendarId: Annotated[str | None, Query()] = None,
+    userId: Annotated[str | None, Query()] = None,
+    groupId: Annotated[str | None, Query()] = None,
+):
+    caller.require_location(locationId)
+    start_ms = query_epoch_ms("startTime", startTime)
+    end_ms = query_epoch_ms("endTime", endTime)
+    if calendarId is None and userId is None and groupId is None:
+        raise BadRequest(["one of calendarId, userId or groupId is required"])
+    found = service.list_events(
+        request.app.state.db, locationId, start_ms, end_ms, calendarId, userId, groupId
+    )
+    return JsonResponse(
+        {
+            "events": [
+                schemas.calendar_event_dto(appointment, group_id, caller.timezone)
+                for appointment, group_id in found
+            ]
+        }
+    )
+
+
+@router.delete("/events/{eventId}", status_code=201)
+def delete_event(request: Request, eventId: str, caller: Annotated[Caller, authorize(WRITE)]):
+    service.delete_event(request.app.state.db, caller.location_id, eventId)
+    return JsonResponse({"succeeded": True}, status_code=201)
+
+
+NOTES = "/appointments/{appointmentId}/notes"
+
+
+@router.get(NOTES)
+def get_appointment_notes(
+    request: Request,
+    appointmentId: str,
+    caller: Annotated[Caller, authorize(READ)],
+    limit: Annotated[float, Query(ge=1, le=100)] = 10,
+    offset: Annotated[float, Query(ge=0)] = 0,
+):
+    notes, has_more = service.list_notes(
+        request.app.state.db,
+        caller.location_id,
+        appointmentId,
+        whole_number(limit, "limit"),
+        whole_number(offset, "offset"),
+    )
+    return JsonResponse({"notes": [schemas.note_dto(note) for note in notes], "hasMore": has_more})
+
+
+@router.post(NOTES, status_code=201)
+def create_appointment_note(
+    request: Request,
+    appointmentId: str,
+    caller: Annotated[Caller, authorize(WRITE)],
+    body: Annotated[schemas.NotesDTO, json_body(schemas.NotesDTO)],
+):
+    note = service.create_note(request.app.state.db, caller.location_id, appointmentId, body)
+    return JsonResponse({"note": schemas.note_dto(note)}, status_code=201)
+
+
+@router.put(NOTES + "/{noteId}")
+def update_appointment_note(
+    request: Request,
+    appointmentId: str,
+    noteId: str,
+    caller: Annotated[Caller, authorize(WRITE)],
+    body: Annotated[schemas.NotesDTO, json_body(schemas.NotesDTO)],
+):
+    note = service.update_note(
+        request.app.state.db, caller.location_id, appointmentId, noteId, body
+    )
+    return JsonResponse({"note": schemas.note_dto(note)})
+
+
+@router.delete(NOTES + "/{noteId}")
+def delete_appointment_note(
+    request: Request, appointmentId: str, noteId: str, caller: Annotated[Caller, authorize(WRITE)]
+):
+    service.delete_note(request.app.state.db, caller.location_id, appointmentId, noteId)
+    return JsonResponse({"success": True})

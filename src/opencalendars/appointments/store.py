@@ -1,0 +1,119 @@
+"""Appointment storage and the busy times the availability engine reads.
+
+Every write goes through `save_appointment`, so that `appointment_users` never drifts.
+"""
+
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from sqlalchemy import bindparam, delete, select
+from sqlalchemy.orm import Session
+
+from opencalendars.appointments.models import FREEING_STATUSES, Appointment, AppointmentUser
+
+# The longest an appointment may last. Busy-time reads look this far back for appointments
+# that started before a range and still run into it, so they stay indexed range scans.
+MAX_APPOINTMENT_MS = 31 * 24 * 3_600_000
+
+
+def save_appointment(session: Session, appointment: Appointment) -> None:
+    """Insert or update an appointment and rewrite who it occupies."""
+    session.add(appointment)
+    session.flush()
+    session.execute(delete(AppointmentUser).where(AppointmentUser.appointment_id == appointment.id))
+    session.add_all(
+        AppointmentUser(
+            appointment_id=appointment.id,
+            user_id=user_id,
+            location_id=appointment.location_id,
+            calendar_id=appointment.calendar_id,
+            start_ms=appointment.start_ms,
+            end_ms=appointment.end_ms,
+            occupies=appointment.occupies,
+        )
+        for user_id in appointment.people
+    )
+
+
+class BusyAppointment(NamedTuple):
+    user_id: str | None  # None: read by calendar (an event calendar's own appointments)
+    calendar_id: str
+    start_ms: int
+    end_ms: int
+
+
+_people = AppointmentUser.__table__.c
+# Built once: the hot path of free slots and booking runs this Core select of plain tuples.
+_OCCUPYING_FOR_USERS = select(
+    _people.user_id, _people.calendar_id, _people.start_ms, _people.end_ms
+).where(
+    _people.location_id == bindparam("location_id"),
+    _people.user_id.in_(bindparam("user_ids", expanding=True)),
+    _people.start_ms < bindparam("end_ms"),
+    _people.start_ms > bindparam("lookback_ms"),
+    _people.end_ms > bindparam("start_ms"),
+    _people.occupies.is_(True),
+    _people.appointment_id != bindparam("exclude_id"),
+)
+_appointments = Appointment.__table__.c
+_OCCUPYING_IN_CALENDAR = select(_appointments.start_ms, _appointments.end_ms).where(
+    _appointments.location_id == bindparam("location_id"),
+    _appointments.calendar_id == bindparam("calendar_id"),
+    _appointments.start_ms < bindparam("end_ms"),
+    _appointments.start_ms > bindparam("lookback_ms"),
+    _appointments.end_ms > bindparam("start_ms"),
+    _appointments.deleted.is_(False),
+    _appointments.status.not_in(FREEING_STATUSES),
+    _appointments.id != bindparam("exclude_id"),
+)
+
+
+def occupying_for_users(
+    session: Session,
+    location_id: str,
+    user_ids: Iterable[str],
+    start_ms: int,
+    end_ms: int,
+    exclude_id: str = "",
+) -> list[BusyAppointment]:
+    """Occupying appointments of these people, in any calendar, that overlap the range:
+    `(user_id, calendar_id, start_ms, end_ms)` tuples."""
+    user_ids = list(user_ids)
+    if not user_ids:
+        return []
+    rows = session.connection().execute(
+        _OCCUPYING_FOR_USERS,
+        {
+            "location_id": location_id,
+            "user_ids": user_ids,
+            "start_ms": start_ms,
+            "end_ms": end_ms,
+            "lookback_ms": start_ms - MAX_APPOINTMENT_MS,
+            "exclude_id": exclude_id,
+        },
+    )
+    return rows.all()
+
+
+def occupying_in_calendar(
+    session: Session,
+    location_id: str,
+    calendar_id: str,
+    start_ms: int,
+    end_ms: int,
+    exclude_id: str = "",
+) -> list[tuple[int, int]]:
+    """Occupying appointments of one calendar that overlap the range, whoever holds them:
+    `(start_ms, end_ms)` tuples."""
+    rows = session.connection().execute(
+        _OCCUPYING_IN_CALENDAR,
+        {
+            "location_id": location_id,
+            "calendar_id": calendar_id,
+            "start_ms": start_ms,
+            "end_ms": end_ms,
+            "lookback_ms": start_ms - MAX_APPOINTMENT_MS,
+            "exclude_id": exclude_id,
+        },
+    )
+    return rows.all()
