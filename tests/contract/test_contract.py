@@ -41,6 +41,15 @@ SERVED = {
     "edit-block-slot",
     "get-blocked-slots",
     "delete-event",
+    # appointments, events and notes
+    "create-appointment",
+    "edit-appointment",
+    "get-appointment",
+    "get-calendar-events",
+    "get-appointment-notes",
+    "create-appointment-note",
+    "update-appointment-note",
+    "delete-appointment-note",
 }
 
 
