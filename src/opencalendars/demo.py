@@ -5,15 +5,23 @@ fresh token, since a token's secret is shown only when it is created.
 """
 
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
+from opencalendars import clock
 from opencalendars.admin import service as admin_service
+from opencalendars.appointments import service as appointment_service
+from opencalendars.appointments.schemas import AppointmentCreateSchema
+from opencalendars.availability.limits import window_end_ms
+from opencalendars.availability.resolver import local_instant_ms
 from opencalendars.calendars import service as calendar_service
 from opencalendars.calendars.schemas import CalendarCreateDTO
 from opencalendars.db.database import Database
 from opencalendars.groups import service as group_service
 from opencalendars.groups.schemas import GroupCreateDTO
+from opencalendars.http.times import iso_local
 from opencalendars.schedules import service as schedule_service
 from opencalendars.schedules.schemas import CreateEventCalendarScheduleDTO, CreateScheduleDTO
+from opencalendars.zones import zone
 
 DEMO_LOCATION_ID = "OpenCalendarsDemo001"
 DEMO_TIMEZONE = "America/New_York"
@@ -39,6 +47,7 @@ def create_demo(db: Database) -> DemoResult:
         groups = seed_groups(db)
         calendars = seed_calendars(db, groups)
         seed_schedules(db, calendars)
+        seed_appointments(db, calendars)
     _token, secret = admin_service.create_token(db, DEMO_LOCATION_ID, None, "demo")
     return DemoResult(DEMO_LOCATION_ID, DEMO_TIMEZONE, secret)
 
@@ -162,3 +171,52 @@ def seed_schedules(db: Database, calendars: dict[str, str]) -> None:
             {"timezone": DEMO_TIMEZONE, "rules": saturdays}
         ),
     )
+
+
+def seed_appointments(db: Database, calendars: dict[str, str]) -> None:
+    """Bookings of every kind on the next weekdays, validated like any client's, plus one
+    cancelled appointment."""
+    with db.read() as session:
+        now_ms = clock.now_ms(session)
+    # Start of tomorrow in the demo zone, then the next Monday on or after it.
+    tomorrow = window_end_ms(now_ms, 1, "days", DEMO_TIMEZONE)
+    first = datetime.fromtimestamp(tomorrow / 1000, tz=UTC).astimezone(zone(DEMO_TIMEZONE)).date()
+    monday = first + timedelta(days=(7 - first.weekday()) % 7)
+    tuesday, thursday = monday + timedelta(days=1), monday + timedelta(days=3)
+
+    def at(day, hour: int, minute: int = 0) -> str:
+        return iso_local(
+            local_instant_ms(day, hour * 60 + minute, DEMO_TIMEZONE), zone(DEMO_TIMEZONE)
+        )
+
+    bookings = [
+        ("personal", at(monday, 9), "demo-contact-1", "First visit", {}),
+        ("round_robin", at(monday, 10), "demo-contact-2", "Pricing questions", {}),
+        ("round_robin", at(monday, 10), "demo-contact-3", "Renewal", {}),
+        ("collective", at(tuesday, 13), "demo-contact-4", "Final interview", {}),
+        ("class_booking", at(monday, 9), "demo-contact-5", "Yoga", {}),
+        ("class_booking", at(monday, 9), "demo-contact-6", "Yoga", {}),
+        ("service_booking", at(thursday, 10, 40), "demo-contact-7", "Massage", {}),
+        (
+            "personal",
+            at(monday, 11),
+            "demo-contact-8",
+            "Cancelled visit",
+            {"appointmentStatus": "cancelled"},
+        ),
+    ]
+    for calendar_type, start, contact, title, extra in bookings:
+        appointment_service.create_appointment(
+            db,
+            DEMO_TIMEZONE,
+            AppointmentCreateSchema.model_validate(
+                {
+                    "calendarId": calendars[calendar_type],
+                    "locationId": DEMO_LOCATION_ID,
+                    "contactId": contact,
+                    "startTime": start,
+                    "title": title,
+                    **extra,
+                }
+            ),
+        )

@@ -4,6 +4,7 @@ import re
 import shlex
 import subprocess
 import sys
+import time
 
 import httpx
 import pytest
@@ -129,6 +130,20 @@ def test_demo_creates_its_data_once_and_a_new_token_each_time(cli_database):
             assert len(found) == 1 and found[0]["calendarIds"]
         event = next(c for c in calendars["calendars"] if c["calendarType"] == "event")
         assert tenant.get(f"/calendars/schedules/event-calendar/{event['id']}").status_code == 200
+        now = int(time.time() * 1000)
+        statuses = []
+        for calendar in calendars["calendars"]:
+            events = tenant.get(
+                "/calendars/events",
+                params={
+                    "locationId": DEMO_LOCATION_ID,
+                    "calendarId": calendar["id"],
+                    "startTime": now,
+                    "endTime": now + 15 * 86_400_000,
+                },
+            ).json()["events"]
+            statuses += [e["appointmentStatus"] for e in events]
+        assert sorted(statuses) == ["cancelled"] + ["confirmed"] * 7
     app.state.db.dispose()
 
 
