@@ -6,8 +6,9 @@ the database's write lock up front, so concurrent writers from any number of
 processes queue on `busy_timeout` instead of failing halfway with "database is locked".
 """
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, text
@@ -81,6 +82,9 @@ class Database:
             else self.engine
         )
         self._writer = sessionmaker(write_engine, expire_on_commit=False)
+        # SQLite has one writer at a time. Threads of this process wait their turn here, in
+        # order; only other processes meet SQLite's busy handler, which polls with sleeps.
+        self._write_turn = threading.Lock() if self.is_sqlite else nullcontext()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -90,7 +94,7 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction that commits on success and rolls back on any exception."""
-        with self._writer() as session, session.begin():
+        with self._write_turn, self._writer() as session, session.begin():
             yield session
 
     def ping(self) -> bool:

@@ -1,0 +1,121 @@
+"""Booking benchmark: validated bookings on the free-slots benchmark calendar.
+
+One server worker. Every start the 31-day free-slots answer offers is booked once: first one
+after another, interleaved with `GET /calendars/{id}` so both see the same machine, then the
+rest from 16 concurrent clients. A booking can take the last free member of a later start
+(buffers reach into the next slot), so some attempts are refused with the 400 of PRODUCT §5:
+they run the same validation and are timed too, and the counts are printed.
+
+    python bench/booking.py [--database-url URL]
+"""
+
+import argparse
+import random
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import machine, p50, p95, running_server
+from free_slots import SLOTS_PARAMS, client_for, seed, settle
+
+from opencalendars.db import migrate
+from opencalendars.db.database import Database
+
+SEQUENTIAL = 60
+CONCURRENCY = 16
+
+
+def booking_body(location_id: str, calendar_id: str, start: str, n: int) -> dict:
+    return {
+        "calendarId": calendar_id,
+        "locationId": location_id,
+        "contactId": f"bench-contact-{n}",
+        "startTime": start,
+    }
+
+
+TAKEN = "The slot you have selected is no longer available."
+
+
+def timed_post(client: httpx.Client, body: dict) -> tuple[float, bool]:
+    """Milliseconds, and whether the booking was made (else it was refused as taken)."""
+    started = time.perf_counter()
+    response = client.post("/calendars/events/appointments", json=body)
+    elapsed = (time.perf_counter() - started) * 1000
+    if response.status_code != 200 and response.json().get("message") != TAKEN:
+        raise RuntimeError(f"unexpected answer: {response.text}")
+    return elapsed, response.status_code == 200
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    args = parser.parse_args()
+    workdir = Path(tempfile.mkdtemp(prefix="oc-bench-"))
+    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
+    db = Database(url)
+    migrate.upgrade(db)
+    location, token, calendar = seed(db, random.Random(20270301))
+    settle(db)
+    print(f"machine: {machine()}")
+    print(f"database: {db.engine.dialect.name}")
+
+    with (
+        running_server(url, workdir / "server.log") as base_url,
+        client_for(base_url, token) as client,
+    ):
+        answer = client.get(f"/calendars/{calendar.id}/free-slots", params=SLOTS_PARAMS).json()
+        starts = [slot for day in answer.values() for slot in day["slots"]]
+        for _ in range(20):
+            client.get(f"/calendars/{calendar.id}").raise_for_status()
+        sequential, reads = [], []
+        started = time.perf_counter()
+        for n, start in enumerate(starts[:SEQUENTIAL]):
+            sequential.append(timed_post(client, booking_body(location.id, calendar.id, start, n)))
+            begun = time.perf_counter()
+            client.get(f"/calendars/{calendar.id}").raise_for_status()
+            reads.append((time.perf_counter() - begun) * 1000)
+        sequential_seconds = time.perf_counter() - started - sum(reads) / 1000
+
+        rest = list(enumerate(starts[SEQUENTIAL:], start=SEQUENTIAL))
+        clients = [client_for(base_url, token) for _ in range(CONCURRENCY)]
+        started = time.perf_counter()
+        with ThreadPoolExecutor(max_workers=CONCURRENCY) as pool:
+            concurrent = list(
+                pool.map(
+                    lambda item: timed_post(
+                        clients[item[0] % CONCURRENCY],
+                        booking_body(location.id, calendar.id, item[1], item[0]),
+                    ),
+                    rest,
+                )
+            )
+        concurrent_seconds = time.perf_counter() - started
+        for extra in clients:
+            extra.close()
+
+    made = sum(ok for _, ok in sequential + concurrent)
+    refused = len(starts) - made
+    print(f"offered starts in the 31-day answer: {len(starts)}; booked {made}, refused {refused}")
+    sequential = [ms for ms, _ in sequential]
+    concurrent = [ms for ms, _ in concurrent]
+    print(f"GET /calendars/{{id}}            p50 {p50(reads):6.2f} ms   p95 {p95(reads):6.2f} ms")
+    print(
+        f"booking, sequential ({SEQUENTIAL}):    p50 {p50(sequential):6.2f} ms   "
+        f"p95 {p95(sequential):6.2f} ms   {SEQUENTIAL / sequential_seconds:6.1f} bookings/s"
+    )
+    print(
+        f"booking, {CONCURRENCY} concurrent ({len(rest)}): p50 {p50(concurrent):6.2f} ms   "
+        f"p95 {p95(concurrent):6.2f} ms   {len(rest) / concurrent_seconds:6.1f} bookings/s"
+    )
+    ratio = p50(sequential) / p50(reads)
+    print(f"ratio sequential booking / GET calendar (p50): {ratio:.2f}  (target <= 4)")
+
+
+if __name__ == "__main__":
+    main()
