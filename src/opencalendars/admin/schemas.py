@@ -5,7 +5,7 @@ from typing import Annotated
 from pydantic import Field, field_validator
 
 from opencalendars.http.auth import CALENDAR_SCOPES
-from opencalendars.http.times import iso_utc_ms
+from opencalendars.http.times import Instant, iso_utc_ms
 from opencalendars.http.validation import RequestDTO
 from opencalendars.zones import is_known_zone
 
@@ -40,7 +40,7 @@ class TokenCreateDTO(RequestDTO):
 
 
 class ClockSetDTO(RequestDTO):
-    now: int | str
+    now: Instant
 
 
 def location_dto(location) -> dict:

@@ -9,7 +9,7 @@ from opencalendars.http.auth import Caller, authorize
 from opencalendars.http.errors import BadRequest
 from opencalendars.http.json import JsonResponse
 from opencalendars.http.times import query_epoch_ms
-from opencalendars.http.validation import json_body, whole_number
+from opencalendars.http.validation import MAX_OFFSET, json_body, whole_number
 
 router = APIRouter(prefix="/calendars", tags=["Appointments"])
 
@@ -95,7 +95,7 @@ def get_appointment_notes(
     appointmentId: str,
     caller: Annotated[Caller, authorize(READ)],
     limit: Annotated[float, Query(ge=1, le=100)] = 10,
-    offset: Annotated[float, Query(ge=0)] = 0,
+    offset: Annotated[float, Query(ge=0, le=MAX_OFFSET)] = 0,
 ):
     notes, has_more = service.list_notes(
         request.app.state.db,

@@ -5,12 +5,11 @@ from typing import Annotated
 from pydantic import Field
 
 from opencalendars.blocked_slots.models import BlockedSlot
-from opencalendars.http.times import iso_local, iso_utc_ms
+from opencalendars.http.times import Instant, iso_local, iso_utc_ms
 from opencalendars.http.validation import RequestDTO
 from opencalendars.zones import zone
 
 NonEmpty = Annotated[str, Field(min_length=1)]
-Instant = int | str
 
 
 class BlockSlotCreateRequestDTO(RequestDTO):

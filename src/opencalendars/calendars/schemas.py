@@ -33,7 +33,11 @@ LocationKind = Literal[
     "ms_teams_conference",
 ]
 NonEmpty = Annotated[str, Field(min_length=1)]
-Count = Annotated[int, Field(ge=0)]
+# Bounds far beyond any real calendar that keep every derived instant inside the years 1-9999.
+Count = Annotated[int, Field(ge=0, le=100_000)]
+Length = Annotated[PositiveNumber, Field(le=100_000)]
+Gap = Annotated[NonNegativeNumber, Field(le=100_000)]
+Horizon = Annotated[NonNegativeNumber, Field(le=10_000)]
 
 
 class LocationConfiguration(RequestDTO):
@@ -106,19 +110,19 @@ class CalendarSettings(RequestDTO):
     eventTitle: str | None = None
     eventColor: str | None = None
     locationConfigurations: list[LocationConfiguration] | None = None
-    slotDuration: PositiveNumber | None = None
+    slotDuration: Length | None = None
     slotDurationUnit: DurationUnit | None = None
-    slotInterval: PositiveNumber | None = None
+    slotInterval: Length | None = None
     slotIntervalUnit: DurationUnit | None = None
-    slotBuffer: NonNegativeNumber | None = None
+    slotBuffer: Gap | None = None
     slotBufferUnit: DurationUnit | None = None
-    preBuffer: NonNegativeNumber | None = None
+    preBuffer: Gap | None = None
     preBufferUnit: DurationUnit | None = None
-    appoinmentPerSlot: Annotated[int, Field(ge=1)] | None = None
+    appoinmentPerSlot: Annotated[int, Field(ge=1, le=100_000)] | None = None
     appoinmentPerDay: Count | None = None
-    allowBookingAfter: NonNegativeNumber | None = None
+    allowBookingAfter: Horizon | None = None
     allowBookingAfterUnit: NoticeUnit | None = None
-    allowBookingFor: NonNegativeNumber | None = None
+    allowBookingFor: Horizon | None = None
     allowBookingForUnit: WindowUnit | None = None
     openHours: list[OpenHour] | None = None
     enableRecurring: bool | None = None

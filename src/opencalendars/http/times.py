@@ -1,9 +1,25 @@
 """Reading and rendering instants at the edge. Storage holds UTC epoch milliseconds only."""
 
 from datetime import UTC, datetime
+from typing import Annotated
 from zoneinfo import ZoneInfo
 
+from pydantic import PlainValidator
+from pydantic_core import PydanticCustomError
+
 from opencalendars.http.errors import BadRequest
+
+INSTANT_FORMS = "an ISO 8601 time (2021-06-23T03:30:00+05:30) or epoch milliseconds"
+
+# Instants a request may name: the years 1 to 9999, what dates can be rendered in.
+MIN_EPOCH_MS = -62_135_596_800_000
+MAX_EPOCH_MS = 253_402_300_799_999
+
+
+def in_range(epoch_ms: int) -> int:
+    if not MIN_EPOCH_MS <= epoch_ms <= MAX_EPOCH_MS:
+        raise ValueError("outside the years 1 to 9999")
+    return epoch_ms
 
 
 def iso_utc_ms(epoch_ms: int) -> str:
@@ -27,14 +43,16 @@ def parse_instant_ms(value: int | float | str, zone: ZoneInfo) -> int:
     if isinstance(value, bool):
         raise ValueError("not an instant")
     if isinstance(value, int | float):
-        return int(value)
+        if isinstance(value, float) and not value.is_integer():
+            raise ValueError("not whole milliseconds")
+        return in_range(int(value))
     text = value.strip()
     if text.lstrip("-").isdigit():
-        return int(text)
+        return in_range(int(text))
     moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
-    return int(moment.timestamp() * 1000)
+    return in_range(int(moment.timestamp() * 1000))
 
 
 def body_instant_ms(field: str, value: int | float | str, zone: ZoneInfo) -> int:
@@ -42,9 +60,7 @@ def body_instant_ms(field: str, value: int | float | str, zone: ZoneInfo) -> int
     try:
         return parse_instant_ms(value, zone)
     except ValueError:
-        raise BadRequest(
-            [f"{field} must be an ISO 8601 time (2021-06-23T03:30:00+05:30) or epoch milliseconds"]
-        ) from None
+        raise BadRequest([f"{field} must be {INSTANT_FORMS}"]) from None
 
 
 def epoch_ms_text(text: str) -> int | None:
@@ -53,7 +69,9 @@ def epoch_ms_text(text: str) -> int | None:
         value = float(text)
     except ValueError:
         return None
-    return int(value) if value.is_integer() else None
+    if not value.is_integer() or not MIN_EPOCH_MS <= value <= MAX_EPOCH_MS:
+        return None
+    return int(value)
 
 
 def query_epoch_ms(field: str, value: str) -> int:
@@ -62,3 +80,13 @@ def query_epoch_ms(field: str, value: str) -> int:
     if parsed is None:
         raise BadRequest([f"{field} must be epoch milliseconds"])
     return parsed
+
+
+def _instant_shape(value: object) -> int | float | str:
+    """Bodies carry instants as text or numbers; which one is read later, in the right zone."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise PydanticCustomError("instant_type", "Input should be an instant")
+    return value
+
+
+Instant = Annotated[int | float | str, PlainValidator(_instant_shape)]

@@ -12,8 +12,13 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from opencalendars.http.errors import BadRequest
+from opencalendars.http.times import INSTANT_FORMS
 
 Model = TypeVar("Model", bound=BaseModel)
+
+
+# The largest page offset a list accepts: beyond any real list, within a database integer.
+MAX_OFFSET = 1_000_000_000
 
 
 class RequestDTO(BaseModel):
@@ -71,6 +76,8 @@ def describe_error(error: dict) -> str:
         return f"{field} must contain at least {ctx.get('min_length')} elements"
     if kind == "too_long":
         return f"{field} must contain no more than {ctx.get('max_length')} elements"
+    if kind == "instant_type":
+        return f"{field} must be {INSTANT_FORMS}"
     if kind == "value_error":
         return f"{field} {ctx.get('error')}"
     return f"{field} is invalid"
@@ -107,7 +114,8 @@ def json_body(model: type[Model]) -> Any:
 
 
 def whole_number(value: float, field: str) -> int:
-    """A query number that must be whole; `10.0` (as typed clients send it) is fine."""
+    """A query number that must be whole; `10.0` (as typed clients send it) is fine.
+    Callers bound it (`le=`) so that it fits a database integer."""
     if not float(value).is_integer():
         raise BadRequest([f"{field} must be an integer number"])
     return int(value)

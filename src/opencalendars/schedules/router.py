@@ -6,7 +6,7 @@ from fastapi import APIRouter, Query, Request
 
 from opencalendars.http.auth import Caller, authorize
 from opencalendars.http.json import JsonResponse
-from opencalendars.http.validation import json_body, whole_number
+from opencalendars.http.validation import MAX_OFFSET, json_body, whole_number
 from opencalendars.schedules import schemas, service
 
 router = APIRouter(prefix="/calendars/schedules", tags=["Availability Schedules"])
@@ -22,7 +22,7 @@ def get_all_schedules(
     locationId: Annotated[str, Query(min_length=1)],
     userId: Annotated[str, Query(min_length=1)],
     calendarId: Annotated[str | None, Query()] = None,
-    skip: Annotated[float, Query(ge=0)] = 0,
+    skip: Annotated[float, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[float, Query(ge=1, le=500)] = 50,
 ):
     caller.require_location(locationId)
