@@ -14,10 +14,11 @@ from opencalendars.appointments.schemas import (
 from opencalendars.appointments.store import save_appointment
 from opencalendars.blocked_slots import service as blocked_slots
 from opencalendars.calendars.models import Calendar
-from opencalendars.calendars.service import get_live_calendar
+from opencalendars.calendars.service import calendar_ids_in_group, get_live_calendar
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key
 from opencalendars.http.errors import BadRequest, NotFound
+from opencalendars.http.event_lists import EventListQuery
 from opencalendars.http.ids import new_id
 from opencalendars.http.times import body_instant_ms
 from opencalendars.zones import zone
@@ -261,44 +262,35 @@ def delete_event(db: Database, location_id: str, event_id: str) -> None:
             raise NotFound("Event not found")
 
 
-def list_events(
-    db: Database,
-    location_id: str,
-    start_ms: int,
-    end_ms: int,
-    calendar_id: str | None,
-    user_id: str | None,
-    group_id: str | None,
-) -> list[tuple[Appointment, str | None]]:
+def list_events(db: Database, query: EventListQuery) -> list[tuple[Appointment, str | None]]:
     """Appointments overlapping the range that match any filter, by start; cancelled ones
     included, deleted ones left out."""
     matches = []
-    if calendar_id is not None:
-        matches.append(Appointment.calendar_id == calendar_id)
-    if user_id is not None:
+    if query.calendar_id is not None:
+        matches.append(Appointment.calendar_id == query.calendar_id)
+    if query.user_id is not None:
         people = select(AppointmentUser.appointment_id).where(
-            AppointmentUser.location_id == location_id, AppointmentUser.user_id == user_id
+            AppointmentUser.location_id == query.location_id,
+            AppointmentUser.user_id == query.user_id,
         )
         matches.append(Appointment.id.in_(people))
-    if group_id is not None:
-        grouped = select(Calendar.id).where(
-            Calendar.location_id == location_id, Calendar.group_id == group_id
-        )
+    if query.group_id is not None:
+        grouped = calendar_ids_in_group(query.location_id, query.group_id)
         matches.append(Appointment.calendar_id.in_(grouped))
-    query = (
+    statement = (
         select(Appointment, Calendar.group_id)
         .outerjoin(Calendar, Calendar.id == Appointment.calendar_id)
         .where(
-            Appointment.location_id == location_id,
+            Appointment.location_id == query.location_id,
             Appointment.deleted.is_(False),
-            Appointment.start_ms < end_ms,
-            Appointment.end_ms > start_ms,
+            Appointment.start_ms < query.end_ms,
+            Appointment.end_ms > query.start_ms,
             or_(*matches),
         )
         .order_by(Appointment.start_ms, Appointment.id)
     )
     with db.read() as session:
-        return [(appointment, group) for appointment, group in session.execute(query)]
+        return [(appointment, group) for appointment, group in session.execute(statement)]
 
 
 # ---- notes ---------------------------------------------------------------------------------

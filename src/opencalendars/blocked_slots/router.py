@@ -2,13 +2,12 @@
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Request
 
 from opencalendars.blocked_slots import schemas, service
 from opencalendars.http.auth import Caller, authorize
-from opencalendars.http.errors import BadRequest
+from opencalendars.http.event_lists import EventListQuery, event_list_query
 from opencalendars.http.json import JsonResponse
-from opencalendars.http.times import query_epoch_ms
 from opencalendars.http.validation import json_body
 
 router = APIRouter(prefix="/calendars", tags=["Calendar Events"])
@@ -47,21 +46,10 @@ def edit_block_slot(
 def get_blocked_slots(
     request: Request,
     caller: Annotated[Caller, authorize(READ)],
-    locationId: Annotated[str, Query(min_length=1)],
-    startTime: Annotated[str, Query(min_length=1)],
-    endTime: Annotated[str, Query(min_length=1)],
-    calendarId: Annotated[str | None, Query()] = None,
-    userId: Annotated[str | None, Query()] = None,
-    groupId: Annotated[str | None, Query()] = None,
+    query: Annotated[EventListQuery, Depends(event_list_query)],
 ):
-    caller.require_location(locationId)
-    start_ms = query_epoch_ms("startTime", startTime)
-    end_ms = query_epoch_ms("endTime", endTime)
-    if calendarId is None and userId is None and groupId is None:
-        raise BadRequest(["one of calendarId, userId or groupId is required"])
-    found = service.list_blocks(
-        request.app.state.db, locationId, start_ms, end_ms, calendarId, userId, groupId
-    )
+    caller.require_location(query.location_id)
+    found = service.list_blocks(request.app.state.db, query)
     return JsonResponse(
         {
             "events": [

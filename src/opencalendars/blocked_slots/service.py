@@ -10,9 +10,10 @@ from opencalendars import clock
 from opencalendars.blocked_slots.models import BlockedSlot
 from opencalendars.blocked_slots.schemas import BlockSlotCreateRequestDTO, BlockSlotEditRequestDTO
 from opencalendars.calendars.models import Calendar
-from opencalendars.calendars.service import get_live_calendar
+from opencalendars.calendars.service import calendar_ids_in_group, get_live_calendar
 from opencalendars.db.database import Database
 from opencalendars.http.errors import BadRequest, NotFound
+from opencalendars.http.event_lists import EventListQuery
 from opencalendars.http.ids import new_id
 from opencalendars.http.times import body_instant_ms
 from opencalendars.zones import zone
@@ -89,41 +90,31 @@ def update_block(
     return block
 
 
-def list_blocks(
-    db: Database,
-    location_id: str,
-    start_ms: int,
-    end_ms: int,
-    calendar_id: str | None,
-    user_id: str | None,
-    group_id: str | None,
-) -> list[tuple[BlockedSlot, str | None]]:
+def list_blocks(db: Database, query: EventListQuery) -> list[tuple[BlockedSlot, str | None]]:
     """Blocks overlapping the range that match any of the filters, by start; each with its
     calendar's group."""
     owners = []
-    if calendar_id is not None:
-        owners.append(BlockedSlot.calendar_id == calendar_id)
-    if user_id is not None:
-        owners.append(BlockedSlot.assigned_user_id == user_id)
-    if group_id is not None:
-        grouped = select(Calendar.id).where(
-            Calendar.location_id == location_id, Calendar.group_id == group_id
-        )
+    if query.calendar_id is not None:
+        owners.append(BlockedSlot.calendar_id == query.calendar_id)
+    if query.user_id is not None:
+        owners.append(BlockedSlot.assigned_user_id == query.user_id)
+    if query.group_id is not None:
+        grouped = calendar_ids_in_group(query.location_id, query.group_id)
         owners.append(BlockedSlot.calendar_id.in_(grouped))
-    query = (
+    statement = (
         select(BlockedSlot, Calendar.group_id)
         .outerjoin(Calendar, Calendar.id == BlockedSlot.calendar_id)
         .where(
-            BlockedSlot.location_id == location_id,
+            BlockedSlot.location_id == query.location_id,
             BlockedSlot.deleted.is_(False),
-            BlockedSlot.start_ms < end_ms,
-            BlockedSlot.end_ms > start_ms,
+            BlockedSlot.start_ms < query.end_ms,
+            BlockedSlot.end_ms > query.start_ms,
             or_(*owners),
         )
         .order_by(BlockedSlot.start_ms, BlockedSlot.id)
     )
     with db.read() as session:
-        return [(block, group) for block, group in session.execute(query)]
+        return [(block, group) for block, group in session.execute(statement)]
 
 
 def delete_block(session: Session, location_id: str, block_id: str) -> bool:

@@ -38,6 +38,13 @@ def get_live_calendar(session: Session, location_id: str, calendar_id: str) -> C
     return calendar
 
 
+def calendar_ids_in_group(location_id: str, group_id: str):
+    """A subquery: the ids of a location's calendars in a group (for event-list filters)."""
+    return select(Calendar.id).where(
+        Calendar.location_id == location_id, Calendar.group_id == group_id
+    )
+
+
 def list_calendars(
     db: Database, location_id: str, group_id: str | None, show_drafted: bool
 ) -> list[Calendar]:
