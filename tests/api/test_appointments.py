@@ -371,19 +371,6 @@ def test_meeting_locations_come_from_the_calendar_unless_given(ny):
     ]
 
 
-def test_recurring_series_are_refused_for_now(ny):
-    calendar_id = make_calendar(ny)
-
-    response = book(
-        ny, calendar_id, rrule="RRULE:FREQ=WEEKLY;COUNT=3", ignoreFreeSlotValidation=True
-    )
-
-    assert response.status_code == 400
-    assert response.json()["message"] == [
-        "rrule: recurring appointments are not supported by this server yet"
-    ]
-
-
 def test_events_list_filters_orders_and_keeps_cancelled(ny):
     group_id = ny.post(
         "/calendars/groups",

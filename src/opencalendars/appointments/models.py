@@ -1,6 +1,6 @@
 """Appointments, and who each one occupies."""
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opencalendars.db.base import Base
@@ -14,6 +14,14 @@ class Appointment(Base):
     __table_args__ = (
         Index(None, "location_id", "calendar_id", "start_ms"),
         Index(None, "location_id", "assigned_user_id", "start_ms"),
+        # Recurring series are few and may have started long ago: read apart from single ones.
+        Index(
+            "ix_appointments_series",
+            "location_id",
+            "assigned_user_id",
+            sqlite_where=text("rrule IS NOT NULL"),
+            postgresql_where=text("rrule IS NOT NULL"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
@@ -29,12 +37,26 @@ class Appointment(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     # The wide rest of the appointment as the client set it (address, notes, meeting location...).
     details: Mapped[dict] = mapped_column(JSON)
+    # A recurring series: its rule, and when its last occurrence ends (None: never). Its start
+    # and end are the first occurrence's; `details["exceptions"]` lists starts taken out of it.
+    rrule: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    series_end_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=None)
+    # An occurrence edited on its own is stored as an appointment of its own, under its id.
+    master_event_id: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
     date_added_ms: Mapped[int] = mapped_column(BigInteger)
     date_updated_ms: Mapped[int] = mapped_column(BigInteger)
 
     @property
     def occupies(self) -> bool:
         return not self.deleted and self.status not in FREEING_STATUSES
+
+    @property
+    def is_series(self) -> bool:
+        return self.rrule is not None
+
+    @property
+    def exceptions(self) -> frozenset[int]:
+        return frozenset(self.details.get("exceptions", []))
 
     @property
     def people(self) -> list[str]:

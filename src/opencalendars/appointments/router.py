@@ -43,7 +43,7 @@ def edit_appointment(
 @router.get("/events/appointments/{eventId}")
 def get_appointment(request: Request, eventId: str, caller: Annotated[Caller, authorize(READ)]):
     appointment, group_id = service.read_appointment(
-        request.app.state.db, caller.location_id, eventId
+        request.app.state.db, caller.location_id, caller.timezone, eventId
     )
     return JsonResponse(
         {"event": schemas.calendar_event_dto(appointment, group_id, caller.timezone)}
@@ -57,7 +57,7 @@ def get_calendar_events(
     query: Annotated[EventListQuery, Depends(event_list_query)],
 ):
     caller.require_location(query.location_id)
-    found = service.list_events(request.app.state.db, query)
+    found = service.list_events(request.app.state.db, caller.timezone, query)
     return JsonResponse(
         {
             "events": [
@@ -70,7 +70,7 @@ def get_calendar_events(
 
 @router.delete("/events/{eventId}", status_code=201)
 def delete_event(request: Request, eventId: str, caller: Annotated[Caller, authorize(WRITE)]):
-    service.delete_event(request.app.state.db, caller.location_id, eventId)
+    service.delete_event(request.app.state.db, caller.location_id, caller.timezone, eventId)
     return JsonResponse({"succeeded": True}, status_code=201)
 
 

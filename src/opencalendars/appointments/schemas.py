@@ -66,12 +66,19 @@ def appointment_dto(appointment: Appointment, timezone: str) -> dict:
         "appointmentStatus": appointment.status,
         "assignedUserId": appointment.assigned_user_id or "",
         "address": details.get("address", ""),
-        "isRecurring": False,
+        "isRecurring": is_recurring(appointment),
         "dateAdded": iso_utc_ms(appointment.date_added_ms),
         "dateUpdated": iso_utc_ms(appointment.date_updated_ms),
         "id": appointment.id,
     }
+    if appointment.rrule is not None:
+        answer["rrule"] = appointment.rrule
     return answer
+
+
+def is_recurring(appointment: Appointment) -> bool:
+    """A series, an occurrence of one, or an occurrence edited on its own."""
+    return appointment.rrule is not None or appointment.master_event_id is not None
 
 
 def calendar_event_dto(appointment: Appointment, group_id: str | None, timezone: str) -> dict:
@@ -88,7 +95,7 @@ def calendar_event_dto(appointment: Appointment, group_id: str | None, timezone:
         "appointmentStatus": appointment.status,
         "assignedUserId": appointment.assigned_user_id or "",
         "users": appointment.users,
-        "isRecurring": False,
+        "isRecurring": is_recurring(appointment),
         "deleted": appointment.deleted,
         "startTime": iso_local(appointment.start_ms, zone(timezone)),
         "endTime": iso_local(appointment.end_ms, zone(timezone)),
@@ -99,6 +106,10 @@ def calendar_event_dto(appointment: Appointment, group_id: str | None, timezone:
     }
     if "description" in details:
         answer["description"] = details["description"]
+    if appointment.rrule is not None:
+        answer["rrule"] = appointment.rrule
+    if appointment.master_event_id is not None:
+        answer["masterEventId"] = appointment.master_event_id
     return answer
 
 

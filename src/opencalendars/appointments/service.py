@@ -12,6 +12,7 @@ from opencalendars.appointments.schemas import (
     NotesDTO,
 )
 from opencalendars.appointments.store import save_appointment
+from opencalendars.availability import recurrence
 from opencalendars.blocked_slots import service as blocked_slots
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.service import calendar_ids_in_group, get_live_calendar
@@ -93,14 +94,104 @@ def meeting_location(calendar: Calendar, assigned_user_id: str | None, fields: d
     return chosen
 
 
-def refuse_rrule(dto) -> None:
-    # Recurring series are not built yet: refusing is better than silently booking one.
-    if dto.rrule is not None:
-        raise BadRequest(["rrule: recurring appointments are not supported by this server yet"])
+def series_rule(rrule: str | None, start_ms: int, end_ms: int, location_zone: str):
+    """`(rule, series end)` for a recurring series, or `(None, None)`; 400 when the rule is bad."""
+    if rrule is None:
+        return None, None
+    try:
+        return recurrence.rule_text(rrule), recurrence.series_end_ms(
+            rrule, start_ms, end_ms - start_ms, location_zone
+        )
+    except ValueError:
+        raise BadRequest(["rrule must be a valid RFC 5545 recurrence rule"]) from None
+
+
+def split_occurrence_id(event_id: str) -> tuple[str, int, int] | None:
+    """`{masterId}_{startEpochMs}_{durationSeconds}` → its parts, or None."""
+    parts = event_id.rsplit("_", 2)
+    if len(parts) != 3 or not parts[1].lstrip("-").isdigit() or not parts[2].isdigit():
+        return None
+    return parts[0], int(parts[1]), int(parts[2])
+
+
+def occurrence_id(master: Appointment, start_ms: int) -> str:
+    return f"{master.id}_{start_ms}_{(master.end_ms - master.start_ms) // 1000}"
+
+
+def occurrence(master: Appointment, start_ms: int) -> Appointment:
+    """One occurrence of a series, as an appointment that is not stored."""
+    return Appointment(
+        id=occurrence_id(master, start_ms),
+        location_id=master.location_id,
+        calendar_id=master.calendar_id,
+        assigned_user_id=master.assigned_user_id,
+        users=master.users,
+        contact_id=master.contact_id,
+        title=master.title,
+        status=master.status,
+        start_ms=start_ms,
+        end_ms=start_ms + (master.end_ms - master.start_ms),
+        deleted=False,
+        details={k: v for k, v in master.details.items() if k != "exceptions"},
+        date_added_ms=master.date_added_ms,
+        date_updated_ms=master.date_updated_ms,
+        rrule=master.rrule,
+        master_event_id=master.id,
+    )
+
+
+def find_occurrence(
+    session: Session, location_id: str, location_zone: str, event_id: str
+) -> tuple[Appointment, int] | None:
+    """The live series and start an occurrence id names, if that occurrence exists."""
+    parts = split_occurrence_id(event_id)
+    if parts is None:
+        return None
+    master_id, start_ms, duration_s = parts
+    master = session.scalar(
+        select(Appointment).where(
+            Appointment.id == master_id,
+            Appointment.location_id == location_id,
+            Appointment.deleted.is_(False),
+            Appointment.rrule.is_not(None),
+        )
+    )
+    if master is None or (master.end_ms - master.start_ms) // 1000 != duration_s:
+        return None
+    starts = recurrence.occurrence_starts(
+        master.rrule, master.start_ms, location_zone, start_ms, start_ms, master.exceptions
+    )
+    return (master, start_ms) if starts == [start_ms] else None
+
+
+def except_from_series(master: Appointment, start_ms: int) -> None:
+    master.details = {**master.details, "exceptions": [*master.exceptions, start_ms]}
+
+
+def detach(session: Session, master: Appointment, start_ms: int) -> Appointment:
+    """An occurrence edited on its own becomes an appointment of its own, under its id."""
+    single = occurrence(master, start_ms)
+    single.rrule = None
+    except_from_series(master, start_ms)
+    save_appointment(session, master)
+    save_appointment(session, single)
+    return single
+
+
+def editable(session: Session, location_id: str, location_zone: str, event_id: str):
+    """The stored appointment an id names, detaching the occurrence it names if need be."""
+    try:
+        return get_live_appointment(session, location_id, event_id)
+    except NotFound:
+        found = find_occurrence(session, location_id, location_zone, event_id)
+        if found is None:
+            raise
+        return detach(session, *found)
 
 
 def create_appointment(db: Database, location_zone: str, dto: AppointmentCreateSchema):
-    refuse_rrule(dto)
+    """A single appointment, or (with `rrule` and `ignoreFreeSlotValidation`, as the spec says)
+    a recurring series whose first occurrence is `startTime`."""
     zone_info = zone(location_zone)
     start_ms = body_instant_ms("startTime", dto.startTime, zone_info)
     with db.write() as session:
@@ -121,6 +212,9 @@ def create_appointment(db: Database, location_zone: str, dto: AppointmentCreateS
             ignore_date_range=dto.ignoreDateRange,
         )
         fields = dto.model_dump(exclude_unset=True)
+        rule, series_end = series_rule(
+            dto.rrule if dto.ignoreFreeSlotValidation else None, start_ms, end_ms, location_zone
+        )
         now = clock.now_ms(session)
         auto_confirm = calendar.settings.get("autoConfirm", True)
         appointment = Appointment(
@@ -143,6 +237,8 @@ def create_appointment(db: Database, location_zone: str, dto: AppointmentCreateS
             },
             date_added_ms=now,
             date_updated_ms=now,
+            rrule=rule,
+            series_end_ms=series_end,
         )
         save_appointment(session, appointment)
     return appointment
@@ -157,11 +253,10 @@ def update_appointment(
 ):
     """Partial. Moving the time, the calendar or the assignee is checked again (the appointment
     does not count against itself) unless `ignoreFreeSlotValidation`."""
-    refuse_rrule(dto)
     fields = dto.model_dump(exclude_unset=True)
     zone_info = zone(location_zone)
     with db.write() as session:
-        appointment = get_live_appointment(session, location_id, appointment_id)
+        appointment = editable(session, location_id, location_zone, appointment_id)
         calendar = get_live_calendar(
             session, location_id, dto.calendarId or appointment.calendar_id
         )
@@ -197,7 +292,8 @@ def update_appointment(
                 wanted,
                 start_ms,
                 end_ms,
-                validate=not dto.ignoreFreeSlotValidation,
+                # A series is never checked against availability (nor created so, as the spec says).
+                validate=not (dto.ignoreFreeSlotValidation or appointment.is_series),
                 ignore_date_range=dto.ignoreDateRange,
                 exclude_appointment_id=appointment.id,
                 also_lock=tuple(previous),
@@ -221,24 +317,40 @@ def update_appointment(
             appointment.title = dto.title
         if dto.appointmentStatus is not None:
             appointment.status = dto.appointmentStatus
+        if dto.rrule is not None and dto.ignoreFreeSlotValidation:
+            appointment.rrule = dto.rrule
+        if appointment.is_series:
+            appointment.rrule, appointment.series_end_ms = series_rule(
+                appointment.rrule, appointment.start_ms, appointment.end_ms, location_zone
+            )
         appointment.date_updated_ms = clock.now_ms(session)
         save_appointment(session, appointment)
     return appointment
 
 
-def read_appointment(db: Database, location_id: str, appointment_id: str):
-    """The appointment and its calendar's group (deleted calendars' appointments stay readable)."""
+def read_appointment(db: Database, location_id: str, location_zone: str, event_id: str):
+    """The appointment (or occurrence) and its calendar's group; appointments of a deleted
+    calendar stay readable."""
     with db.read() as session:
-        appointment = get_live_appointment(session, location_id, appointment_id)
+        try:
+            appointment = get_live_appointment(session, location_id, event_id)
+        except NotFound:
+            found = find_occurrence(session, location_id, location_zone, event_id)
+            if found is None:
+                raise
+            appointment = occurrence(*found)
         group_id = session.scalar(
             select(Calendar.group_id).where(Calendar.id == appointment.calendar_id)
         )
     return appointment, group_id
 
 
-def delete_appointment(session: Session, location_id: str, appointment_id: str) -> bool:
-    """Soft delete: kept, never shown again, frees its time. False when there is no such live
-    appointment (the id may be a blocked slot's)."""
+def delete_appointment(
+    session: Session, location_id: str, location_zone: str, appointment_id: str
+) -> bool:
+    """Soft delete of an appointment, a whole series (with its detached occurrences) or one
+    occurrence: kept, never shown again, frees its time. False when the id names none (it may
+    be a blocked slot's)."""
     appointment = session.scalar(
         select(Appointment).where(
             Appointment.id == appointment_id,
@@ -247,24 +359,41 @@ def delete_appointment(session: Session, location_id: str, appointment_id: str) 
         )
     )
     if appointment is None:
-        return False
-    appointment.deleted = True
-    appointment.date_updated_ms = clock.now_ms(session)
-    save_appointment(session, appointment)
+        found = find_occurrence(session, location_id, location_zone, appointment_id)
+        if found is None:
+            return False
+        master, start_ms = found
+        except_from_series(master, start_ms)
+        save_appointment(session, master)
+        return True
+    doomed = [appointment]
+    if appointment.is_series:
+        doomed += session.scalars(
+            select(Appointment).where(
+                Appointment.master_event_id == appointment.id, Appointment.deleted.is_(False)
+            )
+        )
+    now = clock.now_ms(session)
+    for item in doomed:
+        item.deleted = True
+        item.date_updated_ms = now
+        save_appointment(session, item)
     return True
 
 
-def delete_event(db: Database, location_id: str, event_id: str) -> None:
+def delete_event(db: Database, location_id: str, location_zone: str, event_id: str) -> None:
     """Appointments and blocked slots share the events namespace."""
     with db.write() as session:
-        deleted = delete_appointment(session, location_id, event_id)
+        deleted = delete_appointment(session, location_id, location_zone, event_id)
         if not (deleted or blocked_slots.delete_block(session, location_id, event_id)):
             raise NotFound("Event not found")
 
 
-def list_events(db: Database, query: EventListQuery) -> list[tuple[Appointment, str | None]]:
-    """Appointments overlapping the range that match any filter, by start; cancelled ones
-    included, deleted ones left out."""
+def list_events(
+    db: Database, location_zone: str, query: EventListQuery
+) -> list[tuple[Appointment, str | None]]:
+    """Appointments and occurrences of series overlapping the range that match any filter,
+    by start; cancelled ones included, deleted ones left out."""
     matches = []
     if query.calendar_id is not None:
         matches.append(Appointment.calendar_id == query.calendar_id)
@@ -283,14 +412,36 @@ def list_events(db: Database, query: EventListQuery) -> list[tuple[Appointment, 
         .where(
             Appointment.location_id == query.location_id,
             Appointment.deleted.is_(False),
-            Appointment.start_ms < query.end_ms,
-            Appointment.end_ms > query.start_ms,
             or_(*matches),
         )
-        .order_by(Appointment.start_ms, Appointment.id)
+    )
+    singles = statement.where(
+        Appointment.rrule.is_(None),
+        Appointment.start_ms < query.end_ms,
+        Appointment.end_ms > query.start_ms,
+    )
+    series = statement.where(
+        Appointment.rrule.is_not(None),
+        Appointment.start_ms < query.end_ms,
+        or_(Appointment.series_end_ms.is_(None), Appointment.series_end_ms > query.start_ms),
     )
     with db.read() as session:
-        return [(appointment, group) for appointment, group in session.execute(statement)]
+        found = list(session.execute(singles))
+        for master, group in session.execute(series):
+            duration = master.end_ms - master.start_ms
+            starts = recurrence.occurrence_starts(
+                master.rrule,
+                master.start_ms,
+                location_zone,
+                query.start_ms - duration + 1,
+                query.end_ms - 1,
+                master.exceptions,
+            )
+            found += [(occurrence(master, start), group) for start in starts]
+    return sorted(
+        ((appointment, group) for appointment, group in found),
+        key=lambda item: (item[0].start_ms, item[0].id),
+    )
 
 
 # ---- notes ---------------------------------------------------------------------------------

@@ -6,10 +6,11 @@ Every write goes through `save_appointment`, so that `appointment_users` never d
 from collections.abc import Iterable
 from typing import NamedTuple
 
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
 from opencalendars.appointments.models import FREEING_STATUSES, Appointment, AppointmentUser
+from opencalendars.availability import recurrence
 
 # The longest an appointment may last. Busy-time reads look this far back for appointments
 # that started before a range and still run into it, so they stay indexed range scans.
@@ -17,10 +18,13 @@ MAX_APPOINTMENT_MS = 31 * 24 * 3_600_000
 
 
 def save_appointment(session: Session, appointment: Appointment) -> None:
-    """Insert or update an appointment and rewrite who it occupies."""
+    """Insert or update an appointment and rewrite who it occupies. A recurring series is read
+    from `appointments` itself (`occupying_series`), so it has no rows here."""
     session.add(appointment)
     session.flush()
     session.execute(delete(AppointmentUser).where(AppointmentUser.appointment_id == appointment.id))
+    if appointment.is_series:
+        return
     session.add_all(
         AppointmentUser(
             appointment_id=appointment.id,
@@ -117,3 +121,44 @@ def occupying_in_calendar(
         },
     )
     return rows.all()
+
+
+def occupying_series(
+    session: Session,
+    location_id: str,
+    zone_name: str,
+    start_ms: int,
+    end_ms: int,
+    user_ids: Iterable[str] = (),
+    calendar_id: str | None = None,
+    exclude_id: str = "",
+) -> list[BusyAppointment]:
+    """Occurrences of occupying recurring series of these people (or of this calendar) that
+    overlap the range, as `(user_id, calendar_id, start_ms, end_ms)`."""
+    owners = [Appointment.assigned_user_id.in_(list(user_ids))]
+    if calendar_id is not None:
+        owners.append(Appointment.calendar_id == calendar_id)
+    series = session.scalars(
+        select(Appointment).where(
+            Appointment.location_id == location_id,
+            Appointment.rrule.is_not(None),
+            Appointment.deleted.is_(False),
+            Appointment.status.not_in(FREEING_STATUSES),
+            Appointment.start_ms < end_ms,
+            or_(Appointment.series_end_ms.is_(None), Appointment.series_end_ms > start_ms),
+            Appointment.id != exclude_id,
+            or_(*owners),
+        )
+    )
+    busy = []
+    for master in series:
+        duration = master.end_ms - master.start_ms
+        for start in recurrence.occurrence_starts(
+            master.rrule, master.start_ms, zone_name, start_ms - duration, end_ms, master.exceptions
+        ):
+            busy.append(
+                BusyAppointment(
+                    master.assigned_user_id, master.calendar_id, start, start + duration
+                )
+            )
+    return busy

@@ -117,6 +117,14 @@ def persons_for(
     calendar_id = calendar.id  # read once: ORM attribute access is slow in the loop below
     busy = appointments.occupying_for_users(
         session, calendar.location_id, members, busy_from, busy_to, exclude_appointment_id
+    ) + appointments.occupying_series(
+        session,
+        calendar.location_id,
+        location_zone,
+        busy_from,
+        busy_to,
+        user_ids=members,
+        exclude_id=exclude_appointment_id,
     )
     others = other_calendar_buffers(session, {row[1] for row in busy} - {calendar_id})
     calendar_blocks, user_blocks = blocking_spans(
@@ -135,7 +143,19 @@ def persons_for(
         # The calendar itself is the person; its members' busy times count too.
         own = appointments.occupying_in_calendar(
             session, calendar.location_id, calendar.id, busy_from, busy_to, exclude_appointment_id
-        )
+        ) + [
+            (item.start_ms, item.end_ms)
+            for item in appointments.occupying_series(
+                session,
+                calendar.location_id,
+                location_zone,
+                busy_from,
+                busy_to,
+                calendar_id=calendar.id,
+                exclude_id=exclude_appointment_id,
+            )
+            if item.calendar_id == calendar_id
+        ]
         member_busy = [span for user in members for span in [*blocking[user], *user_blocks[user]]]
         windows = open_windows(availability.calendar, start_ms, end_ms)
         return [

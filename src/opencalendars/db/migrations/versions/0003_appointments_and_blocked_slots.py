@@ -1,4 +1,4 @@
-"""appointments, notes and blocked slots
+"""appointments and blocked slots
 
 Revision ID: 0003
 Revises: 0002
@@ -29,6 +29,9 @@ def upgrade() -> None:
         sa.Column("end_ms", sa.BigInteger(), nullable=False),
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.Column("details", sa.JSON(), nullable=False),
+        sa.Column("rrule", sa.Text(), nullable=True),
+        sa.Column("series_end_ms", sa.BigInteger(), nullable=True),
+        sa.Column("master_event_id", sa.String(length=64), nullable=True),
         sa.Column("date_added_ms", sa.BigInteger(), nullable=False),
         sa.Column("date_updated_ms", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
@@ -46,6 +49,13 @@ def upgrade() -> None:
             batch_op.f("ix_appointments_location_id_calendar_id_start_ms"),
             ["location_id", "calendar_id", "start_ms"],
             unique=False,
+        )
+        batch_op.create_index(
+            "ix_appointments_series",
+            ["location_id", "assigned_user_id"],
+            unique=False,
+            sqlite_where=sa.text("rrule IS NOT NULL"),
+            postgresql_where=sa.text("rrule IS NOT NULL"),
         )
 
     op.create_table(
@@ -149,6 +159,11 @@ def downgrade() -> None:
 
     op.drop_table("blocked_slots")
     with op.batch_alter_table("appointments", schema=None) as batch_op:
+        batch_op.drop_index(
+            "ix_appointments_series",
+            sqlite_where=sa.text("rrule IS NOT NULL"),
+            postgresql_where=sa.text("rrule IS NOT NULL"),
+        )
         batch_op.drop_index(batch_op.f("ix_appointments_location_id_calendar_id_start_ms"))
         batch_op.drop_index(batch_op.f("ix_appointments_location_id_assigned_user_id_start_ms"))
 
