@@ -174,8 +174,8 @@ def seed_schedules(db: Database, calendars: dict[str, str]) -> None:
 
 
 def seed_appointments(db: Database, calendars: dict[str, str]) -> None:
-    """Bookings of every kind on the next weekdays, validated like any client's, plus one
-    cancelled appointment."""
+    """Bookings of every kind on the next weekdays, validated like any client's, one
+    cancelled appointment and a weekly series."""
     with db.read() as session:
         now_ms = clock.now_ms(session)
     # Start of tomorrow in the demo zone, then the next Monday on or after it.
@@ -203,6 +203,13 @@ def seed_appointments(db: Database, calendars: dict[str, str]) -> None:
             "demo-contact-8",
             "Cancelled visit",
             {"appointmentStatus": "cancelled"},
+        ),
+        (
+            "personal",
+            at(monday, 15),
+            "demo-contact-9",
+            "Weekly check-in",
+            {"rrule": "RRULE:FREQ=WEEKLY;COUNT=6", "ignoreFreeSlotValidation": True},
         ),
     ]
     for calendar_type, start, contact, title, extra in bookings:

@@ -143,7 +143,9 @@ def test_demo_creates_its_data_once_and_a_new_token_each_time(cli_database):
                 },
             ).json()["events"]
             statuses += [e["appointmentStatus"] for e in events]
-        assert sorted(statuses) == ["cancelled"] + ["confirmed"] * 7
+        # Eight bookings, and the weekly series' occurrences in the next 15 days (2 or 3).
+        assert statuses.count("cancelled") == 1
+        assert statuses.count("confirmed") in (9, 10)
     app.state.db.dispose()
 
 
