@@ -11,9 +11,10 @@ from opencalendars.appointments.models import FREEING_STATUSES, Appointment
 from opencalendars.appointments.store import MAX_APPOINTMENT_MS
 from opencalendars.availability.engine import free_slots
 from opencalendars.calendars.models import Calendar
-from opencalendars.db.locks import calendar_key, person_key, take_booking_locks
+from opencalendars.db.locks import calendar_key, person_key, resource_key, take_booking_locks
 from opencalendars.http.errors import BadRequest
-from opencalendars.slots.service import DAY_MS, duration_ms, persons_for, slot_rules
+from opencalendars.resources.service import resources_of_calendar
+from opencalendars.slots.service import DAY_MS, duration_ms, persons_for, resources_for, slot_rules
 
 SLOT_TAKEN = "The slot you have selected is no longer available."
 PRIORITY_ORDER = {1: 0, 0.5: 1, 0: 2}
@@ -47,10 +48,12 @@ def candidates_for(calendar: Calendar, assigned_user_id: str | None) -> list[str
     return [assigned_user_id]
 
 
-def lock_keys(calendar: Calendar, user_ids: list[str]) -> list[str]:
+def lock_keys(session: Session, calendar: Calendar, user_ids: list[str]) -> list[str]:
+    """Everything the booking could exhaust: the people, an event calendar, its resources."""
     keys = [person_key(calendar.location_id, user) for user in user_ids]
     if calendar.calendar_type == "event":
         keys.append(calendar_key(calendar.id))
+    keys += [resource_key(resource.id) for resource in resources_of_calendar(session, calendar)]
     return keys
 
 
@@ -77,12 +80,15 @@ def free_candidates(
         end_ms + DAY_MS,
         exclude_appointment_id,
     )
-    offered = free_slots(persons, rules).by_person
+    resources = resources_for(
+        session, calendar, location_zone, start_ms, end_ms, exclude_appointment_id
+    )
+    offered = free_slots(persons, rules, resources=resources).by_person
     at_start = [p for p in persons if start_ms in offered.get(p.key, ())]
     # The same check over exactly [start, end): nothing busy anywhere in the booked span.
     whole = replace(rules, duration_ms=end_ms - start_ms, interval_ms=end_ms - start_ms)
     spans = [replace(p, windows=[(start_ms, end_ms)]) for p in at_start]
-    free = free_slots(spans, whole).by_person
+    free = free_slots(spans, whole, resources=resources).by_person
     return [p.key for p in at_start if start_ms in free.get(p.key, ())]
 
 
@@ -150,7 +156,7 @@ def book(
     400 of PRODUCT §5. The caller writes the appointment in the same transaction."""
     check_span(start_ms, end_ms)
     candidates = candidates_for(calendar, assigned_user_id)
-    take_booking_locks(session, [*lock_keys(calendar, candidates), *also_lock])
+    take_booking_locks(session, [*lock_keys(session, calendar, candidates), *also_lock])
     if not validate:
         free = candidates
     else:

@@ -21,6 +21,10 @@ def calendar_key(calendar_id: str) -> str:
     return f"calendar:{calendar_id}"
 
 
+def resource_key(resource_id: str) -> str:
+    return f"resource:{resource_id}"
+
+
 def take_booking_locks(session: Session, keys: Iterable[str]) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from opencalendars import clock
 from opencalendars.appointments import store as appointments
 from opencalendars.availability.answer import free_slots_answer, look_busy, slots_by_date
-from opencalendars.availability.engine import Person, SlotRules, free_slots
+from opencalendars.availability.engine import Person, Resource, SlotRules, free_slots
 from opencalendars.availability.limits import earliest_start_ms, window_end_ms
 from opencalendars.availability.resolver import open_windows
 from opencalendars.blocked_slots.service import blocking_spans
@@ -19,6 +19,7 @@ from opencalendars.calendars.schemas import CALENDAR_DEFAULTS
 from opencalendars.calendars.service import get_live_calendar
 from opencalendars.db.database import Database
 from opencalendars.http.errors import BadRequest
+from opencalendars.resources.service import resources_of_calendar
 from opencalendars.schedules.service import load_calendar_availability
 
 UNIT_MS = {"mins": 60_000, "hours": 3_600_000}
@@ -177,6 +178,46 @@ def persons_for(
     ]
 
 
+def resources_for(
+    session: Session,
+    calendar: Calendar,
+    location_zone: str,
+    start_ms: int,
+    end_ms: int,
+    exclude_appointment_id: str = "",
+) -> list[Resource]:
+    """Rooms and equipment mapped to the calendar, each with the occupying appointments of
+    every calendar it is mapped to (PRODUCT §4.4)."""
+    busy_from, busy_to = start_ms - BUSY_MARGIN_MS, end_ms + BUSY_MARGIN_MS
+    found = []
+    for resource in resources_of_calendar(session, calendar):
+        busy = []
+        for calendar_id in resource.calendar_ids:
+            busy += appointments.occupying_in_calendar(
+                session,
+                calendar.location_id,
+                calendar_id,
+                busy_from,
+                busy_to,
+                exclude_appointment_id,
+            )
+            busy += [
+                (item.start_ms, item.end_ms)
+                for item in appointments.occupying_series(
+                    session,
+                    calendar.location_id,
+                    location_zone,
+                    busy_from,
+                    busy_to,
+                    calendar_id=calendar_id,
+                    exclude_id=exclude_appointment_id,
+                )
+                if item.calendar_id == calendar_id
+            ]
+        found.append(Resource(units=resource.units, busy=busy))
+    return found
+
+
 def selected_members(calendar: Calendar, user_ids: list[str]) -> list[str]:
     members = [member["userId"] for member in calendar.settings.get("teamMembers", [])]
     strangers = [user for user in user_ids if user not in members]
@@ -198,7 +239,10 @@ def get_free_slots(db: Database, location_id: str, location_zone: str, calendar_
         persons = persons_for(
             session, calendar, location_zone, members, query.start_ms, query.end_ms
         )
-    result = free_slots(persons, rules, require_all=calendar.calendar_type == "collective")
+        resources = resources_for(session, calendar, location_zone, query.start_ms, query.end_ms)
+    result = free_slots(
+        persons, rules, require_all=calendar.calendar_type == "collective", resources=resources
+    )
     by_date = slots_by_date(result.starts, query.timezone)
     look = setting(calendar, "lookBusyConfig")
     if query.enable_look_busy and look.get("enabled"):

@@ -1,0 +1,32 @@
+"""Calendar resources (Services V1): rooms and equipment with units shared by calendars."""
+
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from opencalendars.db.base import Base
+
+
+class CalendarResource(Base):
+    __tablename__ = "calendar_resources"
+    __table_args__ = (Index(None, "location_id", "resource_type", "date_added_ms"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
+    resource_type: Mapped[str] = mapped_column(String(16))  # "equipments" or "rooms"
+    name: Mapped[str] = mapped_column(Text)
+    description: Mapped[str] = mapped_column(Text)
+    quantity: Mapped[int] = mapped_column(Integer)
+    out_of_service: Mapped[int] = mapped_column(Integer)
+    capacity: Mapped[int] = mapped_column(Integer)
+    calendar_ids: Mapped[list[str]] = mapped_column(JSON)
+    is_active: Mapped[bool] = mapped_column(Boolean)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    date_added_ms: Mapped[int] = mapped_column(BigInteger)
+    date_updated_ms: Mapped[int] = mapped_column(BigInteger)
+
+    @property
+    def units(self) -> int:
+        """How many bookings it can serve at once (PRODUCT §4.4)."""
+        if self.resource_type == "equipments":
+            return self.quantity - self.out_of_service
+        return self.capacity
