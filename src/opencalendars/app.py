@@ -18,6 +18,7 @@ from opencalendars.http.errors import ApiError, envelope
 from opencalendars.http.json import JsonResponse
 from opencalendars.http.limits import BodySizeLimit
 from opencalendars.http.validation import messages_for
+from opencalendars.notifications.router import router as notifications_router
 from opencalendars.resources.router import router as resources_router
 from opencalendars.schedules.router import router as schedules_router
 from opencalendars.settings import MAX_BODY_BYTES, Settings
@@ -87,5 +88,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(blocked_slots_router)
     app.include_router(appointments_router)
     app.include_router(slots_router)
+    app.include_router(notifications_router)
     app.include_router(calendars_router)
     return app

@@ -1,7 +1,7 @@
 """Ids, instants and validation messages: the small pieces every area uses."""
 
 import pytest
-from pydantic import Field
+from pydantic import Field, TypeAdapter
 
 from opencalendars.http.errors import BadRequest
 from opencalendars.http.ids import new_id
@@ -73,7 +73,7 @@ class Sample(RequestDTO):
 
 def messages(raw: bytes) -> list[str]:
     with pytest.raises(BadRequest) as refused:
-        parse_body(Sample, raw)
+        parse_body(TypeAdapter(Sample), raw)
     return refused.value.message
 
 

@@ -6,6 +6,7 @@ from opencalendars.blocked_slots import models as blocked_slot_models  # noqa: F
 from opencalendars.calendars import models as calendar_models  # noqa: F401
 from opencalendars.db.base import Base
 from opencalendars.groups import models as group_models  # noqa: F401
+from opencalendars.notifications import models as notification_models  # noqa: F401
 from opencalendars.resources import models as resource_models  # noqa: F401
 from opencalendars.schedules import models as schedule_models  # noqa: F401
 

@@ -6,16 +6,13 @@ service (`"locationId should not be empty"`, `"slotDuration must be a number"`).
 """
 
 from collections.abc import Iterable
-from typing import Any, TypeVar
+from typing import Any
 
 from fastapi import Depends, Request
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from opencalendars.http.errors import BadRequest
 from opencalendars.http.times import INSTANT_FORMS
-
-Model = TypeVar("Model", bound=BaseModel)
-
 
 # The largest page offset a list accepts: beyond any real list, within a database integer.
 MAX_OFFSET = 1_000_000_000
@@ -67,6 +64,8 @@ def describe_error(error: dict) -> str:
     if kind == "literal_error":
         return f"{field} must be one of the following values: {_choices(ctx.get('expected', ''))}"
     if kind in ("list_type", "tuple_type", "set_type"):
+        if not error["loc"]:
+            return "request body must be an array"
         return f"{field} must be an array"
     if kind in ("model_type", "model_attributes_type", "dict_type"):
         if not error["loc"]:
@@ -97,18 +96,20 @@ def messages_for(errors: Iterable[dict]) -> list[str]:
     return list(dict.fromkeys(describe_error(error) for error in errors))
 
 
-def parse_body(model: type[Model], raw: bytes) -> Model:
+def parse_body(adapter: TypeAdapter, raw: bytes) -> Any:
     try:
-        return model.model_validate_json(raw or b"{}")
+        return adapter.validate_json(raw or b"{}")
     except ValidationError as exc:
         raise BadRequest(messages_for(exc.errors(include_url=False))) from None
 
 
-def json_body(model: type[Model]) -> Any:
-    """A dependency that parses the request body as `model` (declare it after auth)."""
+def json_body(target: Any) -> Any:
+    """A dependency that parses the request body as `target` — a request DTO, or a list of
+    them (declare it after auth)."""
+    adapter = TypeAdapter(target)
 
-    async def read(request: Request) -> Model:
-        return parse_body(model, await request.body())
+    async def read(request: Request) -> Any:
+        return parse_body(adapter, await request.body())
 
     return Depends(read)
 

@@ -1,4 +1,4 @@
-"""calendar resources
+"""calendar resources and notifications
 
 Revision ID: 0004
 Revises: 0003
@@ -15,6 +15,30 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "calendar_notifications",
+        sa.Column("id", sa.String(length=64), nullable=False),
+        sa.Column("location_id", sa.String(length=64), nullable=False),
+        sa.Column("calendar_id", sa.String(length=64), nullable=False),
+        sa.Column("is_active", sa.Boolean(), nullable=False),
+        sa.Column("deleted", sa.Boolean(), nullable=False),
+        sa.Column("fields", sa.JSON(), nullable=False),
+        sa.Column("date_added_ms", sa.BigInteger(), nullable=False),
+        sa.Column("date_updated_ms", sa.BigInteger(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["location_id"],
+            ["locations.id"],
+            name=op.f("fk_calendar_notifications_location_id_locations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_calendar_notifications")),
+    )
+    with op.batch_alter_table("calendar_notifications", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_calendar_notifications_calendar_id_date_added_ms"),
+            ["calendar_id", "date_added_ms"],
+            unique=False,
+        )
+
     op.create_table(
         "calendar_resources",
         sa.Column("id", sa.String(length=64), nullable=False),
@@ -52,3 +76,7 @@ def downgrade() -> None:
         )
 
     op.drop_table("calendar_resources")
+    with op.batch_alter_table("calendar_notifications", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_calendar_notifications_calendar_id_date_added_ms"))
+
+    op.drop_table("calendar_notifications")
