@@ -50,6 +50,17 @@ SERVED = {
     "create-appointment-note",
     "update-appointment-note",
     "delete-appointment-note",
+    # resources and notifications
+    "get-calendar-resource",
+    "update-calendar-resource",
+    "delete-calendar-resource",
+    "fetch-calendar-resources",
+    "create-calendar-resource",
+    "get-event-notification",
+    "create-event-notification",
+    "find-event-notification",
+    "update-event-notification",
+    "delete-event-notification",
 }
 
 
