@@ -19,6 +19,10 @@ from opencalendars.db.database import Database
 from opencalendars.groups import service as group_service
 from opencalendars.groups.schemas import GroupCreateDTO
 from opencalendars.http.times import iso_local
+from opencalendars.notifications import service as notification_service
+from opencalendars.notifications.schemas import CreateCalendarNotificationDTO
+from opencalendars.resources import service as resource_service
+from opencalendars.resources.schemas import CreateCalendarResourceDTO
 from opencalendars.schedules import service as schedule_service
 from opencalendars.schedules.schemas import CreateEventCalendarScheduleDTO, CreateScheduleDTO
 from opencalendars.zones import zone
@@ -47,6 +51,8 @@ def create_demo(db: Database) -> DemoResult:
         groups = seed_groups(db)
         calendars = seed_calendars(db, groups)
         seed_schedules(db, calendars)
+        seed_resources(db, calendars)
+        seed_notifications(db, calendars)
         seed_appointments(db, calendars)
     _token, secret = admin_service.create_token(db, DEMO_LOCATION_ID, None, "demo")
     return DemoResult(DEMO_LOCATION_ID, DEMO_TIMEZONE, secret)
@@ -227,3 +233,47 @@ def seed_appointments(db: Database, calendars: dict[str, str]) -> None:
                 }
             ),
         )
+
+
+def seed_resources(db: Database, calendars: dict[str, str]) -> None:
+    """A treatment room for two and a hot-stone kit (one of two out of service) for the spa."""
+    spa = calendars["service_booking"]
+    for resource_type, fields in (
+        ("rooms", {"name": "Treatment room", "capacity": 2}),
+        ("equipments", {"name": "Hot-stone kit", "quantity": 2, "outOfService": 1}),
+    ):
+        resource_service.create_resource(
+            db,
+            resource_type,
+            CreateCalendarResourceDTO.model_validate(
+                {"locationId": DEMO_LOCATION_ID, "calendarIds": [spa], **fields}
+            ),
+        )
+
+
+def seed_notifications(db: Database, calendars: dict[str, str]) -> None:
+    """One notification of each type on Dr. Rivera's calendar."""
+    email = {"receiverType": "contact", "channel": "email"}
+    items = [
+        {**email, "notificationType": kind, "subject": f"Your appointment: {kind}"}
+        for kind in ("booked", "confirmation", "cancellation", "reschedule")
+    ]
+    items += [
+        {
+            **email,
+            "notificationType": "reminder",
+            "beforeTime": [{"timeOffset": 1, "unit": "days"}],
+        },
+        {
+            "receiverType": "assignedUser",
+            "channel": "inApp",
+            "notificationType": "followup",
+            "afterTime": [{"timeOffset": 2, "unit": "hours"}],
+        },
+    ]
+    notification_service.create_notifications(
+        db,
+        DEMO_LOCATION_ID,
+        calendars["personal"],
+        [CreateCalendarNotificationDTO.model_validate(item) for item in items],
+    )

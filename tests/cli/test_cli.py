@@ -143,6 +143,16 @@ def test_demo_creates_its_data_once_and_a_new_token_each_time(cli_database):
                 },
             ).json()["events"]
             statuses += [e["appointmentStatus"] for e in events]
+        rooms = tenant.get("/calendars/resources/rooms", params={"locationId": DEMO_LOCATION_ID})
+        kits = tenant.get(
+            "/calendars/resources/equipments", params={"locationId": DEMO_LOCATION_ID}
+        )
+        assert [len(rooms.json()), len(kits.json())] == [1, 1]
+        personal = next(c for c in calendars["calendars"] if c["calendarType"] == "personal")
+        kinds = tenant.get(f"/calendars/{personal['id']}/notifications").json()
+        assert sorted(n["notificationType"] for n in kinds) == sorted(
+            ["booked", "confirmation", "cancellation", "reschedule", "reminder", "followup"]
+        )
         # Eight bookings, and the weekly series' occurrences in the next 15 days (2 or 3).
         assert statuses.count("cancelled") == 1
         assert statuses.count("confirmed") in (9, 10)
