@@ -10,7 +10,6 @@ they run the same validation and are timed too, and the counts are printed.
 """
 
 import argparse
-import random
 import sys
 import tempfile
 import time
@@ -20,11 +19,8 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import machine, p50, p95, running_server
-from free_slots import SLOTS_PARAMS, client_for, seed, settle
-
-from opencalendars.db import migrate
-from opencalendars.db.database import Database
+from common import p50, p95, running_server
+from free_slots import SLOTS_PARAMS, client_for, prepared
 
 SEQUENTIAL = 60
 CONCURRENCY = 16
@@ -57,13 +53,7 @@ def main() -> None:
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="oc-bench-"))
-    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    db = Database(url)
-    migrate.upgrade(db)
-    location, token, calendar = seed(db, random.Random(20270301))
-    settle(db)
-    print(f"machine: {machine()}")
-    print(f"database: {db.engine.dialect.name}")
+    url, _db, location, token, calendar = prepared(args.database_url, workdir)
 
     with (
         running_server(url, workdir / "server.log") as base_url,

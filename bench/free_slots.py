@@ -219,6 +219,19 @@ def million_url(url: str, workdir: Path) -> str:
     return parsed.set(database=name).render_as_string(False)
 
 
+def prepared(url: str | None, workdir: Path):
+    """The benchmark location in a fresh database (SQLite in `workdir` by default), settled,
+    with the machine printed: `(url, db, location, token, calendar)`."""
+    url = url or f"sqlite:///{workdir / 'bench.db'}"
+    db = Database(url)
+    migrate.upgrade(db)
+    location, token, calendar = seed(db, random.Random(20270301))
+    settle(db)
+    print(f"machine: {machine()}")
+    print(f"database: {db.engine.dialect.name}")
+    return url, db, location, token, calendar
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
@@ -227,13 +240,7 @@ def main() -> None:
     parser.add_argument("--million", type=int, default=1_000_000)
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="oc-bench-"))
-    url = args.database_url or f"sqlite:///{workdir / 'bench.db'}"
-    db = Database(url)
-    migrate.upgrade(db)
-    location, token, calendar = seed(db, random.Random(20270301))
-    settle(db)
-    print(f"machine: {machine()}")
-    print(f"database: {db.engine.dialect.name}")
+    url, db, location, token, calendar = prepared(args.database_url, workdir)
 
     with (
         running_server(url, workdir / "server.log") as base_url,
