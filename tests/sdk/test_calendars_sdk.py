@@ -55,7 +55,7 @@ async def drive_calendars(harness: SdkHarness, location_id: str) -> None:
     listed = await harness.call(
         "/calendars/", "get", calendars.get_calendars(location_id=location_id, show_drafted=True)
     )
-    assert [c["id"] for c in listed["calendars"]] == [team_id, event_id]
+    assert sorted(c["id"] for c in listed["calendars"]) == sorted([team_id, event_id])
 
     fetched = await harness.call(
         "/calendars/{calendarId}", "get", calendars.get_calendar(calendar_id=team_id)

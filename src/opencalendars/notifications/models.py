@@ -1,6 +1,6 @@
 """Calendar notifications: who is told what, on which channel, and when."""
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opencalendars.db.base import Base
@@ -18,4 +18,6 @@ class CalendarNotification(Base):
     # Every other field of the DTO as the client set it.
     fields: Mapped[dict] = mapped_column(JSON)
     date_added_ms: Mapped[int] = mapped_column(BigInteger)
+    # Notifications created together keep the order they were sent in.
+    position: Mapped[int] = mapped_column(Integer)
     date_updated_ms: Mapped[int] = mapped_column(BigInteger)

@@ -93,9 +93,10 @@ def create_notifications(
                 deleted=False,
                 fields=stored_fields(dto),
                 date_added_ms=now,
+                position=position,
                 date_updated_ms=now,
             )
-            for dto in dtos
+            for position, dto in enumerate(dtos)
         ]
         session.add_all(created)
     return created
@@ -110,14 +111,18 @@ def list_notifications(
     limit: int,
     skip: int,
 ) -> list[CalendarNotification]:
-    """Oldest first (ties by id); deleted ones only with `deleted=true`."""
+    """Oldest first, in the order they were sent; deleted ones only with `deleted=true`."""
     query = (
         select(CalendarNotification)
         .where(
             CalendarNotification.calendar_id == calendar_id,
             CalendarNotification.deleted.is_(deleted),
         )
-        .order_by(CalendarNotification.date_added_ms, CalendarNotification.id)
+        .order_by(
+            CalendarNotification.date_added_ms,
+            CalendarNotification.position,
+            CalendarNotification.id,
+        )
         .offset(skip)
         .limit(limit)
     )

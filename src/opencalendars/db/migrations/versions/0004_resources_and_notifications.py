@@ -24,6 +24,7 @@ def upgrade() -> None:
         sa.Column("deleted", sa.Boolean(), nullable=False),
         sa.Column("fields", sa.JSON(), nullable=False),
         sa.Column("date_added_ms", sa.BigInteger(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("date_updated_ms", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
             ["location_id"],
