@@ -12,6 +12,7 @@ from opencalendars.app import create_app
 from opencalendars.settings import Settings
 from support.api import ADMIN_HEADERS, ADMIN_KEY, Tenant, create_tenant
 from support.databases import fresh_database
+from support.server import live_server
 
 
 @pytest.fixture(scope="session")
@@ -54,3 +55,11 @@ def frozen_clock(client):
 
     yield freeze
     client.delete("/admin/clock", headers=ADMIN_HEADERS)
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory):
+    """A real `opencalendars serve` process with its own fresh database."""
+    directory = tmp_path_factory.mktemp("live")
+    with fresh_database(directory) as url, live_server(url, directory) as running:
+        yield running
