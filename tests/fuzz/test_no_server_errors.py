@@ -83,7 +83,7 @@ def test_generated_requests_never_get_a_server_error(server, tmp_path):
         "--workers", "2",
     ]  # fmt: skip
 
-    result = subprocess.run(command, capture_output=True, text=True, timeout=900)
+    result = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path)
 
     assert result.returncode == 0, result.stdout[-6000:] + result.stderr[-2000:]
     assert "Server error" not in result.stdout
