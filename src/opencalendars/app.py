@@ -21,6 +21,7 @@ from opencalendars.http.validation import messages_for
 from opencalendars.notifications.router import router as notifications_router
 from opencalendars.resources.router import router as resources_router
 from opencalendars.schedules.router import router as schedules_router
+from opencalendars.services.router import router as services_router
 from opencalendars.settings import MAX_BODY_BYTES, Settings
 from opencalendars.slots.router import router as slots_router
 
@@ -84,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     # Literal paths first: `/calendars/{calendarId}` would otherwise swallow them.
     app.include_router(groups_router)
     app.include_router(schedules_router)
+    app.include_router(services_router)
     app.include_router(resources_router)
     app.include_router(blocked_slots_router)
     app.include_router(appointments_router)

@@ -61,6 +61,12 @@ SERVED = {
     "find-event-notification",
     "update-event-notification",
     "delete-event-notification",
+    # Services V2: service locations
+    "get-service-locations",
+    "create-service-location",
+    "get-service-location-by-id",
+    "update-service-location",
+    "delete-service-location",
 }
 
 

@@ -9,5 +9,6 @@ from opencalendars.groups import models as group_models  # noqa: F401
 from opencalendars.notifications import models as notification_models  # noqa: F401
 from opencalendars.resources import models as resource_models  # noqa: F401
 from opencalendars.schedules import models as schedule_models  # noqa: F401
+from opencalendars.services import models as service_models  # noqa: F401
 
 metadata = Base.metadata
