@@ -25,6 +25,8 @@ from opencalendars.resources import service as resource_service
 from opencalendars.resources.schemas import CreateCalendarResourceDTO
 from opencalendars.schedules import service as schedule_service
 from opencalendars.schedules.schemas import CreateEventCalendarScheduleDTO, CreateScheduleDTO
+from opencalendars.services import service as services_service
+from opencalendars.services.schemas import CreateServiceLocationDTO
 from opencalendars.zones import zone
 
 DEMO_LOCATION_ID = "OpenCalendarsDemo001"
@@ -52,6 +54,7 @@ def create_demo(db: Database) -> DemoResult:
         calendars = seed_calendars(db, groups)
         seed_schedules(db, calendars)
         seed_resources(db, calendars)
+        seed_service_locations(db)
         seed_notifications(db, calendars)
         seed_appointments(db, calendars)
     _token, secret = admin_service.create_token(db, DEMO_LOCATION_ID, None, "demo")
@@ -277,3 +280,14 @@ def seed_notifications(db: Database, calendars: dict[str, str]) -> None:
         calendars["personal"],
         [CreateCalendarNotificationDTO.model_validate(item) for item in items],
     )
+
+
+def seed_service_locations(db: Database) -> None:
+    """The studio (the default) and home visits, where the booker says where."""
+    for fields in (
+        {"name": "Main studio", "slug": "main-studio", "address": "12 Park Avenue, New York"},
+        {"name": "Home visits", "slug": "home-visits", "locationType": "ask_booker"},
+    ):
+        services_service.create_place(
+            db, CreateServiceLocationDTO.model_validate({"locationId": DEMO_LOCATION_ID, **fields})
+        )

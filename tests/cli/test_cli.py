@@ -143,6 +143,13 @@ def test_demo_creates_its_data_once_and_a_new_token_each_time(cli_database):
                 },
             ).json()["events"]
             statuses += [e["appointmentStatus"] for e in events]
+        places = tenant.get(
+            "/calendars/services/locations", params={"locationId": DEMO_LOCATION_ID}
+        ).json()["serviceLocations"]
+        assert [(p["slug"], p["isDefault"]) for p in places] == [
+            ("main-studio", True),
+            ("home-visits", False),
+        ]
         rooms = tenant.get("/calendars/resources/rooms", params={"locationId": DEMO_LOCATION_ID})
         kits = tenant.get(
             "/calendars/resources/equipments", params={"locationId": DEMO_LOCATION_ID}
