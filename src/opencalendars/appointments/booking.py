@@ -13,6 +13,7 @@ from opencalendars.availability.engine import free_slots
 from opencalendars.calendars.models import Calendar
 from opencalendars.db.locks import calendar_key, person_key, resource_key, take_booking_locks
 from opencalendars.http.errors import BadRequest
+from opencalendars.resources.models import CalendarResource
 from opencalendars.resources.service import resources_of_calendar
 from opencalendars.slots.service import DAY_MS, duration_ms, persons_for, resources_for, slot_rules
 
@@ -48,12 +49,12 @@ def candidates_for(calendar: Calendar, assigned_user_id: str | None) -> list[str
     return [assigned_user_id]
 
 
-def lock_keys(session: Session, calendar: Calendar, user_ids: list[str]) -> list[str]:
+def lock_keys(calendar: Calendar, user_ids: list[str], mapped: list[CalendarResource]) -> list[str]:
     """Everything the booking could exhaust: the people, an event calendar, its resources."""
     keys = [person_key(calendar.location_id, user) for user in user_ids]
     if calendar.calendar_type == "event":
         keys.append(calendar_key(calendar.id))
-    keys += [resource_key(resource.id) for resource in resources_of_calendar(session, calendar)]
+    keys += [resource_key(resource.id) for resource in mapped]
     return keys
 
 
@@ -62,13 +63,15 @@ def free_candidates(
     calendar: Calendar,
     location_zone: str,
     candidates: list[str],
+    mapped: list[CalendarResource],
     start_ms: int,
     end_ms: int,
     ignore_date_range: bool,
     exclude_appointment_id: str = "",
 ) -> list[str]:
     """The candidates (or, for event calendars, the calendar) free for [start, end): the start
-    must be one the engine offers, and the whole span must be free of busy time."""
+    must be one the engine offers, and the whole span must be free of busy time (and of full
+    resources among `mapped`)."""
     now_ms = clock.now_ms(session)
     rules = slot_rules(calendar, now_ms, location_zone, start_ms, start_ms + 1, ignore_date_range)
     persons = persons_for(
@@ -81,7 +84,7 @@ def free_candidates(
         exclude_appointment_id,
     )
     resources = resources_for(
-        session, calendar, location_zone, start_ms, end_ms, exclude_appointment_id
+        session, calendar, mapped, location_zone, start_ms, end_ms, exclude_appointment_id
     )
     offered = free_slots(persons, rules, resources=resources).by_person
     at_start = [p for p in persons if start_ms in offered.get(p.key, ())]
@@ -156,7 +159,8 @@ def book(
     400 of PRODUCT §5. The caller writes the appointment in the same transaction."""
     check_span(start_ms, end_ms)
     candidates = candidates_for(calendar, assigned_user_id)
-    take_booking_locks(session, [*lock_keys(session, calendar, candidates), *also_lock])
+    mapped = resources_of_calendar(session, calendar)  # read once: for the locks and the check
+    take_booking_locks(session, [*lock_keys(calendar, candidates, mapped), *also_lock])
     if not validate:
         free = candidates
     else:
@@ -165,6 +169,7 @@ def book(
             calendar,
             location_zone,
             candidates,
+            mapped,
             start_ms,
             end_ms,
             ignore_date_range,

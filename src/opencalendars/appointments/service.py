@@ -18,6 +18,7 @@ from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.service import calendar_ids_in_group, get_live_calendar
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key
+from opencalendars.db.queries import one_or_not_found
 from opencalendars.http.errors import BadRequest, NotFound
 from opencalendars.http.event_lists import EventListQuery
 from opencalendars.http.ids import new_id
@@ -39,17 +40,18 @@ MEETING_TYPES = {
 }
 
 
-def get_live_appointment(session: Session, location_id: str, appointment_id: str) -> Appointment:
-    appointment = session.scalar(
-        select(Appointment).where(
-            Appointment.id == appointment_id,
-            Appointment.location_id == location_id,
-            Appointment.deleted.is_(False),
-        )
+def live_appointment(location_id: str, appointment_id: str):
+    return select(Appointment).where(
+        Appointment.id == appointment_id,
+        Appointment.location_id == location_id,
+        Appointment.deleted.is_(False),
     )
-    if appointment is None:
-        raise NotFound(APPOINTMENT_NOT_FOUND)
-    return appointment
+
+
+def get_live_appointment(session: Session, location_id: str, appointment_id: str) -> Appointment:
+    return one_or_not_found(
+        session, live_appointment(location_id, appointment_id), APPOINTMENT_NOT_FOUND
+    )
 
 
 def meeting_location(calendar: Calendar, assigned_user_id: str | None, fields: dict) -> dict:
@@ -351,13 +353,7 @@ def delete_appointment(
     """Soft delete of an appointment, a whole series (with its detached occurrences) or one
     occurrence: kept, never shown again, frees its time. False when the id names none (it may
     be a blocked slot's)."""
-    appointment = session.scalar(
-        select(Appointment).where(
-            Appointment.id == appointment_id,
-            Appointment.location_id == location_id,
-            Appointment.deleted.is_(False),
-        )
-    )
+    appointment = session.scalar(live_appointment(location_id, appointment_id))
     if appointment is None:
         found = find_occurrence(session, location_id, location_zone, appointment_id)
         if found is None:
@@ -448,14 +444,10 @@ def list_events(
 
 
 def get_note(session: Session, appointment: Appointment, note_id: str) -> AppointmentNote:
-    note = session.scalar(
-        select(AppointmentNote).where(
-            AppointmentNote.id == note_id, AppointmentNote.appointment_id == appointment.id
-        )
+    query = select(AppointmentNote).where(
+        AppointmentNote.id == note_id, AppointmentNote.appointment_id == appointment.id
     )
-    if note is None:
-        raise NotFound(NOTE_NOT_FOUND)
-    return note
+    return one_or_not_found(session, query, NOTE_NOT_FOUND)
 
 
 def list_notes(db: Database, location_id: str, appointment_id: str, limit: int, offset: int):

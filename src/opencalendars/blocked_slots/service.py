@@ -12,7 +12,8 @@ from opencalendars.blocked_slots.schemas import BlockSlotCreateRequestDTO, Block
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.service import calendar_ids_in_group, get_live_calendar
 from opencalendars.db.database import Database
-from opencalendars.http.errors import BadRequest, NotFound
+from opencalendars.db.queries import one_or_not_found
+from opencalendars.http.errors import BadRequest
 from opencalendars.http.event_lists import EventListQuery
 from opencalendars.http.ids import new_id
 from opencalendars.http.times import body_instant_ms
@@ -29,10 +30,8 @@ def live_blocks(location_id: str):
 
 
 def get_live_block(session: Session, location_id: str, block_id: str) -> BlockedSlot:
-    block = session.scalar(live_blocks(location_id).where(BlockedSlot.id == block_id))
-    if block is None:
-        raise NotFound(EVENT_NOT_FOUND)
-    return block
+    query = live_blocks(location_id).where(BlockedSlot.id == block_id)
+    return one_or_not_found(session, query, EVENT_NOT_FOUND)
 
 
 def check_times(start_ms: int, end_ms: int) -> None:

@@ -10,6 +10,7 @@ from opencalendars import clock
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.schemas import CalendarCreateDTO, CalendarUpdateDTO
 from opencalendars.db.database import Database
+from opencalendars.db.queries import one_or_not_found
 from opencalendars.groups import service as groups
 from opencalendars.http.errors import BadRequest, NotFound
 from opencalendars.http.ids import new_id
@@ -31,11 +32,8 @@ def live_calendars(location_id: str):
 
 
 def get_live_calendar(session: Session, location_id: str, calendar_id: str) -> Calendar:
-    """The calendar, or 404 — also for another location's calendar, which must look unknown."""
-    calendar = session.scalar(live_calendars(location_id).where(Calendar.id == calendar_id))
-    if calendar is None:
-        raise NotFound(CALENDAR_NOT_FOUND)
-    return calendar
+    query = live_calendars(location_id).where(Calendar.id == calendar_id)
+    return one_or_not_found(session, query, CALENDAR_NOT_FOUND)
 
 
 def calendar_ids_in_group(location_id: str, group_id: str):

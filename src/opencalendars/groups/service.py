@@ -7,9 +7,10 @@ from sqlalchemy.orm import Session
 from opencalendars import clock
 from opencalendars.calendars.models import Calendar
 from opencalendars.db.database import Database
+from opencalendars.db.queries import one_or_not_found
 from opencalendars.groups.models import CalendarGroup
 from opencalendars.groups.schemas import GroupCreateDTO, GroupUpdateDTO
-from opencalendars.http.errors import BadRequest, NotFound
+from opencalendars.http.errors import BadRequest
 from opencalendars.http.ids import new_id
 from opencalendars.slugs import is_slug
 
@@ -23,11 +24,8 @@ def live_groups(location_id: str):
 
 
 def get_live_group(session: Session, location_id: str, group_id: str) -> CalendarGroup:
-    """The group, or 404 — also for another location's group, which must look unknown."""
-    group = session.scalar(live_groups(location_id).where(CalendarGroup.id == group_id))
-    if group is None:
-        raise NotFound("Group not found")
-    return group
+    query = live_groups(location_id).where(CalendarGroup.id == group_id)
+    return one_or_not_found(session, query, "Group not found")
 
 
 def slug_in_use(session: Session, location_id: str, slug: str, except_id: str | None) -> bool:

@@ -8,7 +8,8 @@ from sqlalchemy.orm import Session
 from opencalendars import clock
 from opencalendars.calendars.service import get_live_calendar
 from opencalendars.db.database import Database
-from opencalendars.http.errors import BadRequest, NotFound
+from opencalendars.db.queries import one_or_not_found
+from opencalendars.http.errors import BadRequest
 from opencalendars.http.ids import new_id
 from opencalendars.notifications.models import CalendarNotification
 from opencalendars.notifications.schemas import (
@@ -58,15 +59,11 @@ def get_notification(
     session: Session, location_id: str, calendar_id: str, notification_id: str
 ) -> CalendarNotification:
     get_live_calendar(session, location_id, calendar_id)
-    notification = session.scalar(
-        select(CalendarNotification).where(
-            CalendarNotification.id == notification_id,
-            CalendarNotification.calendar_id == calendar_id,
-        )
+    query = select(CalendarNotification).where(
+        CalendarNotification.id == notification_id,
+        CalendarNotification.calendar_id == calendar_id,
     )
-    if notification is None:
-        raise NotFound(NOTIFICATION_NOT_FOUND)
-    return notification
+    return one_or_not_found(session, query, NOTIFICATION_NOT_FOUND)
 
 
 def create_notifications(

@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 from opencalendars import clock
 from opencalendars.calendars.models import Calendar
 from opencalendars.db.database import Database
-from opencalendars.http.errors import BadRequest, NotFound
+from opencalendars.db.queries import one_or_not_found
+from opencalendars.http.errors import BadRequest
 from opencalendars.http.ids import new_id
 from opencalendars.resources.models import CalendarResource
 from opencalendars.resources.schemas import CreateCalendarResourceDTO, UpdateCalendarResourceDTO
@@ -26,12 +27,8 @@ def live_resources(location_id: str, resource_type: str | None = None):
 def get_live_resource(
     session: Session, location_id: str, resource_type: str, resource_id: str
 ) -> CalendarResource:
-    resource = session.scalar(
-        live_resources(location_id, resource_type).where(CalendarResource.id == resource_id)
-    )
-    if resource is None:
-        raise NotFound(RESOURCE_NOT_FOUND)
-    return resource
+    query = live_resources(location_id, resource_type).where(CalendarResource.id == resource_id)
+    return one_or_not_found(session, query, RESOURCE_NOT_FOUND)
 
 
 def unit_problems(resource: CalendarResource) -> list[str]:

@@ -13,6 +13,7 @@ from opencalendars.availability.sources import from_open_hours, from_schedule_ru
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.service import get_live_calendar
 from opencalendars.db.database import Database
+from opencalendars.db.queries import one_or_not_found
 from opencalendars.http.errors import BadRequest, NotFound, Unprocessable
 from opencalendars.http.ids import new_id
 from opencalendars.schedules.models import EventCalendarSchedule, Schedule, ScheduleCalendar
@@ -40,12 +41,8 @@ def checked_rules(rules: list[dict] | None, timezone: str | None) -> list[dict] 
 
 
 def get_schedule(session: Session, location_id: str, schedule_id: str) -> Schedule:
-    schedule = session.scalar(
-        select(Schedule).where(Schedule.id == schedule_id, Schedule.location_id == location_id)
-    )
-    if schedule is None:
-        raise NotFound(SCHEDULE_NOT_FOUND)
-    return schedule
+    query = select(Schedule).where(Schedule.id == schedule_id, Schedule.location_id == location_id)
+    return one_or_not_found(session, query, SCHEDULE_NOT_FOUND)
 
 
 def calendar_ids_of(session: Session, schedule_ids: list[str]) -> dict[str, list[str]]:

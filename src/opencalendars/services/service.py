@@ -7,7 +7,8 @@ from sqlalchemy.orm import Session
 
 from opencalendars import clock
 from opencalendars.db.database import Database
-from opencalendars.http.errors import BadRequest, NotFound
+from opencalendars.db.queries import one_or_not_found
+from opencalendars.http.errors import BadRequest
 from opencalendars.http.ids import new_id
 from opencalendars.services.models import ServiceLocation
 from opencalendars.services.schemas import CreateServiceLocationDTO, UpdateServiceLocationDTO
@@ -26,10 +27,8 @@ def live_places(location_id: str):
 
 
 def get_place(session: Session, location_id: str, place_id: str) -> ServiceLocation:
-    place = session.scalar(live_places(location_id).where(ServiceLocation.id == place_id))
-    if place is None:
-        raise NotFound(NOT_FOUND)
-    return place
+    query = live_places(location_id).where(ServiceLocation.id == place_id)
+    return one_or_not_found(session, query, NOT_FOUND)
 
 
 def slug_taken(session: Session, location_id: str, slug: str, except_id: str | None) -> bool:

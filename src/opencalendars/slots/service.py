@@ -19,6 +19,7 @@ from opencalendars.calendars.schemas import CALENDAR_DEFAULTS
 from opencalendars.calendars.service import get_live_calendar
 from opencalendars.db.database import Database
 from opencalendars.http.errors import BadRequest
+from opencalendars.resources.models import CalendarResource
 from opencalendars.resources.service import resources_of_calendar
 from opencalendars.schedules.service import load_calendar_availability
 
@@ -181,16 +182,17 @@ def persons_for(
 def resources_for(
     session: Session,
     calendar: Calendar,
+    mapped: list[CalendarResource],
     location_zone: str,
     start_ms: int,
     end_ms: int,
     exclude_appointment_id: str = "",
 ) -> list[Resource]:
-    """Rooms and equipment mapped to the calendar, each with the occupying appointments of
-    every calendar it is mapped to (PRODUCT §4.4)."""
+    """The rooms and equipment mapped to the calendar (`resources_of_calendar`), each with the
+    occupying appointments of every calendar it is mapped to (PRODUCT §4.4)."""
     busy_from, busy_to = start_ms - BUSY_MARGIN_MS, end_ms + BUSY_MARGIN_MS
     found = []
-    for resource in resources_of_calendar(session, calendar):
+    for resource in mapped:
         busy = []
         for calendar_id in resource.calendar_ids:
             busy += appointments.occupying_in_calendar(
@@ -239,7 +241,14 @@ def get_free_slots(db: Database, location_id: str, location_zone: str, calendar_
         persons = persons_for(
             session, calendar, location_zone, members, query.start_ms, query.end_ms
         )
-        resources = resources_for(session, calendar, location_zone, query.start_ms, query.end_ms)
+        resources = resources_for(
+            session,
+            calendar,
+            resources_of_calendar(session, calendar),
+            location_zone,
+            query.start_ms,
+            query.end_ms,
+        )
     result = free_slots(
         persons, rules, require_all=calendar.calendar_type == "collective", resources=resources
     )
