@@ -25,7 +25,7 @@ from opencalendars.resources import service as resource_service
 from opencalendars.resources.schemas import CreateCalendarResourceDTO
 from opencalendars.schedules import service as schedule_service
 from opencalendars.schedules.schemas import CreateEventCalendarScheduleDTO, CreateScheduleDTO
-from opencalendars.services import service as services_service
+from opencalendars.services import locations as service_locations
 from opencalendars.services.schemas import CreateServiceLocationDTO
 from opencalendars.zones import zone
 
@@ -288,6 +288,6 @@ def seed_service_locations(db: Database) -> None:
         {"name": "Main studio", "slug": "main-studio", "address": "12 Park Avenue, New York"},
         {"name": "Home visits", "slug": "home-visits", "locationType": "ask_booker"},
     ):
-        services_service.create_place(
+        service_locations.create_place(
             db, CreateServiceLocationDTO.model_validate({"locationId": DEMO_LOCATION_ID, **fields})
         )

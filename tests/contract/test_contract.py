@@ -67,6 +67,16 @@ SERVED = {
     "get-service-location-by-id",
     "update-service-location",
     "delete-service-location",
+    "get-services-catalog",
+    "create-service-catalog",
+    "get-service-catalog-by-id",
+    "update-service-catalog",
+    "delete-service-catalog",
+    "get-service-bookings",
+    "create-service-booking",
+    "get-service-booking-by-id",
+    "update-service-booking",
+    "delete-service-booking",
 }
 
 

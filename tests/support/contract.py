@@ -23,14 +23,18 @@ def operation(path: str, method: str, edition: str = V3) -> dict:
 def _dates_as_strings(schema):
     """The spec types NestJS `Date` fields (`startTime`, `dateAdded`...) as a bare
     `{"type": "object"}` while its examples, the real service and PRODUCT §1 send ISO strings.
-    A bare object type therefore also admits a string; everything else stays as strict as
-    the spec."""
+    A bare object type therefore also admits a string (and a bare array type, see below);
+    everything else stays as strict as the spec."""
     if isinstance(schema, list):
         return [_dates_as_strings(item) for item in schema]
     if not isinstance(schema, dict):
         return schema
     if schema == {"type": "object"}:
         return {"type": ["object", "string"]}
+    if schema == {"type": "array"}:
+        # The same slip for `string[]` items (`messages` of a service booking answer): its
+        # example is a list of strings.
+        return {"type": ["array", "string"]}
     return {key: _dates_as_strings(value) for key, value in schema.items()}
 
 

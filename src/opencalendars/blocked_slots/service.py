@@ -144,12 +144,13 @@ _BLOCKING = select(_blocks.assigned_user_id, _blocks.start_ms, _blocks.end_ms).w
 def blocking_spans(
     session: Session,
     location_id: str,
-    calendar_id: str,
+    calendar_id: str | None,
     user_ids: Iterable[str],
     start_ms: int,
     end_ms: int,
 ) -> tuple[list[tuple[int, int]], dict[str, list[tuple[int, int]]]]:
-    """What blocks a calendar's free slots: its own blocks, and each member's user blocks."""
+    """What blocks a calendar's free slots: its own blocks, and each member's user blocks.
+    Without a calendar (Services V2 staff), only the users' blocks."""
     user_ids = list(user_ids)
     rows = session.connection().execute(
         _BLOCKING,

@@ -278,3 +278,22 @@ def load_calendar_availability(
         ),
     )
     return CalendarAvailability(calendar=own, members=members)
+
+
+def load_staff_availability(
+    session: Session, location_id: str, user_ids: list[str]
+) -> dict[str, Availability]:
+    """Services V2 staff hours (PRODUCT §4.2): each user's most recently created schedule that
+    no calendar uses. A user without one has no hours for services."""
+    unassociated = (
+        ~select(ScheduleCalendar.schedule_id)
+        .where(ScheduleCalendar.schedule_id == Schedule.id)
+        .exists()
+    )
+    rows = session.execute(
+        select(Schedule.user_id, Schedule.rules, Schedule.timezone)
+        .where(Schedule.location_id == location_id, Schedule.user_id.in_(user_ids), unassociated)
+        .order_by(Schedule.date_added_ms, Schedule.id)
+    )
+    # Oldest first, so the most recent schedule of each user is the one left in the dict.
+    return {user_id: from_schedule_rules(rules, zone) for user_id, rules, zone in rows}

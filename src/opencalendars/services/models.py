@@ -1,8 +1,9 @@
-"""Services V2: service locations (where services are given)."""
+"""Services V2: service locations, the service catalog and service bookings."""
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
+from opencalendars.appointments.models import FREEING_STATUSES
 from opencalendars.db.base import Base
 
 
@@ -34,3 +35,89 @@ class ServiceLocation(Base):
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     date_added_ms: Mapped[int] = mapped_column(BigInteger)
     date_updated_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class Service(Base):
+    """A catalog service. The columns are what lists filter on; the rest of the DTO (durations,
+    buffers, payment, staff, variations...) is kept in `settings` as the client set it."""
+
+    __tablename__ = "services"
+    __table_args__ = (
+        Index(None, "location_id", "date_added_ms"),
+        Index(
+            "uq_services_live_slug",
+            "location_id",
+            "slug",
+            unique=True,
+            sqlite_where=text("NOT deleted"),
+            postgresql_where=text("NOT deleted"),
+        ),
+    )
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
+    name: Mapped[str] = mapped_column(Text)
+    slug: Mapped[str] = mapped_column(String(255))
+    service_category_id: Mapped[str] = mapped_column(String(255))
+    is_private: Mapped[bool] = mapped_column(Boolean)
+    settings: Mapped[dict] = mapped_column(JSON)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    date_added_ms: Mapped[int] = mapped_column(BigInteger)
+    date_updated_ms: Mapped[int] = mapped_column(BigInteger)
+
+
+class ServiceBooking(Base):
+    """A booking of one or more services back to back. `segments` holds each service's part as
+    booked: service, category, staff, start and end, add-ons, and the buffers it had."""
+
+    __tablename__ = "service_bookings"
+    __table_args__ = (Index(None, "location_id", "start_ms"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
+    contact_id: Mapped[str] = mapped_column(String(255))
+    service_location_id: Mapped[str] = mapped_column(String(64))
+    title: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32))
+    timezone: Mapped[str] = mapped_column(String(64))
+    start_ms: Mapped[int] = mapped_column(BigInteger)
+    end_ms: Mapped[int] = mapped_column(BigInteger)
+    meeting_location: Mapped[str | None] = mapped_column(Text, nullable=True)
+    segments: Mapped[list[dict]] = mapped_column(JSON)
+    created_by: Mapped[dict] = mapped_column(JSON)
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    date_added_ms: Mapped[int] = mapped_column(BigInteger)
+    date_updated_ms: Mapped[int] = mapped_column(BigInteger)
+
+    @property
+    def occupies(self) -> bool:
+        return not self.deleted and self.status not in FREEING_STATUSES
+
+
+class ServiceSegmentStaff(Base):
+    """One row per service of a booking: whose time it takes, already widened by the service's
+    buffers, copied from the booking on every write so that a person's busy time from service
+    bookings is one indexed range scan (like `appointment_users`)."""
+
+    __tablename__ = "service_segment_staff"
+    __table_args__ = (
+        Index(
+            "ix_service_segment_staff_busy",
+            "location_id",
+            "staff_id",
+            "busy_start_ms",
+            "busy_end_ms",
+            "occupies",
+            "booking_id",
+        ),
+    )
+
+    booking_id: Mapped[str] = mapped_column(
+        ForeignKey("service_bookings.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    location_id: Mapped[str] = mapped_column(String(64))
+    staff_id: Mapped[str] = mapped_column(String(255))
+    busy_start_ms: Mapped[int] = mapped_column(BigInteger)
+    busy_end_ms: Mapped[int] = mapped_column(BigInteger)
+    occupies: Mapped[bool] = mapped_column(Boolean)

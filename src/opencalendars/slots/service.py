@@ -22,6 +22,7 @@ from opencalendars.http.errors import BadRequest
 from opencalendars.resources.models import CalendarResource
 from opencalendars.resources.service import resources_of_calendar
 from opencalendars.schedules.service import load_calendar_availability
+from opencalendars.services.store import occupying_segments
 
 UNIT_MS = {"mins": 60_000, "hours": 3_600_000}
 DAY_MS = 86_400_000
@@ -113,7 +114,8 @@ def persons_for(
     exclude_appointment_id: str = "",
 ) -> list[Person]:
     """The people whose time decides this calendar's slots between start_ms and end_ms, with
-    their windows and busy spans (leaving out one appointment, when it is being moved)."""
+    their windows and busy spans: appointments of every calendar, service bookings, blocked slots
+    (leaving out one appointment, when it is being moved)."""
     availability = load_calendar_availability(session, calendar, location_zone)
     busy_from, busy_to = start_ms - BUSY_MARGIN_MS, end_ms + BUSY_MARGIN_MS
     calendar_id = calendar.id  # read once: ORM attribute access is slow in the loop below
@@ -140,6 +142,11 @@ def persons_for(
         else:
             their_pre, their_post = others.get(busy_calendar_id, (0, 0))
             blocking[user_id].append((start - their_pre, end + their_post))
+    # Service bookings take their staff's time in every calendar (PRODUCT §7).
+    for user_id, start, end in occupying_segments(
+        session, calendar.location_id, members, busy_from, busy_to
+    ):
+        blocking[user_id].append((start, end))
 
     if calendar.calendar_type == "event":
         # The calendar itself is the person; its members' busy times count too.
