@@ -3,63 +3,14 @@ processes on one database (SQLite or PostgreSQL) succeed exactly `capacity` time
 
 import itertools
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import ExitStack
 
 import httpx
 import pytest
 
+from concurrency.races import REQUESTS, SLOT, calendar_with
 from support.api import ADMIN_HEADERS, create_tenant
-from support.databases import fresh_database
-from support.server import live_server
 
-SERVERS = 4
-REQUESTS = 200
-SLOT = "2030-01-07T10:00:00-05:00"  # a Monday
 TAKEN = "The slot you have selected is no longer available."
-ALL_DAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-
-
-@pytest.fixture(scope="module")
-def servers(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("race")
-    with fresh_database(directory) as url, ExitStack() as stack:
-        # The first server migrates; the others start against the same database.
-        running = [stack.enter_context(live_server(url, directory)) for _ in range(SERVERS)]
-        yield [server.base_url for server in running]
-
-
-def calendar_with(tenant, calendar_type, members, **settings):
-    team = [{"userId": user} for user in members]
-    response = tenant.post(
-        "/calendars/",
-        json={
-            "locationId": tenant.location_id,
-            "name": f"race {calendar_type}",
-            "calendarType": calendar_type,
-            "teamMembers": team,
-            **settings,
-        },
-    )
-    assert response.status_code == 200, response.text
-    calendar_id = response.json()["calendar"]["id"]
-    rules = [
-        {"type": "wday", "day": day, "intervals": [{"from": "09:00", "to": "17:00"}]}
-        for day in ALL_DAYS
-    ]
-    for user in members:
-        created = tenant.post(
-            "/calendars/schedules",
-            json={
-                "locationId": tenant.location_id,
-                "name": "hours",
-                "userId": user,
-                "timezone": "America/New_York",
-                "rules": rules,
-                "calendarIds": [calendar_id],
-            },
-        )
-        assert created.status_code == 201, created.text
-    return calendar_id
 
 
 def race(servers, tenant, calendar_id):
