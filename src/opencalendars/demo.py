@@ -5,7 +5,7 @@ fresh token, since a token's secret is shown only when it is created.
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from opencalendars import clock
 from opencalendars.admin import service as admin_service
@@ -25,8 +25,15 @@ from opencalendars.resources import service as resource_service
 from opencalendars.resources.schemas import CreateCalendarResourceDTO
 from opencalendars.schedules import service as schedule_service
 from opencalendars.schedules.schemas import CreateEventCalendarScheduleDTO, CreateScheduleDTO
+from opencalendars.services import bookings as service_bookings
+from opencalendars.services import catalog as service_catalog
 from opencalendars.services import locations as service_locations
-from opencalendars.services.schemas import CreateServiceLocationDTO
+from opencalendars.services.models import ServiceLocation
+from opencalendars.services.schemas import (
+    CreatePublicServiceBookingDTO,
+    CreateServiceDTO,
+    CreateServiceLocationDTO,
+)
 from opencalendars.zones import zone
 
 DEMO_LOCATION_ID = "OpenCalendarsDemo001"
@@ -55,6 +62,7 @@ def create_demo(db: Database) -> DemoResult:
         seed_schedules(db, calendars)
         seed_resources(db, calendars)
         seed_service_locations(db)
+        seed_services(db)
         seed_notifications(db, calendars)
         seed_appointments(db, calendars)
     _token, secret = admin_service.create_token(db, DEMO_LOCATION_ID, None, "demo")
@@ -182,22 +190,25 @@ def seed_schedules(db: Database, calendars: dict[str, str]) -> None:
     )
 
 
+def next_monday(db: Database) -> date:
+    """The first Monday after today in the demo zone: demo bookings are in the future."""
+    with db.read() as session:
+        now_ms = clock.now_ms(session)
+    tomorrow = window_end_ms(now_ms, 1, "days", DEMO_TIMEZONE)
+    first = datetime.fromtimestamp(tomorrow / 1000, tz=UTC).astimezone(zone(DEMO_TIMEZONE)).date()
+    return first + timedelta(days=(7 - first.weekday()) % 7)
+
+
+def at(day: date, hour: int, minute: int = 0) -> str:
+    """A wall-clock time of the demo zone, as ISO 8601 with its offset."""
+    return iso_local(local_instant_ms(day, hour * 60 + minute, DEMO_TIMEZONE), zone(DEMO_TIMEZONE))
+
+
 def seed_appointments(db: Database, calendars: dict[str, str]) -> None:
     """Bookings of every kind on the next weekdays, validated like any client's, one
     cancelled appointment and a weekly series."""
-    with db.read() as session:
-        now_ms = clock.now_ms(session)
-    # Start of tomorrow in the demo zone, then the next Monday on or after it.
-    tomorrow = window_end_ms(now_ms, 1, "days", DEMO_TIMEZONE)
-    first = datetime.fromtimestamp(tomorrow / 1000, tz=UTC).astimezone(zone(DEMO_TIMEZONE)).date()
-    monday = first + timedelta(days=(7 - first.weekday()) % 7)
+    monday = next_monday(db)
     tuesday, thursday = monday + timedelta(days=1), monday + timedelta(days=3)
-
-    def at(day, hour: int, minute: int = 0) -> str:
-        return iso_local(
-            local_instant_ms(day, hour * 60 + minute, DEMO_TIMEZONE), zone(DEMO_TIMEZONE)
-        )
-
     bookings = [
         ("personal", at(monday, 9), "demo-contact-1", "First visit", {}),
         ("round_robin", at(monday, 10), "demo-contact-2", "Pricing questions", {}),
@@ -290,4 +301,94 @@ def seed_service_locations(db: Database) -> None:
     ):
         service_locations.create_place(
             db, CreateServiceLocationDTO.model_validate({"locationId": DEMO_LOCATION_ID, **fields})
+        )
+
+
+def seed_services(db: Database) -> None:
+    """A salon menu given by two stylists with their own hours, and bookings of it."""
+    for user_id in ("eva-lopez", "finn-walsh"):
+        schedule_service.create_schedule(
+            db,
+            CreateScheduleDTO.model_validate(
+                {
+                    "locationId": DEMO_LOCATION_ID,
+                    "name": "Salon hours",
+                    "userId": user_id,
+                    "timezone": DEMO_TIMEZONE,
+                    "rules": NINE_TO_FIVE,
+                }
+            ),
+        )
+    menu = [
+        {
+            "name": "Haircut",
+            "slug": "haircut",
+            "serviceCategoryId": "hair",
+            "staff": [{"id": "eva-lopez"}, {"id": "finn-walsh"}],
+            "postBuffer": 10,
+            "payment": {"amount": 45},
+            "variations": [{"name": "Long hair", "serviceDuration": 45, "payment": {"amount": 60}}],
+        },
+        {
+            "name": "Colour",
+            "slug": "colour",
+            "serviceCategoryId": "hair",
+            "staff": [{"id": "finn-walsh"}],
+            "serviceDuration": 1,
+            "serviceDurationUnit": "hours",
+            "payment": {"amount": 90, "deposit": 20, "depositType": "percentage"},
+        },
+        {
+            "name": "Beard trim",
+            "slug": "beard-trim",
+            "staff": [{"id": "eva-lopez"}],
+            "serviceDuration": 20,
+            "isPrivate": True,
+        },
+    ]
+    services = {
+        item["slug"]: service_catalog.create_service(
+            db, CreateServiceDTO.model_validate({"locationId": DEMO_LOCATION_ID, **item})
+        ).id
+        for item in menu
+    }
+    wednesday = next_monday(db) + timedelta(days=2)
+    with db.read() as session:
+        home_visits = session.scalar(
+            service_locations.live_places(DEMO_LOCATION_ID).where(
+                ServiceLocation.slug == "home-visits"
+            )
+        ).id
+    bookings = [
+        # Colour then a haircut with a wash add-on: 60 + 30 + 15 minutes.
+        {
+            "contactId": "demo-contact-10",
+            "startTime": at(wednesday, 9),
+            "endTime": at(wednesday, 10, 45),
+            "services": [
+                {"id": services["colour"], "position": 0},
+                {
+                    "id": services["haircut"],
+                    "position": 1,
+                    "addOns": [{"id": "wash", "duration": 15}],
+                },
+            ],
+        },
+        {
+            "contactId": "demo-contact-11",
+            "startTime": at(wednesday, 14),
+            "endTime": at(wednesday, 14, 20),
+            "services": [{"id": services["beard-trim"]}],
+            "serviceLocationId": home_visits,
+            "meetingLocation": "220 West 12th Street, New York",
+        },
+    ]
+    for booking in bookings:
+        service_bookings.create_booking(
+            db,
+            DEMO_TIMEZONE,
+            CreatePublicServiceBookingDTO.model_validate(
+                {"locationId": DEMO_LOCATION_ID, "timezone": DEMO_TIMEZONE, **booking}
+            ),
+            service_bookings.Checks(),
         )

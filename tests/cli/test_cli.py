@@ -163,6 +163,20 @@ def test_demo_creates_its_data_once_and_a_new_token_each_time(cli_database):
         # Eight bookings, and the weekly series' occurrences in the next 15 days (2 or 3).
         assert statuses.count("cancelled") == 1
         assert statuses.count("confirmed") in (9, 10)
+        menu = tenant.get(
+            "/calendars/services/catalog", params={"locationId": DEMO_LOCATION_ID}
+        ).json()["services"]
+        assert sorted(s["slug"] for s in menu) == ["beard-trim", "colour", "haircut"]
+        service_bookings = tenant.get(
+            "/calendars/services/bookings",
+            params={
+                "locationId": DEMO_LOCATION_ID,
+                "startTime": now,
+                "endTime": now + 15 * 86_400_000,
+            },
+        ).json()["bookings"]
+        assert [len(b["services"]) for b in service_bookings] == [2, 1]
+        assert service_bookings[1]["meetingLocation"]
     app.state.db.dispose()
 
 
