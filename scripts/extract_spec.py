@@ -9,6 +9,7 @@ the structure and types of the schemas — and drops descriptions and examples.
 """
 
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -43,6 +44,10 @@ SCHEMA_KEYS = {
     "default",
 }
 METHODS = ("get", "post", "put", "patch", "delete")
+# Webhook payloads: the JSON schema block of each `webhook-<Event>.md`.
+WEBHOOK_EVENTS = ("AppointmentCreate", "AppointmentUpdate", "AppointmentDelete")
+WEBHOOKS_TARGET = "webhooks.facts.json"
+SCHEMA_BLOCK = re.compile(r"```json json_schema\n(.*?)\n```", re.DOTALL)
 
 
 def schema_facts(schema):
@@ -124,11 +129,23 @@ def render(spec_path: Path) -> str:
     return json.dumps(extract(document), indent=1, sort_keys=True) + "\n"
 
 
+def render_webhooks(spec_dir: Path) -> str:
+    schemas = {
+        event: schema_facts(
+            json.loads(SCHEMA_BLOCK.search((spec_dir / f"webhook-{event}.md").read_text())[1])
+        )
+        for event in WEBHOOK_EVENTS
+    }
+    return json.dumps(schemas, indent=1, sort_keys=True) + "\n"
+
+
 def main() -> None:
     spec_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SPEC_DIR
     for source, target in EDITIONS.items():
         (OUT_DIR / target).write_text(render(spec_dir / source))
         print(f"wrote {OUT_DIR / target}")
+    (OUT_DIR / WEBHOOKS_TARGET).write_text(render_webhooks(spec_dir))
+    print(f"wrote {OUT_DIR / WEBHOOKS_TARGET}")
 
 
 if __name__ == "__main__":

@@ -1,6 +1,9 @@
 """The ASGI application: routers, the error envelope, limits, storage."""
 
 import logging
+import threading
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -13,6 +16,9 @@ from opencalendars.blocked_slots.router import router as blocked_slots_router
 from opencalendars.calendars.router import router as calendars_router
 from opencalendars.db import migrate
 from opencalendars.db.database import Database
+from opencalendars.events.router import admin_router as events_admin_router
+from opencalendars.events.router import public_router as webhooks_router
+from opencalendars.events.worker import Worker, WorkerSettings
 from opencalendars.groups.router import router as groups_router
 from opencalendars.http.errors import ApiError, envelope
 from opencalendars.http.json import JsonResponse
@@ -61,12 +67,30 @@ def unexpected_error(_request: Request, exc: Exception) -> JsonResponse:
     return JsonResponse(envelope(500, "Internal server error"), status_code=500)
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """With `with_worker`, a delivery worker runs beside the server until it stops."""
+    if not app.state.settings.with_worker:
+        yield
+        return
+    stop = threading.Event()
+    worker = Worker(app.state.db, WorkerSettings.from_env())
+    thread = threading.Thread(target=worker.run, args=(stop,), name="delivery", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(timeout=30)
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
     db = Database(settings.database_url)
     migrate.upgrade(db)
 
     app = FastAPI(
+        lifespan=lifespan,
         title="OpenCalendars",
         version=__version__,
         description="A self-hosted server for the HighLevel (LeadConnector) Calendars API.",
@@ -82,6 +106,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.include_router(health.router)
     app.include_router(admin_router)
+    app.include_router(events_admin_router)
+    app.include_router(webhooks_router)
     # Literal paths first: `/calendars/{calendarId}` would otherwise swallow them.
     app.include_router(groups_router)
     app.include_router(schedules_router)

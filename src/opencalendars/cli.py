@@ -1,17 +1,25 @@
-"""The `opencalendars` command: serve, db upgrade, location create, token create, demo."""
+"""The `opencalendars` command: serve, worker, db upgrade, location create, token create,
+webhook create/list/delete, demo."""
 
 import os
+import signal
+import threading
 from typing import Annotated
 
 import typer
 import uvicorn
+from pydantic import ValidationError
 
 from opencalendars import demo as demo_data
 from opencalendars.admin import service as admin_service
 from opencalendars.db import migrate
 from opencalendars.db.database import Database
+from opencalendars.events import webhooks
+from opencalendars.events.schemas import WebhookCreateDTO
+from opencalendars.events.worker import Worker, WorkerSettings
 from opencalendars.http.auth import CALENDAR_SCOPES
 from opencalendars.http.errors import ApiError
+from opencalendars.http.validation import messages_for
 from opencalendars.settings import Settings
 from opencalendars.zones import is_known_zone
 
@@ -19,9 +27,11 @@ app = typer.Typer(help="OpenCalendars: a HighLevel Calendars API server.", no_ar
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 location_app = typer.Typer(help="Locations (sub-accounts).", no_args_is_help=True)
 token_app = typer.Typer(help="API tokens.", no_args_is_help=True)
+webhook_app = typer.Typer(help="Webhook subscriptions.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(location_app, name="location")
 app.add_typer(token_app, name="token")
+app.add_typer(webhook_app, name="webhook")
 
 DatabaseUrl = Annotated[
     str | None,
@@ -53,11 +63,19 @@ def serve(
     with_demo: Annotated[
         bool, typer.Option("--demo", help="Add the demo data first and print how to call it.")
     ] = False,
+    with_worker: Annotated[
+        bool,
+        typer.Option(
+            "--with-worker", help="Also deliver webhooks and notifications from this process."
+        ),
+    ] = False,
 ) -> None:
     """Serve the API (migrating the database first)."""
     url = database_url(database_url_flag)
     # Workers are separate processes that build the app from the environment.
     os.environ["OPENCALENDARS_DATABASE_URL"] = url
+    if with_worker:
+        os.environ["OPENCALENDARS_WITH_WORKER"] = "1"
     db = open_database(url)
     if with_demo:
         print_demo(demo_data.create_demo(db), host, port)
@@ -128,6 +146,71 @@ def demo(
     db = open_database(database_url_flag)
     print_demo(demo_data.create_demo(db), "127.0.0.1", port)
     typer.echo("Start the server with `opencalendars serve` to call it.")
+
+
+@app.command()
+def worker(
+    database_url_flag: DatabaseUrl = None,
+    once: Annotated[bool, typer.Option("--once", help="Deliver what is due, then exit.")] = False,
+) -> None:
+    """Deliver webhooks and notifications from the outbox until stopped (SIGTERM, Ctrl-C)."""
+    db = open_database(database_url_flag)
+    delivery = Worker(db, WorkerSettings.from_env())
+    if once:
+        while delivery.run_once():
+            pass
+        delivery.close()
+        return
+    stop = threading.Event()
+    for signal_number in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signal_number, lambda *_: stop.set())
+    delivery.run(stop)
+
+
+@webhook_app.command("create")
+def webhook_create(
+    location_id: Annotated[str, typer.Option("--location-id", help="The location.")],
+    url: Annotated[str, typer.Option(help="Where events are POSTed.")],
+    event: Annotated[
+        list[str] | None, typer.Option("--event", help="Repeat for several; default all.")
+    ] = None,
+    database_url_flag: DatabaseUrl = None,
+) -> None:
+    """Subscribe a URL to a location's appointment events; prints its id."""
+    try:
+        body = WebhookCreateDTO.model_validate(
+            {"locationId": location_id, "url": url, "events": event or None}
+        )
+    except ValidationError as error:
+        raise typer.BadParameter("; ".join(messages_for(error.errors()))) from None
+    try:
+        subscription = webhooks.create_subscription(
+            open_database(database_url_flag), body.locationId, body.url, body.events
+        )
+    except ApiError as error:
+        raise typer.BadParameter(str(error.message), param_hint="--location-id") from None
+    typer.echo(subscription.id)
+
+
+@webhook_app.command("list")
+def webhook_list(
+    location_id: Annotated[str | None, typer.Option("--location-id")] = None,
+    database_url_flag: DatabaseUrl = None,
+) -> None:
+    """One line per subscription: id, location, URL, events."""
+    for subscription in webhooks.list_subscriptions(open_database(database_url_flag), location_id):
+        events = ",".join(subscription.events or ["*"])
+        typer.echo(f"{subscription.id}  {subscription.location_id}  {subscription.url}  {events}")
+
+
+@webhook_app.command("delete")
+def webhook_delete(webhook_id: str, database_url_flag: DatabaseUrl = None) -> None:
+    """Remove a subscription; its undelivered events are cancelled."""
+    try:
+        webhooks.delete_subscription(open_database(database_url_flag), webhook_id)
+    except ApiError as error:
+        raise typer.BadParameter(str(error.message), param_hint="WEBHOOK_ID") from None
+    typer.echo("deleted")
 
 
 def print_demo(result: demo_data.DemoResult, host: str, port: int) -> None:

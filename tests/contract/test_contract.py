@@ -123,6 +123,8 @@ def test_the_extract_is_up_to_date_with_the_shared_spec():
     spec.loader.exec_module(module)
     for source, target in module.EDITIONS.items():
         assert module.render(SPEC_DIR / source) == (CONTRACT_DIR / target).read_text(), target
+    webhooks = (CONTRACT_DIR / module.WEBHOOKS_TARGET).read_text()
+    assert module.render_webhooks(SPEC_DIR) == webhooks
 
 
 def test_the_response_check_catches_a_body_that_breaks_the_schema():

@@ -74,3 +74,36 @@ def live_server(database_url: str, log_dir: Path, workers: int = 1) -> Iterator[
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+
+
+# Fast polling and back-off, so delivery tests take seconds (docs/events.md names them).
+FAST_WORKER_ENV = {
+    "OPENCALENDARS_WORKER_POLL_SECONDS": "0.05",
+    "OPENCALENDARS_RETRY_BASE_SECONDS": "0.1",
+    "OPENCALENDARS_DELIVERY_LEASE_SECONDS": "3",
+    "OPENCALENDARS_DELIVERY_TIMEOUT_SECONDS": "2",
+}
+
+
+@contextmanager
+def live_worker(database_url: str, log_dir: Path, **env: str) -> Iterator[subprocess.Popen]:
+    """A real `opencalendars worker` process; `env` adds OPENCALENDARS_* settings."""
+    log_path = log_dir / f"worker-{time.monotonic_ns()}.log"
+    command = [sys.executable, "-m", "opencalendars", "worker", "--database-url", database_url]
+    with open(log_path, "w") as log:
+        process = subprocess.Popen(
+            command,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **FAST_WORKER_ENV, **env},
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -19,6 +19,8 @@ from opencalendars.calendars.service import calendar_ids_in_group, get_live_cale
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key
 from opencalendars.db.queries import one_or_not_found
+from opencalendars.events.emit import appointment_changed
+from opencalendars.events.notify import snapshot
 from opencalendars.http.errors import BadRequest, NotFound
 from opencalendars.http.event_lists import EventListQuery
 from opencalendars.http.ids import new_id
@@ -243,6 +245,7 @@ def create_appointment(db: Database, location_zone: str, dto: AppointmentCreateS
             series_end_ms=series_end,
         )
         save_appointment(session, appointment)
+        appointment_changed(session, "AppointmentCreate", appointment, location_zone)
     return appointment
 
 
@@ -259,6 +262,7 @@ def update_appointment(
     zone_info = zone(location_zone)
     with db.write() as session:
         appointment = editable(session, location_id, location_zone, appointment_id)
+        before = snapshot(appointment)
         calendar = get_live_calendar(
             session, location_id, dto.calendarId or appointment.calendar_id
         )
@@ -327,6 +331,7 @@ def update_appointment(
             )
         appointment.date_updated_ms = clock.now_ms(session)
         save_appointment(session, appointment)
+        appointment_changed(session, "AppointmentUpdate", appointment, location_zone, before)
     return appointment
 
 
@@ -359,8 +364,11 @@ def delete_appointment(
         if found is None:
             return False
         master, start_ms = found
+        gone = occurrence(master, start_ms)
         except_from_series(master, start_ms)
         save_appointment(session, master)
+        gone.deleted = True
+        appointment_changed(session, "AppointmentDelete", gone, location_zone)
         return True
     doomed = [appointment]
     if appointment.is_series:
@@ -374,6 +382,7 @@ def delete_appointment(
         item.deleted = True
         item.date_updated_ms = now
         save_appointment(session, item)
+        appointment_changed(session, "AppointmentDelete", item, location_zone)
     return True
 
 

@@ -6,8 +6,12 @@ import orjson
 from starlette.responses import Response
 
 
+def dumps(content: Any) -> bytes:
+    return orjson.dumps(content)
+
+
 class JsonResponse(Response):
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:
-        return orjson.dumps(content)
+        return dumps(content)

@@ -1,0 +1,107 @@
+"""Sending one outbox message: a signed webhook POST, an email over SMTP, or a POST to the
+SMS endpoint. Each answers an `Outcome`: delivered, worth retrying, or failed for good."""
+
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formataddr
+from urllib.parse import unquote, urlsplit
+
+import httpx
+from cryptography.hazmat.primitives.asymmetric import rsa
+
+from opencalendars.events.signing import sign
+from opencalendars.http.json import dumps
+
+SIGNATURE_HEADER = "x-wh-signature"
+
+
+@dataclass(frozen=True)
+class Outcome:
+    result: str  # delivered | retry | failed
+    status_code: int | None = None
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class Channels:
+    """Where messages go, from the worker's settings (docs/events.md)."""
+
+    smtp_url: str | None
+    sms_webhook_url: str | None
+    contact_email: str | None  # e.g. "{id}@contacts.example.com"
+    user_email: str | None  # e.g. "{id}@staff.example.com"
+    timeout_s: float
+
+
+def http_outcome(response: httpx.Response) -> Outcome:
+    """2xx delivered; 429 and 5xx are worth another try; anything else will not get better."""
+    code = response.status_code
+    if 200 <= code < 300:
+        return Outcome("delivered", code)
+    result = "retry" if code == 429 or code >= 500 else "failed"
+    return Outcome(result, code, f"HTTP {code}")
+
+
+def post(client: httpx.Client, url: str, content: bytes, headers: dict) -> Outcome:
+    try:
+        response = client.post(url, content=content, headers=headers)
+    except httpx.HTTPError as error:
+        return Outcome("retry", None, f"{type(error).__name__}: {error}")
+    return http_outcome(response)
+
+
+def send_webhook(client: httpx.Client, key: rsa.RSAPrivateKey, payload: dict) -> Outcome:
+    body = payload["body"].encode()
+    headers = {"content-type": "application/json", SIGNATURE_HEADER: sign(key, body)}
+    return post(client, payload["url"], body, headers)
+
+
+def send_sms(client: httpx.Client, channels: Channels, payload: dict) -> Outcome:
+    if channels.sms_webhook_url is None:
+        return Outcome("failed", error="OPENCALENDARS_SMS_WEBHOOK_URL is not set")
+    headers = {"content-type": "application/json"}
+    return post(client, channels.sms_webhook_url, dumps(payload), headers)
+
+
+def email_addresses(channels: Channels, payload: dict) -> list[str]:
+    """The notification's own addresses, and the contact's and users' from the patterns."""
+    addresses = list(payload.get("emails", []))
+    if payload.get("contactId") and channels.contact_email:
+        addresses.append(channels.contact_email.format(id=payload["contactId"]))
+    if channels.user_email:
+        addresses += [channels.user_email.format(id=user) for user in payload.get("userIds", [])]
+    return list(dict.fromkeys(addresses))
+
+
+def send_email(channels: Channels, payload: dict) -> Outcome:
+    if channels.smtp_url is None:
+        return Outcome("failed", error="OPENCALENDARS_SMTP_URL is not set")
+    to = email_addresses(channels, payload)
+    if not to:
+        return Outcome("failed", error="no recipient address")
+    url = urlsplit(channels.smtp_url)
+    message = EmailMessage()
+    sender = payload.get("fromAddress") or f"notifications@{url.hostname or 'localhost'}"
+    message["From"] = formataddr((payload.get("fromName") or "", sender))
+    message["To"] = ", ".join(to)
+    message["Subject"] = payload["subject"]
+    message.set_content(payload["body"])
+    connect = smtplib.SMTP_SSL if url.scheme == "smtps" else smtplib.SMTP
+    default_port = 465 if url.scheme == "smtps" else 25
+    try:
+        with connect(url.hostname, url.port or default_port, timeout=channels.timeout_s) as smtp:
+            if url.scheme == "smtp+starttls":
+                smtp.starttls()
+            if url.username:
+                smtp.login(unquote(url.username), unquote(url.password or ""))
+            smtp.send_message(message)
+    except smtplib.SMTPResponseException as error:
+        # 4xx is temporary (try again), 5xx permanent.
+        result = "retry" if 400 <= error.smtp_code < 500 else "failed"
+        return Outcome(result, error.smtp_code, f"SMTP {error.smtp_code}: {error.smtp_error!r}")
+    except smtplib.SMTPRecipientsRefused as error:
+        return Outcome("failed", None, f"recipients refused: {sorted(error.recipients)}")
+    except (OSError, smtplib.SMTPException) as error:
+        return Outcome("retry", None, f"{type(error).__name__}: {error}")
+    return Outcome("delivered")

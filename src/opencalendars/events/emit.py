@@ -1,0 +1,47 @@
+"""The one call every appointment change makes, inside its own transaction: webhook events
+for the location's subscriptions and the calendar's notifications go to the outbox with it."""
+
+from sqlalchemy.orm import Session
+
+from opencalendars import clock
+from opencalendars.appointments.models import Appointment
+from opencalendars.calendars.models import Calendar
+from opencalendars.events.notify import (
+    Snapshot,
+    enqueue_notifications,
+    snapshot,
+    timed_plan,
+    topics_now,
+)
+from opencalendars.events.outbox import cancel_timed
+from opencalendars.events.webhooks import enqueue_event
+
+
+def appointment_changed(
+    session: Session,
+    event_type: str,
+    appointment: Appointment,
+    location_zone: str,
+    before: Snapshot | None = None,
+) -> None:
+    """`event_type` is AppointmentCreate, AppointmentUpdate or AppointmentDelete; `before` is
+    the appointment as it was, for an update."""
+    now_ms = clock.now_ms(session)
+    calendar = session.get(Calendar, appointment.calendar_id)
+    group_id = calendar.group_id if calendar is not None else None
+    enqueue_event(session, event_type, appointment, group_id, location_zone, now_ms)
+    deleted = event_type == "AppointmentDelete"
+    after = snapshot(appointment)
+    cancel, schedule = timed_plan(before, after, deleted)
+    if cancel:
+        cancel_timed(session, appointment.id, now_ms)
+    enqueue_notifications(
+        session,
+        appointment,
+        calendar,
+        location_zone,
+        topics_now(before, after, deleted),
+        # Occurrences of a series are not single rows: their reminders are not queued.
+        timed=schedule and not appointment.is_series,
+        now_ms=now_ms,
+    )
