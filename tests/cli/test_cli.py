@@ -212,3 +212,31 @@ def test_serve_with_demo_prints_a_curl_line_that_answers_200(cli_database, tmp_p
 
     assert response.status_code == 200
     assert len(response.json()["groups"]) == 3
+
+
+def test_webhook_commands_create_list_and_delete(cli_database):
+    location_id = invoke("location", "create", "--name", "Hooks", "--database-url", cli_database)
+    location_id = location_id.strip()
+
+    webhook_id = invoke(
+        "webhook",
+        "create",
+        "--location-id",
+        location_id,
+        "--url",
+        "https://example.com/hook",
+        "--event",
+        "AppointmentCreate",
+        "--database-url",
+        cli_database,
+    ).strip()
+    listed = invoke("webhook", "list", "--database-url", cli_database)
+    deleted = invoke("webhook", "delete", webhook_id, "--database-url", cli_database)
+    after = invoke("webhook", "list", "--database-url", cli_database)
+
+    assert (
+        listed.strip()
+        == f"{webhook_id}  {location_id}  https://example.com/hook  AppointmentCreate"
+    )
+    assert deleted.strip() == "deleted"
+    assert after.strip() == ""

@@ -1,5 +1,6 @@
 """A real server on its own database; each test adds its own location, receivers and workers."""
 
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,6 +35,16 @@ class Sandbox:
         response = self.admin.post("/admin/webhooks", json=body, headers=ADMIN_HEADERS)
         assert response.status_code == 201, response.text
         return response.json()["webhook"]
+
+    def settled(self, tenant: Tenant, timeout: float = 30) -> list[dict]:
+        """The outbox once nothing in it is pending any more."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            messages = self.outbox(tenant)
+            if all(message["status"] != "pending" for message in messages):
+                return messages
+            time.sleep(0.05)
+        raise AssertionError(f"still pending: {messages}")
 
     def outbox(self, tenant: Tenant, **params) -> list[dict]:
         response = self.admin.get(

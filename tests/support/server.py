@@ -43,7 +43,9 @@ def wait_healthy(base_url: str, process: subprocess.Popen, log_path: Path, timeo
 
 
 @contextmanager
-def live_server(database_url: str, log_dir: Path, workers: int = 1) -> Iterator[LiveServer]:
+def live_server(
+    database_url: str, log_dir: Path, workers: int = 1, extra_args: tuple[str, ...] = ()
+) -> Iterator[LiveServer]:
     port = free_port()
     log_path = log_dir / f"server-{port}.log"
     env = {**os.environ, "OPENCALENDARS_ADMIN_KEY": ADMIN_KEY}
@@ -60,6 +62,7 @@ def live_server(database_url: str, log_dir: Path, workers: int = 1) -> Iterator[
         str(workers),
         "--log-level",
         "warning",
+        *extra_args,
     ]
     with open(log_path, "w") as log:
         process = subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT, env=env)

@@ -67,6 +67,7 @@ class WorkerSettings:
             contact_email=env("OPENCALENDARS_CONTACT_EMAIL") or None,
             user_email=env("OPENCALENDARS_USER_EMAIL") or None,
             max_attempts=int(env("OPENCALENDARS_MAX_ATTEMPTS") or cls.max_attempts),
+            batch=int(env("OPENCALENDARS_WORKER_BATCH") or cls.batch),
             **{field: float(env(name) or getattr(cls, field)) for field, name in number.items()},
         )
 
