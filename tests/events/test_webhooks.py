@@ -254,3 +254,23 @@ def test_serve_with_worker_delivers_without_a_separate_worker(sandbox, clock, mo
         with live_server(sandbox.database_url, sandbox.directory, extra_args=("--with-worker",)):
             (item,) = receiver.wait_for(1)
     assert item.json()["type"] == "AppointmentCreate"
+
+
+def test_a_refused_change_queues_nothing(sandbox, clock):
+    tenant = sandbox.tenant()
+    calendar_id = calendar_with(tenant, "personal", ["ann"])
+    sandbox.subscribe(tenant, "http://127.0.0.1:9/never-called")
+    book(tenant, calendar_id)
+
+    refused = tenant.post(
+        "/calendars/events/appointments",
+        json={
+            "calendarId": calendar_id,
+            "locationId": tenant.location_id,
+            "contactId": "contact-2",
+            "startTime": MONDAY_TEN,
+        },
+    )
+
+    assert refused.status_code == 400
+    assert [m["topic"] for m in sandbox.outbox(tenant)] == ["AppointmentCreate"]

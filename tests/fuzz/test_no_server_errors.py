@@ -80,7 +80,9 @@ def test_generated_requests_never_get_a_server_error(server, tmp_path):
         "--max-examples", str(EXAMPLES_PER_OPERATION),
         "--phases", "examples,coverage,fuzzing",
         "--seed", "20261124",
-        "--workers", "2",
+        # One worker: two Hypothesis threads can trip CPython 3.11's `ast` (a SystemError in
+        # Hypothesis's own reflection code, not in the server).
+        "--workers", "1",
     ]  # fmt: skip
 
     result = subprocess.run(command, capture_output=True, text=True, timeout=900, cwd=tmp_path)
