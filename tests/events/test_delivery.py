@@ -5,6 +5,7 @@ import time
 from collections import Counter
 
 from concurrency.races import calendar_with
+from events.booking import book
 from support.receivers import http_receiver
 from support.server import live_worker
 
@@ -16,16 +17,7 @@ def make_events(tenant, calendar_id, count: int) -> None:
     for n in range(count):
         day, slot = divmod(n, 8)
         start = f"2030-01-{7 + day:02d}T{9 + slot:02d}:00:00-05:00"
-        response = tenant.post(
-            "/calendars/events/appointments",
-            json={
-                "calendarId": calendar_id,
-                "locationId": tenant.location_id,
-                "contactId": f"contact-{n}",
-                "startTime": start,
-            },
-        )
-        assert response.status_code == 200, response.text
+        book(tenant, calendar_id, start, contactId=f"contact-{n}")
 
 
 def test_killing_the_worker_mid_delivery_loses_nothing(sandbox, clock):

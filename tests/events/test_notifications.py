@@ -4,6 +4,7 @@
 import time
 
 from concurrency.races import calendar_with
+from events.booking import book
 from support.receivers import http_receiver, smtp_server
 from support.server import live_worker
 
@@ -13,21 +14,6 @@ FRONT_DESK = "front-desk@example.com"
 def notify(tenant, calendar_id, items: list[dict]) -> None:
     response = tenant.post(f"/calendars/{calendar_id}/notifications", json=items)
     assert response.status_code in (200, 201), response.text
-
-
-def book(tenant, calendar_id, start, **fields) -> dict:
-    response = tenant.post(
-        "/calendars/events/appointments",
-        json={
-            "calendarId": calendar_id,
-            "locationId": tenant.location_id,
-            "contactId": "contact-7",
-            "startTime": start,
-            **fields,
-        },
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def email(kind: str, **fields) -> dict:
@@ -77,10 +63,27 @@ def test_emails_and_texts_go_out_when_things_happen_and_on_time(sandbox, clock):
             "OPENCALENDARS_SMS_WEBHOOK_URL": texts.url,
         }
         with live_worker(sandbox.database_url, sandbox.directory, **worker_env):
-            kept = book(tenant, calendar_id, "2030-01-07T10:00:00-05:00", title="Haircut")
-            dropped = book(tenant, calendar_id, "2030-01-07T11:00:00-05:00", title="Colour")
+            kept = book(
+                tenant,
+                calendar_id,
+                "2030-01-07T10:00:00-05:00",
+                title="Haircut",
+                contactId="contact-7",
+            )
+            dropped = book(
+                tenant,
+                calendar_id,
+                "2030-01-07T11:00:00-05:00",
+                title="Colour",
+                contactId="contact-7",
+            )
             silent = book(
-                tenant, calendar_id, "2030-01-07T12:00:00-05:00", title="Quiet", toNotify=False
+                tenant,
+                calendar_id,
+                "2030-01-07T12:00:00-05:00",
+                title="Quiet",
+                toNotify=False,
+                contactId="contact-7",
             )
             cancelled = tenant.put(
                 f"/calendars/events/appointments/{dropped['id']}",

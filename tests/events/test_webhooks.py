@@ -11,6 +11,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding
 
 from concurrency.races import calendar_with
+from events.booking import MONDAY_TEN, book
 from support.api import ADMIN_HEADERS
 from support.receivers import http_receiver
 from support.server import FAST_WORKER_ENV, live_server, live_worker
@@ -18,22 +19,6 @@ from support.server import FAST_WORKER_ENV, live_server, live_worker
 WEBHOOK_SCHEMAS = json.loads(
     (Path(__file__).resolve().parents[1] / "contract" / "webhooks.facts.json").read_text()
 )
-MONDAY_TEN = "2030-01-07T10:00:00-05:00"
-
-
-def book(tenant, calendar_id, start=MONDAY_TEN, **fields):
-    response = tenant.post(
-        "/calendars/events/appointments",
-        json={
-            "calendarId": calendar_id,
-            "locationId": tenant.location_id,
-            "contactId": "contact-1",
-            "startTime": start,
-            **fields,
-        },
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def verifies(public_pem: str, body: bytes, signature: str) -> bool:

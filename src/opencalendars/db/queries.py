@@ -15,3 +15,11 @@ def one_or_not_found(session: Session, query: Select, message: str) -> Any:
     if row is None:
         raise NotFound(message)
     return row
+
+
+def apply_given(row: Any, dto: Any, columns: dict[str, str]) -> None:
+    """A partial update: each DTO field (key) the client gave sets its column (value)."""
+    for field, attribute in columns.items():
+        value = getattr(dto, field)
+        if value is not None:
+            setattr(row, attribute, value)

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 
 from opencalendars import clock
 from opencalendars.db.database import Database
-from opencalendars.db.queries import one_or_not_found
+from opencalendars.db.queries import apply_given, one_or_not_found
 from opencalendars.http.errors import BadRequest
 from opencalendars.http.ids import new_id
 from opencalendars.services.models import Service
@@ -33,6 +33,12 @@ COLUMN_FIELDS = {
     "isPrivate",
     "staff",
     "variations",
+}
+UPDATED_COLUMNS = {
+    "name": "name",
+    "slug": "slug",
+    "serviceCategoryId": "service_category_id",
+    "isPrivate": "is_private",
 }
 
 
@@ -195,15 +201,7 @@ def update_service(
                     service.settings.get("variations", []), dto.variations
                 )
             service.settings = settings
-            for field, attribute in (
-                ("name", "name"),
-                ("slug", "slug"),
-                ("serviceCategoryId", "service_category_id"),
-                ("isPrivate", "is_private"),
-            ):
-                value = getattr(dto, field)
-                if value is not None:
-                    setattr(service, attribute, value)
+            apply_given(service, dto, UPDATED_COLUMNS)
             check(session, service)
             service.date_updated_ms = clock.now_ms(session)
     except IntegrityError:

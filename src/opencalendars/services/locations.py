@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from opencalendars import clock
 from opencalendars.db.database import Database
-from opencalendars.db.queries import one_or_not_found
+from opencalendars.db.queries import apply_given, one_or_not_found
 from opencalendars.http.errors import BadRequest
 from opencalendars.http.ids import new_id
 from opencalendars.services.models import ServiceLocation
@@ -16,6 +16,14 @@ from opencalendars.services.schemas import CreateServiceLocationDTO, UpdateServi
 SLUG_TAKEN = "slug is already used by another service location of this location"
 NEEDS_ADDRESS = "address should not be empty for an offline service location"
 NOT_FOUND = "Service location not found"
+UPDATED_COLUMNS = {
+    "name": "name",
+    "slug": "slug",
+    "phone": "phone",
+    "address": "address",
+    "coverImage": "cover_image",
+    "locationType": "location_type",
+}
 
 
 def live_places(location_id: str):
@@ -92,17 +100,7 @@ def update_place(
     try:
         with db.write() as session:
             place = get_place(session, location_id, place_id)
-            for field, attribute in (
-                ("name", "name"),
-                ("slug", "slug"),
-                ("phone", "phone"),
-                ("address", "address"),
-                ("coverImage", "cover_image"),
-                ("locationType", "location_type"),
-            ):
-                value = getattr(dto, field)
-                if value is not None:
-                    setattr(place, attribute, value)
+            apply_given(place, dto, UPDATED_COLUMNS)
             check(session, place)
             place.date_updated_ms = clock.now_ms(session)
     except IntegrityError:
