@@ -1,0 +1,183 @@
+"""Schemathesis against a live server of its own, for every served operation: no 5xx, no
+answer that breaks the spec's response schema, and no request answered 4xx that changes data
+(`fuzz_checks.no_write_on_refusal`), over examples, coverage, fuzzing and stateful sequences
+that follow the links below. The OpenAPI document is rebuilt from the facts-only contract
+extract, so the test runs in any clone."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from contract.test_contract import SERVED
+from opencalendars.db import migrate
+from opencalendars.db.database import Database
+from opencalendars.demo import create_demo
+from support.contract import contract
+from support.databases import fresh_database
+from support.server import live_server
+
+EXAMPLES_PER_OPERATION = int(os.environ.get("OPENCALENDARS_FUZZ_EXAMPLES", "12"))
+TESTS_DIR = Path(__file__).resolve().parents[1]
+# Stateful sequences: what a create answers feeds the operations on that resource.
+# (creating operation, its success status, JSON pointer of the new id, path parameter, targets)
+LINKS = [
+    ("create-calendar-group", "201", "/group/id", "groupId",
+     ["edit-group", "disable-group", "delete-group"]),
+    ("create-calendar", "200", "/calendar/id", "calendarId",
+     ["get-calendar", "update-calendar", "get-slots", "delete-calendar"]),
+    ("create-appointment", "200", "/id", "eventId",
+     ["get-appointment", "edit-appointment", "delete-event"]),
+    ("create-appointment", "200", "/id", "appointmentId",
+     ["get-appointment-notes", "create-appointment-note"]),
+    ("create-service-location", "201", "/id", "serviceLocationId",
+     ["get-service-location-by-id", "update-service-location", "delete-service-location"]),
+    ("create-service-catalog", "201", "/service/id", "serviceId",
+     ["get-service-catalog-by-id", "update-service-catalog", "delete-service-catalog"]),
+    ("create-service-booking", "201", "/bookingId", "bookingId",
+     ["get-service-booking-by-id", "update-service-booking", "delete-service-booking"]),
+]  # fmt: skip
+
+
+def relaxed(schema):
+    """The spec's loose spots, read as documented (docs/errors.md, docs/services.md): NestJS
+    `Date` fields typed as a bare object and `string[]` typed as a bare array also admit a
+    string; an error `message` is a string or a list of them (PRODUCT §1)."""
+    if isinstance(schema, list):
+        return [relaxed(item) for item in schema]
+    if not isinstance(schema, dict):
+        return schema
+    if schema in ({"type": "object"}, {"type": "array"}):
+        return {"anyOf": [schema, {"type": "string"}]}
+    return {key: relaxed(value) for key, value in schema.items()}
+
+
+def error_envelopes(schemas: dict) -> dict:
+    message = {"anyOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}]}
+    for name in ("BadRequestDTO", "UnauthorizedDTO"):
+        schemas[name] = {
+            **schemas[name],
+            "properties": {**schemas[name]["properties"], "message": message},
+        }
+    return schemas
+
+
+def responses_of(operation: dict) -> dict:
+    responses = {}
+    for status, schema in operation["responses"].items():
+        responses[status] = {"description": status}
+        if schema is not None:
+            responses[status]["content"] = {"application/json": {"schema": relaxed(schema)}}
+    return responses
+
+
+def add_links(paths: dict) -> None:
+    where = {op["operationId"]: op for item in paths.values() for op in item.values()}
+    for source, status, pointer, parameter, targets in LINKS:
+        links = where[source]["responses"][status].setdefault("links", {})
+        for target in targets:
+            links[f"{target}-{parameter}"] = {
+                "operationId": target,
+                "parameters": {f"path.{parameter}": f"$response.body#{pointer}"},
+            }
+
+
+def openapi_document() -> dict:
+    """A valid OpenAPI 3 document of the served operations, from the extract."""
+    facts = contract()
+    paths: dict = {}
+    for path, item in facts["paths"].items():
+        for method, operation in item.items():
+            if operation["operationId"] not in SERVED:
+                continue
+            parameters = [
+                {
+                    "name": p["name"],
+                    "in": p["in"],
+                    "required": p["required"] or p["in"] == "path",
+                    "schema": p["schema"],
+                }
+                for p in operation["parameters"]
+            ]
+            # The spec forgets `noteId` on two note operations; the path names it anyway.
+            declared = {p["name"] for p in parameters if p["in"] == "path"}
+            parameters += [
+                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+                for name in re.findall(r"\{(\w+)\}", path)
+                if name not in declared
+            ]
+            entry = {
+                "operationId": operation["operationId"],
+                "parameters": parameters,
+                "responses": responses_of(operation),
+            }
+            body = operation["requestBody"]
+            if body is not None and body["schema"] is not None:
+                entry["requestBody"] = {
+                    "required": body["required"],
+                    "content": {"application/json": {"schema": body["schema"]}},
+                }
+            paths.setdefault(path, {})[method] = entry
+    add_links(paths)
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "OpenCalendars (served operations)", "version": "1"},
+        "paths": paths,
+        "components": {"schemas": error_envelopes(relaxed(facts["components"]["schemas"]))},
+    }
+
+
+def demo_location(url: str):
+    """The demo data in the fuzzed database: list and read operations answer real objects."""
+    db = Database(url)
+    migrate.upgrade(db)
+    try:
+        return create_demo(db)
+    finally:
+        db.dispose()
+
+
+def schemathesis_run(tmp_path: Path, document: Path, base_url: str, url: str, demo) -> str:
+    """Run Schemathesis as the demo location's client; its report, or a failure with it."""
+    # Most operations need the token's own location to get past the 403 of tenancy.
+    config = tmp_path / "schemathesis.toml"
+    config.write_text(f'[parameters]\n"query.locationId" = "{demo.location_id}"\n')
+    command = [
+        str(Path(sys.executable).with_name("schemathesis")),
+        "--config-file", str(config),
+        "run", str(document),
+        "--url", base_url,
+        "--header", f"Authorization: Bearer {demo.token}",
+        "--checks", "not_a_server_error,response_schema_conformance,no_write_on_refusal",
+        "--max-examples", str(EXAMPLES_PER_OPERATION),
+        "--phases", "examples,coverage,fuzzing,stateful",
+        "--seed", "20261124",
+        # One worker: requests run one at a time, which the no-write check needs (and two
+        # Hypothesis threads can trip CPython 3.11's `ast` in Hypothesis's own code).
+        "--workers", "1",
+    ]  # fmt: skip
+    environment = {
+        **os.environ,
+        "SCHEMATHESIS_HOOKS": "fuzz.fuzz_checks",
+        "PYTHONPATH": os.pathsep.join(filter(None, [str(TESTS_DIR), os.environ.get("PYTHONPATH")])),
+        "OPENCALENDARS_FUZZ_DATABASE_URL": url,
+    }
+    result = subprocess.run(
+        command, capture_output=True, text=True, timeout=1500, cwd=tmp_path, env=environment
+    )
+    assert result.returncode == 0, result.stdout[-8000:] + result.stderr[-2000:]
+    return result.stdout
+
+
+def test_fuzzing_finds_no_server_error_no_broken_answer_and_no_write_on_refusal(tmp_path):
+    document = tmp_path / "openapi.json"
+    document.write_text(json.dumps(openapi_document()))
+    with fresh_database(tmp_path) as url:
+        demo = demo_location(url)
+        with live_server(url, tmp_path) as server:
+            report = schemathesis_run(tmp_path, document, server.base_url, url, demo)
+
+    assert "Server error" not in report
+    assert "Tested: 59" in report
