@@ -244,7 +244,11 @@ async def take_a_booking(
     assert gone == {"bookings": []}
     # The spec documents no 404 here, so this refusal is checked outside the harness.
     with pytest.raises(GHLError) as missing:
-        await calendars.get_service_booking_by_id(booking["bookingId"])
+        await harness.send(
+            "/calendars/services/bookings/{bookingId}",
+            "get",
+            calendars.get_service_booking_by_id(booking["bookingId"]),
+        )
     assert (missing.value.status_code, missing.value.response) == (
         404,
         {"statusCode": 404, "message": "Service booking not found", "error": "Not Found"},
