@@ -90,6 +90,18 @@ def p95(values: list[float]) -> float:
     return statistics.quantiles(values, n=20)[18]
 
 
+def wait_for_quiet(below: float, timeout_s: float, every_s: float = 30) -> float:
+    """Wait until the 1-minute load average is below `below` (this machine is shared), at most
+    `timeout_s`; give the load average measured last, quiet or not."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        load = os.getloadavg()[0]
+        if load < below or time.monotonic() >= deadline:
+            return load
+        print(f"load average {load:.2f} >= {below}: waiting {every_s:.0f} s", flush=True)
+        time.sleep(every_s)
+
+
 def machine() -> str:
     cpu = platform.processor() or platform.machine()
     try:
