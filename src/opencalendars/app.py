@@ -5,6 +5,7 @@ import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+from anyio import to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
@@ -15,7 +16,7 @@ from opencalendars.appointments.router import router as appointments_router
 from opencalendars.blocked_slots.router import router as blocked_slots_router
 from opencalendars.calendars.router import router as calendars_router
 from opencalendars.db import migrate
-from opencalendars.db.database import Database
+from opencalendars.db.database import REQUEST_THREADS, Database
 from opencalendars.events.router import admin_router as events_admin_router
 from opencalendars.events.router import public_router as webhooks_router
 from opencalendars.events.worker import Worker, WorkerSettings
@@ -69,7 +70,9 @@ def unexpected_error(_request: Request, exc: Exception) -> JsonResponse:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """With `with_worker`, a delivery worker runs beside the server until it stops."""
+    """Requests run in at most REQUEST_THREADS threads: more only fight over the GIL and the
+    connection pool. With `with_worker`, a delivery worker runs beside the server."""
+    to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
     if not app.state.settings.with_worker:
         yield
         return

@@ -53,6 +53,15 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
+# A server process runs at most REQUEST_THREADS requests at once (see app.py), each holding one
+# connection at a time: the pool keeps that many open, so connections are reused rather than
+# opened and closed per request (an overflow connection is closed when given back). The overflow
+# covers a delivery worker thread and the odd extra.
+REQUEST_THREADS = 16
+POOL_SIZE = REQUEST_THREADS
+POOL_OVERFLOW = 8
+
+
 def create_db_engine(url: str) -> Engine:
     url = normalize_url(url)
     backend = make_url(url).get_backend_name()
@@ -61,12 +70,17 @@ def create_db_engine(url: str) -> Engine:
         if path is not None:
             path.parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
-            url, connect_args={"check_same_thread": False}, pool_size=8, max_overflow=8
+            url,
+            connect_args={"check_same_thread": False},
+            pool_size=POOL_SIZE,
+            max_overflow=POOL_OVERFLOW,
         )
         _configure_sqlite(engine)
         return engine
     if backend == "postgresql":
-        return create_engine(url, pool_size=8, max_overflow=8, pool_pre_ping=True)
+        return create_engine(
+            url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_pre_ping=True
+        )
     raise ValueError(f"unsupported database URL scheme: {make_url(url).drivername}")
 
 
