@@ -11,12 +11,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Engine, Executable, Row, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 BEGIN_MODE = "opencalendars_begin"
+# One statement reads a consistent snapshot on its own: no BEGIN needed (SQLite autocommit).
+SINGLE_STATEMENT = "single statement"
 
 
 def normalize_url(url: str) -> str:
@@ -50,7 +52,8 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection):
         mode = connection.get_execution_options().get(BEGIN_MODE, "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if mode != SINGLE_STATEMENT:
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 # A server process runs at most REQUEST_THREADS requests at once (see app.py), each holding one
@@ -96,6 +99,7 @@ class Database:
             else self.engine
         )
         self._writer = sessionmaker(write_engine, expire_on_commit=False)
+        self._single_reads = self.engine.execution_options(**{BEGIN_MODE: SINGLE_STATEMENT})
         # SQLite has one writer at a time. Threads of this process wait their turn here, in
         # order; only other processes meet SQLite's busy handler, which polls with sleeps.
         self._write_turn = threading.Lock() if self.is_sqlite else nullcontext()
@@ -110,6 +114,12 @@ class Database:
         """One transaction that commits on success and rolls back on any exception."""
         with self._write_turn, self._writer() as session, session.begin():
             yield session
+
+    def first_row(self, statement: Executable, parameters: dict) -> Row | None:
+        """One Core statement, its first row: the lightest read there is (no ORM session, and
+        on SQLite no transaction around a single statement). For hot paths such as auth."""
+        with self._single_reads.connect() as connection:
+            return connection.execute(statement, parameters).first()
 
     def ping(self) -> bool:
         try:

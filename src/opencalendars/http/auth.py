@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from fastapi import Depends, Request
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from opencalendars.admin.models import ApiToken, Location
 from opencalendars.http.errors import BadRequest, Forbidden, Unauthorized
@@ -67,13 +67,17 @@ def check_version(request: Request) -> None:
         )
 
 
+_tokens, _locations = ApiToken.__table__.c, Location.__table__.c
+# Built once: every request runs it.
+_LIVE_TOKEN = (
+    select(_tokens.id, _tokens.location_id, _locations.timezone, _tokens.scopes)
+    .join_from(ApiToken.__table__, Location.__table__, _locations.id == _tokens.location_id)
+    .where(_tokens.token_hash == bindparam("token_hash"), _tokens.revoked_ms.is_(None))
+)
+
+
 def find_caller(request: Request, token: str) -> Caller:
-    with request.app.state.db.read() as session:
-        row = session.execute(
-            select(ApiToken.id, ApiToken.location_id, Location.timezone, ApiToken.scopes)
-            .join(Location, Location.id == ApiToken.location_id)
-            .where(ApiToken.token_hash == hash_token(token), ApiToken.revoked_ms.is_(None))
-        ).first()
+    row = request.app.state.db.first_row(_LIVE_TOKEN, {"token_hash": hash_token(token)})
     if row is None:
         raise Unauthorized(INVALID_TOKEN)
     return Caller(
