@@ -44,8 +44,7 @@ def create_calendar(
 
 @router.get("/{calendarId}")
 def get_calendar(request: Request, calendarId: str, caller: Annotated[Caller, authorize(READ)]):
-    with request.app.state.db.read() as session:
-        calendar = service.get_live_calendar(session, caller.location_id, calendarId)
+    calendar = service.read_calendar(request.app.state.db, caller.location_id, calendarId)
     return JsonResponse({"calendar": schemas.calendar_dto(calendar)})
 
 

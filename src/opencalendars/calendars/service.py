@@ -2,7 +2,7 @@
 
 from datetime import date
 
-from sqlalchemy import delete, select
+from sqlalchemy import Row, bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -34,6 +34,22 @@ def live_calendars(location_id: str):
 def get_live_calendar(session: Session, location_id: str, calendar_id: str) -> Calendar:
     query = live_calendars(location_id).where(Calendar.id == calendar_id)
     return one_or_not_found(session, query, CALENDAR_NOT_FOUND)
+
+
+_calendars = Calendar.__table__
+# Built once: `GET /calendars/{id}` answers from a plain row.
+_LIVE_CALENDAR = select(_calendars).where(
+    _calendars.c.location_id == bindparam("location_id"),
+    _calendars.c.id == bindparam("calendar_id"),
+    _calendars.c.deleted.is_(False),
+)
+
+
+def read_calendar(db: Database, location_id: str, calendar_id: str) -> Row:
+    row = db.first_row(_LIVE_CALENDAR, {"location_id": location_id, "calendar_id": calendar_id})
+    if row is None:
+        raise NotFound(CALENDAR_NOT_FOUND)
+    return row
 
 
 def calendar_ids_in_group(location_id: str, group_id: str):

@@ -6,6 +6,7 @@ the database's write lock up front, so concurrent writers from any number of
 processes queue on `busy_timeout` instead of failing halfway with "database is locked".
 """
 
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -56,13 +57,16 @@ def _configure_sqlite(engine: Engine) -> None:
             connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-# A server process runs at most REQUEST_THREADS requests at once (see app.py), each holding one
-# connection at a time: the pool keeps that many open, so connections are reused rather than
-# opened and closed per request (an overflow connection is closed when given back). The overflow
-# covers a delivery worker thread and the odd extra.
-REQUEST_THREADS = 16
-POOL_SIZE = REQUEST_THREADS
-POOL_OVERFLOW = 8
+# A server process runs at most REQUEST_THREADS requests at once (see app.py). Python runs one
+# thread at a time, so more threads mostly trade the GIL back and forth: with 32 connections on
+# one worker, 4 threads served 17% more plain GETs than 16, and 2 threads 35% more (SQLite,
+# docs/operations.md); more threads help only when requests wait on a distant database.
+REQUEST_THREADS = int(os.environ.get("OPENCALENDARS_REQUEST_THREADS") or 4)
+# Each request holds one connection at a time: the pool keeps them open (overflow connections
+# are closed when given back, which costs a reconnect per request under load); the rest is for
+# a delivery worker's threads (`serve --with-worker`) and the odd extra.
+POOL_SIZE = REQUEST_THREADS + 4
+POOL_OVERFLOW = 16
 
 
 def create_db_engine(url: str) -> Engine:
@@ -120,6 +124,12 @@ class Database:
         on SQLite no transaction around a single statement). For hot paths such as auth."""
         with self._single_reads.connect() as connection:
             return connection.execute(statement, parameters).first()
+
+    def rows(self, statement: Executable, parameters: dict) -> list[Row]:
+        """One Core statement, all its rows, as lightly as `first_row`. Rows answer attribute
+        access by column name, so the area's DTO functions take them like ORM objects."""
+        with self._single_reads.connect() as connection:
+            return connection.execute(statement, parameters).all()
 
     def ping(self) -> bool:
         try:
