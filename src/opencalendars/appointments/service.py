@@ -245,7 +245,7 @@ def create_appointment(db: Database, location_zone: str, dto: AppointmentCreateS
             series_end_ms=series_end,
         )
         save_appointment(session, appointment)
-        appointment_changed(session, "AppointmentCreate", appointment, location_zone)
+        appointment_changed(session, "AppointmentCreate", appointment, location_zone, now)
     return appointment
 
 
@@ -331,7 +331,14 @@ def update_appointment(
             )
         appointment.date_updated_ms = clock.now_ms(session)
         save_appointment(session, appointment)
-        appointment_changed(session, "AppointmentUpdate", appointment, location_zone, before)
+        appointment_changed(
+            session,
+            "AppointmentUpdate",
+            appointment,
+            location_zone,
+            appointment.date_updated_ms,
+            before,
+        )
     return appointment
 
 
@@ -368,7 +375,9 @@ def delete_appointment(
         except_from_series(master, start_ms)
         save_appointment(session, master)
         gone.deleted = True
-        appointment_changed(session, "AppointmentDelete", gone, location_zone)
+        appointment_changed(
+            session, "AppointmentDelete", gone, location_zone, clock.now_ms(session)
+        )
         return True
     doomed = [appointment]
     if appointment.is_series:
@@ -382,7 +391,7 @@ def delete_appointment(
         item.deleted = True
         item.date_updated_ms = now
         save_appointment(session, item)
-        appointment_changed(session, "AppointmentDelete", item, location_zone)
+        appointment_changed(session, "AppointmentDelete", item, location_zone, now)
     return True
 
 

@@ -3,7 +3,6 @@ for the location's subscriptions and the calendar's notifications go to the outb
 
 from sqlalchemy.orm import Session
 
-from opencalendars import clock
 from opencalendars.appointments.models import Appointment
 from opencalendars.calendars.models import Calendar
 from opencalendars.events.notify import (
@@ -22,11 +21,12 @@ def appointment_changed(
     event_type: str,
     appointment: Appointment,
     location_zone: str,
+    now_ms: int,
     before: Snapshot | None = None,
 ) -> None:
-    """`event_type` is AppointmentCreate, AppointmentUpdate or AppointmentDelete; `before` is
-    the appointment as it was, for an update."""
-    now_ms = clock.now_ms(session)
+    """`event_type` is AppointmentCreate, AppointmentUpdate or AppointmentDelete, at `now_ms`
+    (the change's own server-clock instant); `before` is the appointment as it was, for an
+    update."""
     calendar = session.get(Calendar, appointment.calendar_id)
     group_id = calendar.group_id if calendar is not None else None
     enqueue_event(session, event_type, appointment, group_id, location_zone, now_ms)

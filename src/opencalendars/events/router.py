@@ -6,7 +6,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 
 from opencalendars.admin.router import require_admin
-from opencalendars.events import schemas, signing, webhooks
+from opencalendars.events import outbox, schemas, signing, webhooks
 from opencalendars.http.json import JsonResponse
 from opencalendars.http.validation import json_body
 
@@ -56,5 +56,5 @@ def list_outbox(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ):
-    found = webhooks.list_messages(request.app.state.db, locationId, status, limit)
+    found = outbox.list_messages(request.app.state.db, locationId, status, limit)
     return JsonResponse({"messages": [schemas.message_dto(m, a) for m, a in found]})

@@ -7,7 +7,7 @@ from opencalendars import clock
 from opencalendars.admin.models import Location
 from opencalendars.appointments.models import Appointment
 from opencalendars.db.database import Database
-from opencalendars.events.models import DeliveryAttempt, OutboxMessage, WebhookSubscription
+from opencalendars.events.models import OutboxMessage, WebhookSubscription
 from opencalendars.events.outbox import enqueue
 from opencalendars.http.errors import NotFound
 from opencalendars.http.ids import new_id
@@ -123,28 +123,3 @@ def enqueue_event(
             appointment_id=appointment.id,
             subscription_id=subscription.id,
         )
-
-
-def list_messages(
-    db: Database, location_id: str, status: str | None, limit: int
-) -> list[tuple[OutboxMessage, list[DeliveryAttempt]]]:
-    """A location's outbox, newest first, each message with its attempts."""
-    query = (
-        select(OutboxMessage)
-        .where(OutboxMessage.location_id == location_id)
-        .order_by(OutboxMessage.date_added_ms.desc(), OutboxMessage.id)
-        .limit(limit)
-    )
-    if status is not None:
-        query = query.where(OutboxMessage.status == status)
-    with db.read() as session:
-        messages = list(session.scalars(query))
-        attempts = session.scalars(
-            select(DeliveryAttempt)
-            .where(DeliveryAttempt.message_id.in_([m.id for m in messages]))
-            .order_by(DeliveryAttempt.number)
-        )
-        by_message: dict[str, list[DeliveryAttempt]] = {m.id: [] for m in messages}
-        for attempt in attempts:
-            by_message[attempt.message_id].append(attempt)
-    return [(message, by_message[message.id]) for message in messages]

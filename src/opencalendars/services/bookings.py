@@ -17,7 +17,7 @@ from opencalendars.db.queries import one_or_not_found
 from opencalendars.http.errors import BadRequest
 from opencalendars.http.ids import new_id
 from opencalendars.http.times import body_instant_ms, iso_local
-from opencalendars.services.catalog import MAX_TIMING_MINUTES, live_services, minutes
+from opencalendars.services.catalog import MAX_TIMING_MINUTES, live_services, minutes, whole
 from opencalendars.services.locations import live_places
 from opencalendars.services.models import Service, ServiceBooking, ServiceLocation
 from opencalendars.services.schemas import (
@@ -64,10 +64,6 @@ def booking_zone(name: str) -> ZoneInfo:
     if not is_known_zone(name):
         raise BadRequest(["timezone must be a valid IANA time zone"])
     return zone(name)
-
-
-def whole(value: float) -> bool:
-    return abs(value - round(value)) < 1e-9
 
 
 def add_ons_minutes(item: CreateBookingServiceDTO, prefix: str) -> tuple[int, list[dict]]:
@@ -219,6 +215,7 @@ def choose_staff(
     times: list[tuple[int, int]],
     checks: Checks,
     shown_in: ZoneInfo,
+    now_ms: int,
     exclude_booking_id: str = "",
 ) -> list[str]:
     """Lock everyone who could be booked, then give each service the first of its candidates
@@ -227,7 +224,7 @@ def choose_staff(
         session,
         [person_key(location_id, user) for service in planned for user in service.staff_ids],
     )
-    if checks.notice and times[0][0] < clock.now_ms(session):
+    if checks.notice and times[0][0] < now_ms:
         raise BadRequest(["startTime must not be in the past"])
     if not checks.availability:
         return [service.staff_ids[0] for service in planned]
@@ -290,6 +287,7 @@ def create_booking(
         times = lay_out(start_ms, planned)
         check_end(end_ms, times[-1][1], shown_in)
         occupies = dto.status not in FREEING_STATUSES
+        now = clock.now_ms(session)
         staff = choose_staff(
             session,
             dto.locationId,
@@ -298,8 +296,8 @@ def create_booking(
             times,
             checks if occupies else Checks(availability=False, notice=False),
             shown_in,
+            now,
         )
-        now = clock.now_ms(session)
         booking = ServiceBooking(
             id=new_id(),
             location_id=dto.locationId,
@@ -395,9 +393,18 @@ def update_booking(
         status = dto.status or booking.status
         occupies = status not in FREEING_STATUSES
         changed = dto.startTime is not None or dto.services is not None
+        now = clock.now_ms(session)
         if occupies and (changed or not booking.occupies):
             staff = choose_staff(
-                session, location_id, location_zone, planned, times, checks, shown_in, booking.id
+                session,
+                location_id,
+                location_zone,
+                planned,
+                times,
+                checks,
+                shown_in,
+                now,
+                booking.id,
             )
         else:
             staff = [service.staff_ids[0] for service in planned]
@@ -409,7 +416,7 @@ def update_booking(
         booking.status = status
         if dto.title is not None:
             booking.title = dto.title
-        booking.date_updated_ms = clock.now_ms(session)
+        booking.date_updated_ms = now
         save_booking(session, booking)
     return booking, messages
 

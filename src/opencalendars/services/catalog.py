@@ -62,6 +62,11 @@ def minutes(settings: dict, field: str) -> float:
     return value * UNIT_MINUTES[settings.get(f"{field}Unit", TIMING_DEFAULTS[f"{field}Unit"])]
 
 
+def whole(value: float) -> bool:
+    """A whole number, allowing for float arithmetic (2.05 hours is 122.99999999999999 minutes)."""
+    return abs(value - round(value)) < 1e-9
+
+
 def timing_problems(settings: dict, prefix: str = "") -> list[str]:
     """Durations and buffers are whole minutes, and 24 hours at most."""
     problems = []
@@ -69,7 +74,7 @@ def timing_problems(settings: dict, prefix: str = "") -> list[str]:
         if field not in settings:
             continue
         value = minutes(settings, field)
-        if abs(value - round(value)) > 1e-9:
+        if not whole(value):
             problems.append(f"{prefix}{field} must be a whole number of minutes")
         elif value > MAX_TIMING_MINUTES:
             problems.append(f"{prefix}{field} must not be longer than 24 hours")

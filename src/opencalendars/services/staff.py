@@ -1,55 +1,18 @@
 """Is a staff member free to give a service? Their hours and busy time, through the engine.
 
 A staff member's hours are their Services V2 schedule (PRODUCT §4.2). Their busy time is the
-same picture every calendar sees: occupying appointments of every calendar (widened by that
-calendar's buffers), their other service bookings (widened by those services' buffers) and
-their blocked slots. The candidate is widened by this service's buffers.
+same picture every calendar sees (`slots.service.people_busy`): occupying appointments of every
+calendar (widened by that calendar's buffers), their other service bookings (widened by those
+services' buffers) and their blocked slots. The candidate is widened by this service's buffers.
 """
-
-from collections import defaultdict
 
 from sqlalchemy.orm import Session
 
-from opencalendars.appointments import store as appointments
 from opencalendars.availability.engine import Person, SlotRules, free_slots
 from opencalendars.availability.resolver import open_windows
-from opencalendars.blocked_slots.service import blocking_spans
 from opencalendars.http.times import MIN_EPOCH_MS
 from opencalendars.schedules.service import load_staff_availability
-from opencalendars.services.store import occupying_segments
-from opencalendars.slots.service import BUSY_MARGIN_MS, DAY_MS, other_calendar_buffers
-
-
-def staff_busy(
-    session: Session,
-    location_id: str,
-    location_zone: str,
-    staff_ids: list[str],
-    start_ms: int,
-    end_ms: int,
-    exclude_booking_id: str,
-) -> dict[str, list[tuple[int, int]]]:
-    """Each person's busy spans around [start_ms, end_ms), leaving out one service booking
-    (when it is being changed)."""
-    busy_from, busy_to = start_ms - BUSY_MARGIN_MS, end_ms + BUSY_MARGIN_MS
-    held = appointments.occupying_for_users(
-        session, location_id, staff_ids, busy_from, busy_to
-    ) + appointments.occupying_series(
-        session, location_id, location_zone, busy_from, busy_to, user_ids=staff_ids
-    )
-    buffers = other_calendar_buffers(session, {row[1] for row in held})
-    busy: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for user_id, calendar_id, start, end in held:
-        pre, post = buffers.get(calendar_id, (0, 0))
-        busy[user_id].append((start - pre, end + post))
-    for user_id, start, end in occupying_segments(
-        session, location_id, staff_ids, busy_from, busy_to, exclude_booking_id
-    ):
-        busy[user_id].append((start, end))
-    _, blocks = blocking_spans(session, location_id, None, staff_ids, busy_from, busy_to)
-    for user_id, spans in blocks.items():
-        busy[user_id] += spans
-    return busy
+from opencalendars.slots.service import BUSY_MARGIN_MS, DAY_MS, people_busy
 
 
 def free_staff(
@@ -66,9 +29,15 @@ def free_staff(
     """The candidates, in order, who can give a service over [start_ms, end_ms): within one of
     their open windows, and with nothing busy in the span widened by the service's buffers."""
     hours = load_staff_availability(session, location_id, candidates)
-    busy = staff_busy(
-        session, location_id, location_zone, candidates, start_ms, end_ms, exclude_booking_id
-    )
+    busy = people_busy(
+        session,
+        location_id,
+        location_zone,
+        candidates,
+        start_ms - BUSY_MARGIN_MS,
+        end_ms + BUSY_MARGIN_MS,
+        exclude_booking_id=exclude_booking_id,
+    ).blocking
     persons = []
     for user in candidates:
         if user not in hours:

@@ -104,6 +104,66 @@ def other_calendar_buffers(session: Session, calendar_ids: set[str]) -> dict[str
     return {calendar.id: buffers_ms(calendar) for calendar in rows}
 
 
+@dataclass(frozen=True)
+class PeopleBusy:
+    """The one busy-time picture (PRODUCT §4.3, §7) of some people around a range."""
+
+    # Raw spans of occupying appointments in the calendar being booked, per person.
+    same: dict[str, list[tuple[int, int]]]
+    # Everything else that blocks each person, already widened by its own buffers:
+    # appointments of other calendars, service bookings, their blocked slots.
+    blocking: dict[str, list[tuple[int, int]]]
+    # Blocked slots of the calendar being booked.
+    calendar_blocks: list[tuple[int, int]]
+
+
+def people_busy(
+    session: Session,
+    location_id: str,
+    location_zone: str,
+    user_ids: list[str],
+    busy_from: int,
+    busy_to: int,
+    calendar_id: str | None = None,
+    exclude_appointment_id: str = "",
+    exclude_booking_id: str = "",
+) -> PeopleBusy:
+    """What keeps these people busy between busy_from and busy_to, seen from `calendar_id` (None:
+    from no calendar, as Services V2 staff), leaving out one appointment or service booking
+    when it is being changed. Free slots, bookings and service bookings all read it."""
+    held = appointments.occupying_for_users(
+        session, location_id, user_ids, busy_from, busy_to, exclude_appointment_id
+    ) + appointments.occupying_series(
+        session,
+        location_id,
+        location_zone,
+        busy_from,
+        busy_to,
+        user_ids=user_ids,
+        exclude_id=exclude_appointment_id,
+    )
+    others = other_calendar_buffers(session, {row[1] for row in held} - {calendar_id})
+    same: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    blocking: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for user_id, busy_calendar_id, start, end in held:
+        if busy_calendar_id == calendar_id:
+            same[user_id].append((start, end))
+        else:
+            their_pre, their_post = others.get(busy_calendar_id, (0, 0))
+            blocking[user_id].append((start - their_pre, end + their_post))
+    # Service bookings take their staff's time in every calendar (PRODUCT §7).
+    for user_id, start, end in occupying_segments(
+        session, location_id, user_ids, busy_from, busy_to, exclude_booking_id
+    ):
+        blocking[user_id].append((start, end))
+    calendar_blocks, user_blocks = blocking_spans(
+        session, location_id, calendar_id, user_ids, busy_from, busy_to
+    )
+    for user_id, spans in user_blocks.items():
+        blocking[user_id] += spans
+    return PeopleBusy(same, blocking, calendar_blocks)
+
+
 def persons_for(
     session: Session,
     calendar: Calendar,
@@ -114,39 +174,20 @@ def persons_for(
     exclude_appointment_id: str = "",
 ) -> list[Person]:
     """The people whose time decides this calendar's slots between start_ms and end_ms, with
-    their windows and busy spans: appointments of every calendar, service bookings, blocked slots
-    (leaving out one appointment, when it is being moved)."""
+    their windows and busy spans (leaving out one appointment, when it is being moved)."""
     availability = load_calendar_availability(session, calendar, location_zone)
     busy_from, busy_to = start_ms - BUSY_MARGIN_MS, end_ms + BUSY_MARGIN_MS
-    calendar_id = calendar.id  # read once: ORM attribute access is slow in the loop below
-    busy = appointments.occupying_for_users(
-        session, calendar.location_id, members, busy_from, busy_to, exclude_appointment_id
-    ) + appointments.occupying_series(
+    calendar_id = calendar.id  # read once: ORM attribute access is slow
+    busy = people_busy(
         session,
         calendar.location_id,
         location_zone,
+        members,
         busy_from,
         busy_to,
-        user_ids=members,
-        exclude_id=exclude_appointment_id,
+        calendar_id,
+        exclude_appointment_id,
     )
-    others = other_calendar_buffers(session, {row[1] for row in busy} - {calendar_id})
-    calendar_blocks, user_blocks = blocking_spans(
-        session, calendar.location_id, calendar.id, members, busy_from, busy_to
-    )
-    same: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    blocking: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for user_id, busy_calendar_id, start, end in busy:
-        if busy_calendar_id == calendar_id:
-            same[user_id].append((start, end))
-        else:
-            their_pre, their_post = others.get(busy_calendar_id, (0, 0))
-            blocking[user_id].append((start - their_pre, end + their_post))
-    # Service bookings take their staff's time in every calendar (PRODUCT §7).
-    for user_id, start, end in occupying_segments(
-        session, calendar.location_id, members, busy_from, busy_to
-    ):
-        blocking[user_id].append((start, end))
 
     if calendar.calendar_type == "event":
         # The calendar itself is the person; its members' busy times count too.
@@ -165,13 +206,13 @@ def persons_for(
             )
             if item.calendar_id == calendar_id
         ]
-        member_busy = [span for user in members for span in [*blocking[user], *user_blocks[user]]]
+        member_busy = [span for user in members for span in busy.blocking[user]]
         windows = open_windows(availability.calendar, start_ms, end_ms)
         return [
             Person(
                 key=calendar.id,
                 windows=windows,
-                blocking=[*calendar_blocks, *member_busy],
+                blocking=[*busy.calendar_blocks, *member_busy],
                 same=[(start, end) for start, end in own],
             )
         ]
@@ -179,8 +220,8 @@ def persons_for(
         Person(
             key=user,
             windows=open_windows(availability.for_member(user), start_ms, end_ms),
-            blocking=[*calendar_blocks, *user_blocks[user], *blocking[user]],
-            same=same[user],
+            blocking=[*busy.calendar_blocks, *busy.blocking[user]],
+            same=busy.same[user],
         )
         for user in members
     ]
