@@ -43,8 +43,11 @@ def create_calendar(
 
 
 @router.get("/{calendarId}")
-def get_calendar(request: Request, calendarId: str, caller: Annotated[Caller, authorize(READ)]):
-    calendar = service.read_calendar(request.app.state.db, caller.location_id, calendarId)
+async def get_calendar(
+    request: Request, calendarId: str, caller: Annotated[Caller, authorize(READ)]
+):
+    db = request.app.state.db
+    calendar = await db.run_read(service.read_calendar, db, caller.location_id, calendarId)
     return JsonResponse({"calendar": schemas.calendar_dto(calendar)})
 
 

@@ -2,14 +2,14 @@
 
 from datetime import date
 
-from sqlalchemy import Row, bindparam, delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from opencalendars import clock
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.schemas import CalendarCreateDTO, CalendarUpdateDTO
-from opencalendars.db.database import Database
+from opencalendars.db.database import Database, PreparedRead
 from opencalendars.db.queries import one_or_not_found
 from opencalendars.groups import service as groups
 from opencalendars.http.errors import BadRequest, NotFound
@@ -38,14 +38,16 @@ def get_live_calendar(session: Session, location_id: str, calendar_id: str) -> C
 
 _calendars = Calendar.__table__
 # Built once: `GET /calendars/{id}` answers from a plain row.
-_LIVE_CALENDAR = select(_calendars).where(
-    _calendars.c.location_id == bindparam("location_id"),
-    _calendars.c.id == bindparam("calendar_id"),
-    _calendars.c.deleted.is_(False),
+_LIVE_CALENDAR = PreparedRead(
+    select(_calendars).where(
+        _calendars.c.location_id == bindparam("location_id"),
+        _calendars.c.id == bindparam("calendar_id"),
+        _calendars.c.deleted.is_(False),
+    )
 )
 
 
-def read_calendar(db: Database, location_id: str, calendar_id: str) -> Row:
+def read_calendar(db: Database, location_id: str, calendar_id: str) -> tuple:
     row = db.first_row(_LIVE_CALENDAR, {"location_id": location_id, "calendar_id": calendar_id})
     if row is None:
         raise NotFound(CALENDAR_NOT_FOUND)

@@ -16,13 +16,14 @@ WRITE = "calendars/groups.write"
 
 
 @router.get("")
-def get_groups(
+async def get_groups(
     request: Request,
     caller: Annotated[Caller, authorize(READ)],
     locationId: Annotated[str, Query(min_length=1)],
 ):
     caller.require_location(locationId)
-    groups = service.list_groups(request.app.state.db, locationId)
+    db = request.app.state.db
+    groups = await db.run_read(service.list_groups, db, locationId)
     return JsonResponse({"groups": [schemas.group_dto(group) for group in groups]})
 
 

@@ -1,12 +1,12 @@
 """Calendar groups: slugs unique among a location's live groups, soft delete, status."""
 
-from sqlalchemy import Row, bindparam, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from opencalendars import clock
 from opencalendars.calendars.models import Calendar
-from opencalendars.db.database import Database
+from opencalendars.db.database import Database, PreparedRead
 from opencalendars.db.queries import one_or_not_found
 from opencalendars.groups.models import CalendarGroup
 from opencalendars.groups.schemas import GroupCreateDTO, GroupUpdateDTO
@@ -37,14 +37,14 @@ def slug_in_use(session: Session, location_id: str, slug: str, except_id: str | 
 
 _groups = CalendarGroup.__table__
 # Built once: one of the most frequent reads, answered from plain rows.
-_LIVE_GROUPS = (
+_LIVE_GROUPS = PreparedRead(
     select(_groups)
     .where(_groups.c.location_id == bindparam("location_id"), _groups.c.deleted.is_(False))
     .order_by(_groups.c.date_added_ms, _groups.c.id)
 )
 
 
-def list_groups(db: Database, location_id: str) -> list[Row]:
+def list_groups(db: Database, location_id: str) -> list[tuple]:
     """Oldest first, ties broken by id: a stable order."""
     return db.rows(_LIVE_GROUPS, {"location_id": location_id})
 

@@ -13,6 +13,7 @@ from fastapi import Depends, Request
 from sqlalchemy import bindparam, select
 
 from opencalendars.admin.models import ApiToken, Location
+from opencalendars.db.database import Database, PreparedRead
 from opencalendars.http.errors import BadRequest, Forbidden, Unauthorized
 
 API_VERSIONS = ("2021-04-15", "2021-07-28", "v3")
@@ -69,15 +70,15 @@ def check_version(request: Request) -> None:
 
 _tokens, _locations = ApiToken.__table__.c, Location.__table__.c
 # Built once: every request runs it.
-_LIVE_TOKEN = (
+_LIVE_TOKEN = PreparedRead(
     select(_tokens.id, _tokens.location_id, _locations.timezone, _tokens.scopes)
     .join_from(ApiToken.__table__, Location.__table__, _locations.id == _tokens.location_id)
     .where(_tokens.token_hash == bindparam("token_hash"), _tokens.revoked_ms.is_(None))
 )
 
 
-def find_caller(request: Request, token: str) -> Caller:
-    row = request.app.state.db.first_row(_LIVE_TOKEN, {"token_hash": hash_token(token)})
+async def find_caller(db: Database, token: str) -> Caller:
+    row = await db.run_read(db.first_row, _LIVE_TOKEN, {"token_hash": hash_token(token)})
     if row is None:
         raise Unauthorized(INVALID_TOKEN)
     return Caller(
@@ -96,9 +97,9 @@ class Authorizer:
             raise ValueError(f"unknown scope {scope}")
         self.scope = scope
 
-    def __call__(self, request: Request) -> Caller:
+    async def __call__(self, request: Request) -> Caller:
         token = bearer_token(request)
-        caller = find_caller(request, token)
+        caller = await find_caller(request.app.state.db, token)
         check_version(request)
         if self.scope not in caller.scopes:
             raise Forbidden(f"The token is not authorized for this scope: {self.scope}")
