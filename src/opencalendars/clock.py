@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from opencalendars.admin.models import ServerClock
+from opencalendars.db.prepared import PreparedRead
 
 CLOCK_ROW_ID = 1
 
@@ -18,8 +19,16 @@ def real_now_ms() -> int:
     return time.time_ns() // 1_000_000
 
 
+# Built once: every booking and free-slots read asks for the time.
+_FROZEN = PreparedRead(
+    select(ServerClock.__table__.c.frozen_ms).where(ServerClock.__table__.c.id == CLOCK_ROW_ID),
+    named=False,
+)
+
+
 def frozen_ms(session: Session) -> int | None:
-    return session.scalar(select(ServerClock.frozen_ms).where(ServerClock.id == CLOCK_ROW_ID))
+    row = _FROZEN.first(session, {})
+    return None if row is None else row[0]
 
 
 def now_ms(session: Session) -> int:

@@ -3,7 +3,7 @@ all in one transaction under the booking locks (PRODUCT §4.4, §5)."""
 
 from dataclasses import replace
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
 from opencalendars import clock
@@ -12,6 +12,7 @@ from opencalendars.appointments.store import MAX_APPOINTMENT_MS
 from opencalendars.availability.engine import free_slots
 from opencalendars.calendars.models import Calendar
 from opencalendars.db.locks import calendar_key, person_key, resource_key, take_booking_locks
+from opencalendars.db.prepared import PreparedRead
 from opencalendars.http.errors import BadRequest
 from opencalendars.resources.models import CalendarResource
 from opencalendars.resources.service import resources_of_calendar
@@ -95,20 +96,38 @@ def free_candidates(
     return [p.key for p in at_start if start_ms in free.get(p.key, ())]
 
 
+_appointments = Appointment.__table__.c
+# Built once: every round-robin booking ranks its free members with it.
+_BOOKING_STATS = PreparedRead(
+    select(
+        _appointments.assigned_user_id,
+        func.sum(
+            case(
+                (
+                    _appointments.deleted.is_(False)
+                    & _appointments.status.not_in(FREEING_STATUSES),
+                    1,
+                ),
+                else_=0,
+            )
+        ),
+        func.max(_appointments.date_added_ms),
+    )
+    .where(
+        _appointments.location_id == bindparam("location_id"),
+        _appointments.calendar_id == bindparam("calendar_id"),
+        _appointments.assigned_user_id.in_(bindparam("user_ids", expanding=True)),
+    )
+    .group_by(_appointments.assigned_user_id),
+    named=False,
+)
+
+
 def booking_stats(session: Session, calendar: Calendar, user_ids: list[str]) -> dict:
     """Per member: occupying appointments on this calendar, and when they were last booked."""
-    table = Appointment.__table__.c
-    occupying = case(
-        ((table.deleted.is_(False)) & (table.status.not_in(FREEING_STATUSES)), 1), else_=0
-    )
-    rows = session.connection().execute(
-        select(table.assigned_user_id, func.sum(occupying), func.max(table.date_added_ms))
-        .where(
-            table.location_id == calendar.location_id,
-            table.calendar_id == calendar.id,
-            table.assigned_user_id.in_(user_ids),
-        )
-        .group_by(table.assigned_user_id)
+    rows = _BOOKING_STATS.all(
+        session,
+        {"location_id": calendar.location_id, "calendar_id": calendar.id, "user_ids": user_ids},
     )
     return {user: (count or 0, last or 0) for user, count, last in rows}
 

@@ -15,7 +15,7 @@ from opencalendars.appointments.store import save_appointment
 from opencalendars.availability import recurrence
 from opencalendars.blocked_slots import service as blocked_slots
 from opencalendars.calendars.models import Calendar
-from opencalendars.calendars.service import calendar_ids_in_group, get_live_calendar
+from opencalendars.calendars.service import calendar_ids_in_group, read_live_calendar
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key
 from opencalendars.db.queries import one_or_not_found
@@ -199,7 +199,7 @@ def create_appointment(db: Database, location_zone: str, dto: AppointmentCreateS
     zone_info = zone(location_zone)
     start_ms = body_instant_ms("startTime", dto.startTime, zone_info)
     with db.write() as session:
-        calendar = get_live_calendar(session, dto.locationId, dto.calendarId)
+        calendar = read_live_calendar(session, dto.locationId, dto.calendarId)
         end_ms = (
             body_instant_ms("endTime", dto.endTime, zone_info)
             if dto.endTime is not None
@@ -263,7 +263,7 @@ def update_appointment(
     with db.write() as session:
         appointment = editable(session, location_id, location_zone, appointment_id)
         before = snapshot(appointment)
-        calendar = get_live_calendar(
+        calendar = read_live_calendar(
             session, location_id, dto.calendarId or appointment.calendar_id
         )
         start_ms = (

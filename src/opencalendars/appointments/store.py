@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from opencalendars.appointments.models import FREEING_STATUSES, Appointment, AppointmentUser
 from opencalendars.availability import recurrence
+from opencalendars.db.prepared import PreparedRead
 
 # The longest an appointment may last. Busy-time reads look this far back for appointments
 # that started before a range and still run into it, so they stay indexed range scans.
@@ -47,28 +48,59 @@ class BusyAppointment(NamedTuple):
 
 
 _people = AppointmentUser.__table__.c
-# Built once: the hot path of free slots and booking runs this Core select of plain tuples.
-_OCCUPYING_FOR_USERS = select(
-    _people.user_id, _people.calendar_id, _people.start_ms, _people.end_ms
-).where(
-    _people.location_id == bindparam("location_id"),
-    _people.user_id.in_(bindparam("user_ids", expanding=True)),
-    _people.start_ms < bindparam("end_ms"),
-    _people.start_ms > bindparam("lookback_ms"),
-    _people.end_ms > bindparam("start_ms"),
-    _people.occupies.is_(True),
-    _people.appointment_id != bindparam("exclude_id"),
+# Built once: the hot path of free slots and booking reads these as prepared reads.
+_OCCUPYING_FOR_USERS = PreparedRead(
+    select(_people.user_id, _people.calendar_id, _people.start_ms, _people.end_ms).where(
+        _people.location_id == bindparam("location_id"),
+        _people.user_id.in_(bindparam("user_ids", expanding=True)),
+        _people.start_ms < bindparam("end_ms"),
+        _people.start_ms > bindparam("lookback_ms"),
+        _people.end_ms > bindparam("start_ms"),
+        _people.occupies.is_(True),
+        _people.appointment_id != bindparam("exclude_id"),
+    ),
+    named=False,
 )
 _appointments = Appointment.__table__.c
-_OCCUPYING_IN_CALENDAR = select(_appointments.start_ms, _appointments.end_ms).where(
-    _appointments.location_id == bindparam("location_id"),
-    _appointments.calendar_id == bindparam("calendar_id"),
-    _appointments.start_ms < bindparam("end_ms"),
-    _appointments.start_ms > bindparam("lookback_ms"),
-    _appointments.end_ms > bindparam("start_ms"),
-    _appointments.deleted.is_(False),
-    _appointments.status.not_in(FREEING_STATUSES),
-    _appointments.id != bindparam("exclude_id"),
+_OCCUPYING_IN_CALENDAR = PreparedRead(
+    select(_appointments.start_ms, _appointments.end_ms).where(
+        _appointments.location_id == bindparam("location_id"),
+        _appointments.calendar_id == bindparam("calendar_id"),
+        _appointments.start_ms < bindparam("end_ms"),
+        _appointments.start_ms > bindparam("lookback_ms"),
+        _appointments.end_ms > bindparam("start_ms"),
+        _appointments.deleted.is_(False),
+        _appointments.status.not_in(FREEING_STATUSES),
+        _appointments.id != bindparam("exclude_id"),
+    ),
+    named=False,
+)
+# An owner is a user of the list, or the calendar (None matches no calendar).
+_OCCUPYING_SERIES = PreparedRead(
+    select(
+        _appointments.assigned_user_id,
+        _appointments.calendar_id,
+        _appointments.start_ms,
+        _appointments.end_ms,
+        _appointments.rrule,
+        _appointments.details,
+    ).where(
+        _appointments.location_id == bindparam("location_id"),
+        _appointments.rrule.is_not(None),
+        _appointments.deleted.is_(False),
+        _appointments.status.not_in(FREEING_STATUSES),
+        _appointments.start_ms < bindparam("end_ms"),
+        or_(
+            _appointments.series_end_ms.is_(None),
+            _appointments.series_end_ms > bindparam("start_ms"),
+        ),
+        _appointments.id != bindparam("exclude_id"),
+        or_(
+            _appointments.assigned_user_id.in_(bindparam("user_ids", expanding=True)),
+            _appointments.calendar_id == bindparam("calendar_id"),
+        ),
+    ),
+    named=False,
 )
 
 
@@ -85,8 +117,8 @@ def occupying_for_users(
     user_ids = list(user_ids)
     if not user_ids:
         return []
-    rows = session.connection().execute(
-        _OCCUPYING_FOR_USERS,
+    return _OCCUPYING_FOR_USERS.all(
+        session,
         {
             "location_id": location_id,
             "user_ids": user_ids,
@@ -96,7 +128,6 @@ def occupying_for_users(
             "exclude_id": exclude_id,
         },
     )
-    return rows.all()
 
 
 def occupying_in_calendar(
@@ -109,8 +140,8 @@ def occupying_in_calendar(
 ) -> list[tuple[int, int]]:
     """Occupying appointments of one calendar that overlap the range, whoever holds them:
     `(start_ms, end_ms)` tuples."""
-    rows = session.connection().execute(
-        _OCCUPYING_IN_CALENDAR,
+    return _OCCUPYING_IN_CALENDAR.all(
+        session,
         {
             "location_id": location_id,
             "calendar_id": calendar_id,
@@ -120,7 +151,6 @@ def occupying_in_calendar(
             "exclude_id": exclude_id,
         },
     )
-    return rows.all()
 
 
 def occupying_series(
@@ -135,29 +165,16 @@ def occupying_series(
 ) -> list[BusyAppointment]:
     """Occurrences of occupying recurring series of these people (or of this calendar) that
     overlap the range, as `(user_id, calendar_id, start_ms, end_ms)`."""
-    table = Appointment.__table__.c
-    owners = [table.assigned_user_id.in_(list(user_ids))]
-    if calendar_id is not None:
-        owners.append(table.calendar_id == calendar_id)
-    # Plain tuples: this runs on every free-slot read, and usually finds nothing.
-    series = session.connection().execute(
-        select(
-            table.assigned_user_id,
-            table.calendar_id,
-            table.start_ms,
-            table.end_ms,
-            table.rrule,
-            table.details,
-        ).where(
-            table.location_id == location_id,
-            table.rrule.is_not(None),
-            table.deleted.is_(False),
-            table.status.not_in(FREEING_STATUSES),
-            table.start_ms < end_ms,
-            or_(table.series_end_ms.is_(None), table.series_end_ms > start_ms),
-            table.id != exclude_id,
-            or_(*owners),
-        )
+    series = _OCCUPYING_SERIES.all(
+        session,
+        {
+            "location_id": location_id,
+            "start_ms": start_ms,
+            "end_ms": end_ms,
+            "exclude_id": exclude_id,
+            "user_ids": list(user_ids),
+            "calendar_id": calendar_id,
+        },
     )
     busy = []
     for user_id, series_calendar_id, first_start, first_end, rrule, details in series:

@@ -12,6 +12,7 @@ from opencalendars.blocked_slots.schemas import BlockSlotCreateRequestDTO, Block
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.service import calendar_ids_in_group, get_live_calendar
 from opencalendars.db.database import Database
+from opencalendars.db.prepared import PreparedRead
 from opencalendars.db.queries import one_or_not_found
 from opencalendars.http.errors import BadRequest
 from opencalendars.http.event_lists import EventListQuery
@@ -129,15 +130,18 @@ def delete_block(session: Session, location_id: str, block_id: str) -> bool:
 
 _blocks = BlockedSlot.__table__.c
 # Built once: part of the free-slot hot path.
-_BLOCKING = select(_blocks.assigned_user_id, _blocks.start_ms, _blocks.end_ms).where(
-    _blocks.location_id == bindparam("location_id"),
-    _blocks.deleted.is_(False),
-    _blocks.start_ms < bindparam("end_ms"),
-    _blocks.end_ms > bindparam("start_ms"),
-    or_(
-        _blocks.calendar_id == bindparam("calendar_id"),
-        _blocks.assigned_user_id.in_(bindparam("user_ids", expanding=True)),
+_BLOCKING = PreparedRead(
+    select(_blocks.assigned_user_id, _blocks.start_ms, _blocks.end_ms).where(
+        _blocks.location_id == bindparam("location_id"),
+        _blocks.deleted.is_(False),
+        _blocks.start_ms < bindparam("end_ms"),
+        _blocks.end_ms > bindparam("start_ms"),
+        or_(
+            _blocks.calendar_id == bindparam("calendar_id"),
+            _blocks.assigned_user_id.in_(bindparam("user_ids", expanding=True)),
+        ),
     ),
+    named=False,
 )
 
 
@@ -152,8 +156,8 @@ def blocking_spans(
     """What blocks a calendar's free slots: its own blocks, and each member's user blocks.
     Without a calendar (Services V2 staff), only the users' blocks."""
     user_ids = list(user_ids)
-    rows = session.connection().execute(
-        _BLOCKING,
+    rows = _BLOCKING.all(
+        session,
         {
             "location_id": location_id,
             "calendar_id": calendar_id,

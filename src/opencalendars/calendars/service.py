@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 from opencalendars import clock
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.schemas import CalendarCreateDTO, CalendarUpdateDTO
-from opencalendars.db.database import Database, PreparedRead
+from opencalendars.db.database import Database
+from opencalendars.db.prepared import PreparedRead
 from opencalendars.db.queries import one_or_not_found
 from opencalendars.groups import service as groups
 from opencalendars.http.errors import BadRequest, NotFound
@@ -37,7 +38,7 @@ def get_live_calendar(session: Session, location_id: str, calendar_id: str) -> C
 
 
 _calendars = Calendar.__table__
-# Built once: `GET /calendars/{id}` answers from a plain row.
+# Built once: `GET /calendars/{id}` and free slots read a plain row (the ORM object's names).
 _LIVE_CALENDAR = PreparedRead(
     select(_calendars).where(
         _calendars.c.location_id == bindparam("location_id"),
@@ -49,6 +50,14 @@ _LIVE_CALENDAR = PreparedRead(
 
 def read_calendar(db: Database, location_id: str, calendar_id: str) -> tuple:
     row = db.first_row(_LIVE_CALENDAR, {"location_id": location_id, "calendar_id": calendar_id})
+    if row is None:
+        raise NotFound(CALENDAR_NOT_FOUND)
+    return row
+
+
+def read_live_calendar(session: Session, location_id: str, calendar_id: str) -> tuple:
+    """`read_calendar` inside a session's transaction, for reads that go on with the row."""
+    row = _LIVE_CALENDAR.first(session, {"location_id": location_id, "calendar_id": calendar_id})
     if row is None:
         raise NotFound(CALENDAR_NOT_FOUND)
     return row

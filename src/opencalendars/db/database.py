@@ -8,17 +8,17 @@ processes queue on `busy_timeout` instead of failing halfway with "database is l
 
 import os
 import threading
-from collections import namedtuple
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Dialect, Engine, Select, create_engine, event, text
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
+
+from opencalendars.db.prepared import PreparedRead
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 BEGIN_MODE = "opencalendars_begin"
@@ -92,70 +92,6 @@ def create_db_engine(url: str) -> Engine:
     raise ValueError(f"unsupported database URL scheme: {make_url(url).drivername}")
 
 
-@dataclass(frozen=True)
-class _CompiledRead:
-    sql: str
-    positional: tuple[str, ...] | None  # parameter order for `?` placeholders; None: by name
-    bind_processors: dict[str, Callable[[Any], Any]]
-    row_type: type
-    result_processors: tuple[Callable[[Any], Any] | None, ...]
-
-    def parameters(self, values: dict) -> tuple | dict:
-        values = {
-            name: self.bind_processors[name](value) if name in self.bind_processors else value
-            for name, value in values.items()
-        }
-        if self.positional is None:
-            return values
-        return tuple(values[name] for name in self.positional)
-
-    def row(self, raw: tuple) -> tuple:
-        return self.row_type._make(
-            value if process is None or value is None else process(value)
-            for process, value in zip(self.result_processors, raw, strict=True)
-        )
-
-
-class PreparedRead:
-    """A Core SELECT compiled once per dialect and run straight on a pooled DBAPI connection.
-
-    The hot reads (the token behind every request, the plain GETs) cost ~12 µs in SQLite and
-    ~240 µs through SQLAlchemy's `Connection.execute` (events, compiled-cache lookup, result
-    metadata), on this project's benchmark machine. Parameters and columns still go through
-    the column types' own bind and result processors (JSON, booleans), so rows read the same
-    as through SQLAlchemy; they are named tuples, answering attribute access by column name.
-    """
-
-    def __init__(self, statement: Select):
-        self.statement = statement
-        self._by_dialect: dict[str, _CompiledRead] = {}
-
-    def compiled(self, dialect: Dialect) -> _CompiledRead:
-        found = self._by_dialect.get(dialect.name)
-        if found is None:
-            found = self._by_dialect[dialect.name] = self._compile(dialect)
-        return found
-
-    def _compile(self, dialect: Dialect) -> _CompiledRead:
-        compiled = self.statement.compile(dialect=dialect)
-        bind_processors = {}
-        for name, bind in compiled.binds.items():
-            process = dialect.type_descriptor(bind.type).bind_processor(dialect)
-            if process is not None:
-                bind_processors[name] = process
-        columns = list(self.statement.selected_columns)
-        return _CompiledRead(
-            sql=compiled.string,
-            positional=tuple(compiled.positiontup) if compiled.positional else None,
-            bind_processors=bind_processors,
-            row_type=namedtuple("Row", [column.key for column in columns]),
-            result_processors=tuple(
-                dialect.type_descriptor(column.type).result_processor(dialect, None)
-                for column in columns
-            ),
-        )
-
-
 class Database:
     def __init__(self, url: str):
         self.url = normalize_url(url)
@@ -184,17 +120,14 @@ class Database:
             yield session
 
     def first_row(self, read: PreparedRead, parameters: dict) -> tuple | None:
-        """A prepared read's first row: the lightest read there is (no ORM session, and on
-        SQLite no transaction around a single statement). For hot paths such as auth."""
-        compiled = read.compiled(self.engine.dialect)
-        raw = self._execute(compiled, parameters, all_rows=False)
-        return None if raw is None else compiled.row(raw)
+        """A prepared read's first row on a pooled connection of its own: the lightest read
+        there is (no ORM session, and on SQLite no transaction around a single statement).
+        For hot paths such as auth."""
+        return self._fetch(read, parameters, all_rows=False)
 
     def rows(self, read: PreparedRead, parameters: dict) -> list[tuple]:
-        """A prepared read's rows, as lightly as `first_row`. Rows answer attribute access by
-        column name, so the area's DTO functions take them like ORM objects."""
-        compiled = read.compiled(self.engine.dialect)
-        return [compiled.row(raw) for raw in self._execute(compiled, parameters, all_rows=True)]
+        """A prepared read's rows, as lightly as `first_row`."""
+        return self._fetch(read, parameters, all_rows=True)
 
     async def run_read(self, read: Callable[..., Any], *args: Any) -> Any:
         """Runs a short read, such as `first_row` or `rows`, for an async endpoint.
@@ -207,15 +140,11 @@ class Database:
             return read(*args)
         return await run_in_threadpool(read, *args)
 
-    def _execute(self, compiled: _CompiledRead, parameters: dict, all_rows: bool):
+    def _fetch(self, read: PreparedRead, parameters: dict, all_rows: bool):
+        compiled = read.compiled(self.engine.dialect)
         connection = self.engine.raw_connection()
         try:
-            cursor = connection.cursor()
-            try:
-                cursor.execute(compiled.sql, compiled.parameters(parameters))
-                return cursor.fetchall() if all_rows else cursor.fetchone()
-            finally:
-                cursor.close()
+            return compiled.fetch(connection.dbapi_connection, parameters, all_rows)
         finally:
             # Back to the pool, which ends the read transaction psycopg opened (reset on return).
             connection.close()

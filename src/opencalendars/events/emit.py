@@ -1,10 +1,12 @@
 """The one call every appointment change makes, inside its own transaction: webhook events
 for the location's subscriptions and the calendar's notifications go to the outbox with it."""
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from opencalendars.appointments.models import Appointment
 from opencalendars.calendars.models import Calendar
+from opencalendars.db.prepared import PreparedRead
 from opencalendars.events.notify import (
     Snapshot,
     enqueue_notifications,
@@ -14,6 +16,12 @@ from opencalendars.events.notify import (
 )
 from opencalendars.events.outbox import cancel_timed
 from opencalendars.events.webhooks import enqueue_event
+
+_calendars = Calendar.__table__.c
+# Built once: the calendar's group and name, for the payload and the notification texts.
+_CALENDAR = PreparedRead(
+    select(_calendars.group_id, _calendars.name).where(_calendars.id == bindparam("calendar_id"))
+)
 
 
 def appointment_changed(
@@ -27,7 +35,7 @@ def appointment_changed(
     """`event_type` is AppointmentCreate, AppointmentUpdate or AppointmentDelete, at `now_ms`
     (the change's own server-clock instant); `before` is the appointment as it was, for an
     update."""
-    calendar = session.get(Calendar, appointment.calendar_id)
+    calendar = _CALENDAR.first(session, {"calendar_id": appointment.calendar_id})
     group_id = calendar.group_id if calendar is not None else None
     enqueue_event(session, event_type, appointment, group_id, location_zone, now_ms)
     deleted = event_type == "AppointmentDelete"

@@ -10,11 +10,12 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from opencalendars.appointments.models import Appointment
 from opencalendars.calendars.models import Calendar
+from opencalendars.db.prepared import PreparedRead
 from opencalendars.events.outbox import enqueue
 from opencalendars.notifications.models import CalendarNotification
 from opencalendars.zones import zone
@@ -167,6 +168,19 @@ def recipients(fields: dict, appointment: Appointment) -> dict:
     }
 
 
+_notifications = CalendarNotification.__table__.c
+# Built once: every appointment change that sends something reads these.
+_ACTIVE_NOTIFICATIONS = PreparedRead(
+    select(_notifications.id, _notifications.fields)
+    .where(
+        _notifications.calendar_id == bindparam("calendar_id"),
+        _notifications.deleted.is_(False),
+        _notifications.is_active.is_(True),
+    )
+    .order_by(_notifications.date_added_ms, _notifications.position)
+)
+
+
 def enqueue_notifications(
     session: Session,
     appointment: Appointment,
@@ -180,15 +194,7 @@ def enqueue_notifications(
     In-app notifications have no channel here; timed ones already past are skipped."""
     if not topics and not timed:
         return
-    notifications = session.scalars(
-        select(CalendarNotification)
-        .where(
-            CalendarNotification.calendar_id == appointment.calendar_id,
-            CalendarNotification.deleted.is_(False),
-            CalendarNotification.is_active.is_(True),
-        )
-        .order_by(CalendarNotification.date_added_ms, CalendarNotification.position)
-    )
+    notifications = _ACTIVE_NOTIFICATIONS.all(session, {"calendar_id": appointment.calendar_id})
     values = placeholders(appointment, calendar, zone_name)
     for notification in notifications:
         fields = notification.fields

@@ -1,12 +1,13 @@
 """Webhook subscriptions (admin API) and the appointment events they receive (PRODUCT §8)."""
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
 
 from opencalendars import clock
 from opencalendars.admin.models import Location
 from opencalendars.appointments.models import Appointment
 from opencalendars.db.database import Database
+from opencalendars.db.prepared import PreparedRead
 from opencalendars.events.models import OutboxMessage, WebhookSubscription
 from opencalendars.events.outbox import enqueue
 from opencalendars.http.errors import NotFound
@@ -86,6 +87,15 @@ def appointment_payload(appointment: Appointment, group_id: str | None, location
     }
 
 
+_subscriptions = WebhookSubscription.__table__.c
+# Built once: every appointment change reads the location's subscriptions.
+_SUBSCRIPTIONS = PreparedRead(
+    select(_subscriptions.id, _subscriptions.url, _subscriptions.events).where(
+        _subscriptions.location_id == bindparam("location_id")
+    )
+)
+
+
 def enqueue_event(
     session: Session,
     event_type: str,
@@ -96,11 +106,7 @@ def enqueue_event(
 ) -> None:
     """One outbox message per subscription that wants this event, with its own `webhookId`.
     The body is rendered now and stored as the exact bytes that will be signed and sent."""
-    subscriptions = session.scalars(
-        select(WebhookSubscription).where(
-            WebhookSubscription.location_id == appointment.location_id
-        )
-    )
+    subscriptions = _SUBSCRIPTIONS.all(session, {"location_id": appointment.location_id})
     payload = appointment_payload(appointment, group_id, location_zone)
     for subscription in subscriptions:
         if subscription.events is not None and event_type not in subscription.events:

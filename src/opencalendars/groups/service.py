@@ -6,7 +6,8 @@ from sqlalchemy.orm import Session
 
 from opencalendars import clock
 from opencalendars.calendars.models import Calendar
-from opencalendars.db.database import Database, PreparedRead
+from opencalendars.db.database import Database
+from opencalendars.db.prepared import PreparedRead
 from opencalendars.db.queries import one_or_not_found
 from opencalendars.groups.models import CalendarGroup
 from opencalendars.groups.schemas import GroupCreateDTO, GroupUpdateDTO

@@ -13,7 +13,8 @@ from fastapi import Depends, Request
 from sqlalchemy import bindparam, select
 
 from opencalendars.admin.models import ApiToken, Location
-from opencalendars.db.database import Database, PreparedRead
+from opencalendars.db.database import Database
+from opencalendars.db.prepared import PreparedRead
 from opencalendars.http.errors import BadRequest, Forbidden, Unauthorized
 
 API_VERSIONS = ("2021-04-15", "2021-07-28", "v3")

@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -13,6 +13,7 @@ from opencalendars.availability.sources import from_open_hours, from_schedule_ru
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.service import get_live_calendar
 from opencalendars.db.database import Database
+from opencalendars.db.prepared import PreparedRead
 from opencalendars.db.queries import one_or_not_found
 from opencalendars.http.errors import BadRequest, NotFound, Unprocessable
 from opencalendars.http.ids import new_id
@@ -251,26 +252,37 @@ class CalendarAvailability:
         return availability_for_member(user_id, self.members, self.calendar)
 
 
+_links, _schedules = ScheduleCalendar.__table__.c, Schedule.__table__.c
+# Built once: every free-slots read and booking loads the hours this way.
+_MEMBER_SCHEDULES = PreparedRead(
+    select(_links.user_id, _schedules.rules, _schedules.timezone)
+    .join_from(ScheduleCalendar.__table__, Schedule.__table__, _schedules.id == _links.schedule_id)
+    .where(
+        _links.calendar_id == bindparam("calendar_id"),
+        _links.user_id.in_(bindparam("user_ids", expanding=True)),
+    ),
+    named=False,
+)
+_event_schedules = EventCalendarSchedule.__table__.c
+_EVENT_SCHEDULE = PreparedRead(
+    select(_event_schedules.rules, _event_schedules.timezone).where(
+        _event_schedules.calendar_id == bindparam("calendar_id")
+    ),
+    named=False,
+)
+
+
 def load_calendar_availability(
     session: Session, calendar: Calendar, location_zone: str
 ) -> CalendarAvailability:
     """Each team member's schedule for this calendar, and the calendar's own availability
     (its event-calendar schedule, else its legacy open hours in the location's zone)."""
     member_ids = [member["userId"] for member in calendar.settings.get("teamMembers", [])]
-    rows = session.execute(
-        select(ScheduleCalendar.user_id, Schedule.rules, Schedule.timezone)
-        .join(Schedule, Schedule.id == ScheduleCalendar.schedule_id)
-        .where(
-            ScheduleCalendar.calendar_id == calendar.id,
-            ScheduleCalendar.user_id.in_(member_ids),
-        )
-    )
+    rows = _MEMBER_SCHEDULES.all(session, {"calendar_id": calendar.id, "user_ids": member_ids})
     members = {user_id: from_schedule_rules(rules, zone) for user_id, rules, zone in rows}
-    event_schedule = session.get(EventCalendarSchedule, calendar.id)
+    event_schedule = _EVENT_SCHEDULE.first(session, {"calendar_id": calendar.id})
     own = calendar_availability(
-        from_schedule_rules(event_schedule.rules, event_schedule.timezone)
-        if event_schedule is not None
-        else None,
+        from_schedule_rules(*event_schedule) if event_schedule is not None else None,
         from_open_hours(
             calendar.settings.get("openHours", []),
             calendar.settings.get("availabilities", []),

@@ -9,6 +9,7 @@ from sqlalchemy import bindparam, delete, select
 from sqlalchemy.orm import Session
 
 from opencalendars.appointments.store import MAX_APPOINTMENT_MS
+from opencalendars.db.prepared import PreparedRead
 from opencalendars.services.models import ServiceBooking, ServiceSegmentStaff
 
 DAY_MS = 86_400_000
@@ -38,14 +39,17 @@ def save_booking(session: Session, booking: ServiceBooking) -> None:
 
 _staff = ServiceSegmentStaff.__table__.c
 # Built once: free slots and bookings run it on their hot path.
-_OCCUPYING_SEGMENTS = select(_staff.staff_id, _staff.busy_start_ms, _staff.busy_end_ms).where(
-    _staff.location_id == bindparam("location_id"),
-    _staff.staff_id.in_(bindparam("staff_ids", expanding=True)),
-    _staff.busy_start_ms < bindparam("end_ms"),
-    _staff.busy_start_ms > bindparam("lookback_ms"),
-    _staff.busy_end_ms > bindparam("start_ms"),
-    _staff.occupies.is_(True),
-    _staff.booking_id != bindparam("exclude_id"),
+_OCCUPYING_SEGMENTS = PreparedRead(
+    select(_staff.staff_id, _staff.busy_start_ms, _staff.busy_end_ms).where(
+        _staff.location_id == bindparam("location_id"),
+        _staff.staff_id.in_(bindparam("staff_ids", expanding=True)),
+        _staff.busy_start_ms < bindparam("end_ms"),
+        _staff.busy_start_ms > bindparam("lookback_ms"),
+        _staff.busy_end_ms > bindparam("start_ms"),
+        _staff.occupies.is_(True),
+        _staff.booking_id != bindparam("exclude_id"),
+    ),
+    named=False,
 )
 
 
@@ -62,8 +66,8 @@ def occupying_segments(
     staff_ids = list(staff_ids)
     if not staff_ids:
         return []
-    rows = session.connection().execute(
-        _OCCUPYING_SEGMENTS,
+    return _OCCUPYING_SEGMENTS.all(
+        session,
         {
             "location_id": location_id,
             "staff_ids": staff_ids,
@@ -73,4 +77,3 @@ def occupying_segments(
             "exclude_id": exclude_booking_id,
         },
     )
-    return rows.all()

@@ -4,7 +4,7 @@ answer. All reads happen in one transaction, as plain tuples over indexed ranges
 from collections import defaultdict
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from opencalendars import clock
@@ -16,8 +16,9 @@ from opencalendars.availability.resolver import open_windows
 from opencalendars.blocked_slots.service import blocking_spans
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.schemas import CALENDAR_DEFAULTS
-from opencalendars.calendars.service import get_live_calendar
+from opencalendars.calendars.service import read_live_calendar
 from opencalendars.db.database import Database
+from opencalendars.db.prepared import PreparedRead
 from opencalendars.http.errors import BadRequest
 from opencalendars.resources.models import CalendarResource
 from opencalendars.resources.service import resources_of_calendar
@@ -97,10 +98,18 @@ def slot_rules(
     )
 
 
+_calendars = Calendar.__table__.c
+_CALENDAR_SETTINGS = PreparedRead(
+    select(_calendars.id, _calendars.settings).where(
+        _calendars.id.in_(bindparam("calendar_ids", expanding=True))
+    )
+)
+
+
 def other_calendar_buffers(session: Session, calendar_ids: set[str]) -> dict[str, tuple[int, int]]:
     if not calendar_ids:
         return {}
-    rows = session.scalars(select(Calendar).where(Calendar.id.in_(calendar_ids)))
+    rows = _CALENDAR_SETTINGS.all(session, {"calendar_ids": sorted(calendar_ids)})
     return {calendar.id: buffers_ms(calendar) for calendar in rows}
 
 
@@ -280,7 +289,7 @@ def selected_members(calendar: Calendar, user_ids: list[str]) -> list[str]:
 
 def get_free_slots(db: Database, location_id: str, location_zone: str, calendar_id: str, query):
     with db.read() as session:
-        calendar = get_live_calendar(session, location_id, calendar_id)
+        calendar = read_live_calendar(session, location_id, calendar_id)
         members = selected_members(calendar, query.user_ids)
         if not calendar.is_active:
             return {}
