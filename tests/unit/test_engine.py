@@ -226,12 +226,24 @@ def test_offered_slots_respect_windows_and_busy_spans_whatever_the_input_order(s
         slot_rules.duration_ms,
     )
 
-    for start in starts:
+    def bookable(start):
         end = start + duration
-        assert any(ws <= start and end <= we for ws, we in person.windows)
-        assert not any(bs < end + post and start - pre < be for bs, be in blocking)
         overlapping = [s for s, e in same if s - pre < end + post and start - pre < e + post]
-        assert len(overlapping) < slot_rules.per_slot
+        return (
+            not any(bs < end + post and start - pre < be for bs, be in blocking)
+            and len(overlapping) < slot_rules.per_slot
+        )
+
+    for start in starts:
+        assert any(ws <= start and start + duration <= we for ws, we in person.windows)
+        assert bookable(start)
+    # And nothing bookable is left out: every grid point of every window, checked one by one.
+    grid = [
+        start
+        for ws, we in person.windows
+        for start in range(ws, we - duration + 1, slot_rules.interval_ms)
+    ]
+    assert starts == sorted({start for start in grid if bookable(start)})
 
     shuffled = Person(
         "u",

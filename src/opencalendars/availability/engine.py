@@ -86,10 +86,17 @@ def person_starts(person: Person, rules: SlotRules, resources_full: Sequence[Spa
     )
     earliest = rules.earliest_ms
     latest = rules.latest_ms if rules.latest_ms is not None else 2**62
-    blocking = merge_windows(person.blocking)
-    # Same-calendar appointments overlapping a span = started before its end - ended by its start.
-    same_starts = sorted(s - pre for s, _ in person.same)
-    same_ends = sorted(e + post for _, e in person.same)
+    if rules.per_slot == 1 and not rules.is_class:
+        # At one appointment per slot, one of this calendar's blocks a candidate like any busy
+        # span, widened by this calendar's buffers: one merged list, jumped over, not counted.
+        blocking = merge_windows([*person.blocking, *((s - pre, e + post) for s, e in person.same)])
+        same_starts, same_ends = [], []
+    else:
+        blocking = merge_windows(person.blocking)
+        # Same-calendar appointments overlapping a span = started before its end - ended by
+        # its start.
+        same_starts = sorted(s - pre for s, _ in person.same)
+        same_ends = sorted(e + post for _, e in person.same)
     seats = Counter(s for s, e in person.same if e - s == duration) if rules.is_class else None
     per_day = (
         Counter(local_date(s, rules.day_zone) for s, _ in person.same) if rules.per_day else None

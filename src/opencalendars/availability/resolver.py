@@ -51,14 +51,20 @@ def local_date(epoch_ms: int, zone_name: str) -> date:
 def merge_windows(windows: Iterable[Window]) -> list[Window]:
     """Sorted, with touching or overlapping windows joined."""
     merged: list[Window] = []
+    # The window being grown stays in two locals: free slots merge thousands of spans.
+    first = last = None
     for start, end in sorted(windows):
         if end <= start:
             continue
-        if merged and start <= merged[-1][1]:
-            if end > merged[-1][1]:
-                merged[-1] = (merged[-1][0], end)
-        else:
-            merged.append((start, end))
+        if last is not None and start <= last:
+            if end > last:
+                last = end
+            continue
+        if last is not None:
+            merged.append((first, last))
+        first, last = start, end
+    if last is not None:
+        merged.append((first, last))
     return merged
 
 
