@@ -1,7 +1,7 @@
 """The free-slots answer (PRODUCT §4.5): slots by local date, and look busy."""
 
 import hashlib
-from datetime import UTC, datetime
+from datetime import datetime
 
 from opencalendars.zones import zone as load_zone
 
@@ -11,8 +11,9 @@ def slots_by_date(starts: list[int], zone_name: str) -> dict[str, list[str]]:
     zone = load_zone(zone_name)
     by_date: dict[str, list[str]] = {}
     for start in starts:
-        local = datetime.fromtimestamp(start // 1000, tz=UTC).astimezone(zone)
-        by_date.setdefault(local.date().isoformat(), []).append(local.isoformat())
+        local = datetime.fromtimestamp(start // 1000, tz=zone).isoformat()
+        # `YYYY-MM-DD` leads the local ISO text (years 1-9999 have four digits).
+        by_date.setdefault(local[:10], []).append(local)
     return by_date
 
 

@@ -17,6 +17,7 @@ from opencalendars.db.prepared import PreparedRead
 from opencalendars.db.queries import one_or_not_found
 from opencalendars.http.errors import BadRequest, NotFound, Unprocessable
 from opencalendars.http.ids import new_id
+from opencalendars.http.json import dumps
 from opencalendars.schedules.models import EventCalendarSchedule, Schedule, ScheduleCalendar
 from opencalendars.schedules.rules import normalized_rules, rule_problems, timezone_problems
 from opencalendars.schedules.schemas import (
@@ -279,7 +280,15 @@ def load_calendar_availability(
     (its event-calendar schedule, else its legacy open hours in the location's zone)."""
     member_ids = [member["userId"] for member in calendar.settings.get("teamMembers", [])]
     rows = _MEMBER_SCHEDULES.all(session, {"calendar_id": calendar.id, "user_ids": member_ids})
-    members = {user_id: from_schedule_rules(rules, zone) for user_id, rules, zone in rows}
+    # Members often keep the same hours: each distinct schedule becomes one object, read once
+    # (and `persons_for` resolves the windows of one object once).
+    distinct: dict[tuple[str, bytes], Availability] = {}
+    members = {}
+    for user_id, rules, zone in rows:
+        key = (zone, dumps(rules))
+        if key not in distinct:
+            distinct[key] = from_schedule_rules(rules, zone)
+        members[user_id] = distinct[key]
     event_schedule = _EVENT_SCHEDULE.first(session, {"calendar_id": calendar.id})
     own = calendar_availability(
         from_schedule_rules(*event_schedule) if event_schedule is not None else None,

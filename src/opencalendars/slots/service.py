@@ -12,7 +12,7 @@ from opencalendars.appointments import store as appointments
 from opencalendars.availability.answer import free_slots_answer, look_busy, slots_by_date
 from opencalendars.availability.engine import Person, Resource, SlotRules, free_slots
 from opencalendars.availability.limits import earliest_start_ms, window_end_ms
-from opencalendars.availability.resolver import open_windows
+from opencalendars.availability.resolver import Window, open_windows
 from opencalendars.blocked_slots.service import blocking_spans
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.schemas import CALENDAR_DEFAULTS
@@ -225,15 +225,22 @@ def persons_for(
                 same=[(start, end) for start, end in own],
             )
         ]
-    return [
-        Person(
-            key=user,
-            windows=open_windows(availability.for_member(user), start_ms, end_ms),
-            blocking=[*busy.calendar_blocks, *busy.blocking[user]],
-            same=busy.same[user],
+    # Members with the same hours share one Availability object: resolve its windows once.
+    windows_of: dict[int, list[Window]] = {}
+    persons = []
+    for user in members:
+        hours = availability.for_member(user)
+        if id(hours) not in windows_of:
+            windows_of[id(hours)] = open_windows(hours, start_ms, end_ms)
+        persons.append(
+            Person(
+                key=user,
+                windows=windows_of[id(hours)],
+                blocking=[*busy.calendar_blocks, *busy.blocking[user]],
+                same=busy.same[user],
+            )
         )
-        for user in members
-    ]
+    return persons
 
 
 def resources_for(
