@@ -142,7 +142,9 @@ def people_busy(
     when it is being changed. Free slots, bookings and service bookings all read it."""
     held = appointments.occupying_for_users(
         session, location_id, user_ids, busy_from, busy_to, exclude_appointment_id
-    ) + appointments.occupying_series(
+    )
+    # Occurrences of recurring series (rare), in the same shape.
+    for user_id, busy_calendar_id, start, end in appointments.occupying_series(
         session,
         location_id,
         location_zone,
@@ -150,16 +152,17 @@ def people_busy(
         busy_to,
         user_ids=user_ids,
         exclude_id=exclude_appointment_id,
-    )
-    others = other_calendar_buffers(session, {row[1] for row in held} - {calendar_id})
+    ):
+        held.append(appointments.HeldSpans(user_id, busy_calendar_id, [(start, end)]))
+    others = other_calendar_buffers(session, {item.calendar_id for item in held} - {calendar_id})
     same: dict[str, list[tuple[int, int]]] = defaultdict(list)
     blocking: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for user_id, busy_calendar_id, start, end in held:
+    for user_id, busy_calendar_id, spans in held:
         if busy_calendar_id == calendar_id:
-            same[user_id].append((start, end))
+            same[user_id] += spans
         else:
             their_pre, their_post = others.get(busy_calendar_id, (0, 0))
-            blocking[user_id].append((start - their_pre, end + their_post))
+            blocking[user_id] += [(start - their_pre, end + their_post) for start, end in spans]
     # Service bookings take their staff's time in every calendar (PRODUCT §7).
     for user_id, start, end in occupying_segments(
         session, location_id, user_ids, busy_from, busy_to, exclude_booking_id
