@@ -88,6 +88,18 @@ def test_buffers_of_both_sides_against_another_calendar(app, ny):
     assert times(free(ny, theirs)) == ["09:00", "11:00", "11:30"]
 
 
+def test_a_member_busy_in_this_and_another_calendar_gets_each_calendars_rules(app, ny):
+    mine = make_calendar(ny, hours=(("09:00", "12:00"),), appoinmentPerSlot=2)
+    theirs = make_calendar(ny, hours=(("09:00", "12:00"),), slotBuffer=30)
+    # Here Ann holds one of two places at 09:00; there 11:00-11:30 with its buffer to 12:00.
+    seed_appointment(app, ny, mine, "ann", "2026-03-02T09:00:00-05:00", "2026-03-02T09:30:00-05:00")
+    seed_appointment(
+        app, ny, theirs, "ann", "2026-03-02T11:00:00-05:00", "2026-03-02T11:30:00-05:00"
+    )
+
+    assert times(free(ny, mine)) == ["09:00", "09:30", "10:00", "10:30"]
+
+
 def test_appointments_per_slot_above_one(app, ny):
     calendar_id = make_calendar(ny, hours=(("09:00", "10:00"),), appoinmentPerSlot=2)
     seed_appointment(

@@ -75,17 +75,17 @@ _OCCUPYING_FOR_USERS = PreparedRead(
     named=False,
 )
 # On SQLite a row costs more in Python than in SQLite: a month of a team's appointments
-# (thousands of rows) comes back as one row per person and calendar, its starts and ends in
-# two JSON arrays built in the same pass (so in the same order).
+# (thousands of rows) comes back as one row per person, their calendars, starts and ends in
+# JSON arrays built in the same pass (so in the same order), in the index's order (no sort).
 _OCCUPYING_FOR_USERS_SQLITE = PreparedRead(
     select(
         _people.user_id,
-        _people.calendar_id,
+        func.json_group_array(_people.calendar_id),
         func.json_group_array(_people.start_ms),
         func.json_group_array(_people.end_ms),
     )
     .where(*_OCCUPYING_FOR_USERS_WHERE)
-    .group_by(_people.user_id, _people.calendar_id),
+    .group_by(_people.user_id),
     named=False,
 )
 _appointments = Appointment.__table__.c
@@ -152,19 +152,23 @@ def occupying_for_users(
         "lookback_ms": start_ms - MAX_APPOINTMENT_MS,
         "exclude_id": exclude_id,
     }
-    if session.get_bind().dialect.name == "sqlite":
-        return [
-            HeldSpans(user_id, calendar_id, list(zip(loads(starts), loads(ends), strict=True)))
-            for user_id, calendar_id, starts, ends in _OCCUPYING_FOR_USERS_SQLITE.all(
-                session, parameters
-            )
-        ]
-    held: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-    for user_id, calendar_id, start, end in _OCCUPYING_FOR_USERS.all(session, parameters):
-        held[user_id, calendar_id].append((start, end))
-    return [
-        HeldSpans(user_id, calendar_id, spans) for (user_id, calendar_id), spans in held.items()
-    ]
+    if session.get_bind().dialect.name != "sqlite":
+        held: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+        for user_id, calendar_id, start, end in _OCCUPYING_FOR_USERS.all(session, parameters):
+            held[user_id, calendar_id].append((start, end))
+        return [HeldSpans(*owner, spans) for owner, spans in held.items()]
+    found = []
+    for user_id, calendar_ids, starts, ends in _OCCUPYING_FOR_USERS_SQLITE.all(session, parameters):
+        calendar_ids = loads(calendar_ids)
+        spans = list(zip(loads(starts), loads(ends), strict=True))
+        if calendar_ids.count(calendar_ids[0]) == len(calendar_ids):
+            found.append(HeldSpans(user_id, calendar_ids[0], spans))  # one calendar: usual
+            continue
+        by_calendar: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for calendar_id, span in zip(calendar_ids, spans, strict=True):
+            by_calendar[calendar_id].append(span)
+        found += [HeldSpans(user_id, *item) for item in by_calendar.items()]
+    return found
 
 
 def occupying_in_calendar(
