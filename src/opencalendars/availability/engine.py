@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from opencalendars.availability.resolver import Window, local_date, merge_windows
 
 Span = tuple[int, int]  # [start, end) in epoch milliseconds
+NEVER = 2**63
+PAST_EVERYTHING: Span = (NEVER, NEVER)
 
 
 @dataclass(frozen=True)
@@ -101,6 +103,12 @@ def person_starts(person: Person, rules: SlotRules, resources_full: Sequence[Spa
     per_day = (
         Counter(local_date(s, rules.day_zone) for s, _ in person.same) if rules.per_day else None
     )
+    # A sentinel closes every sorted list, so the pointers need no bounds checks.
+    blocking.append(PAST_EVERYTHING)
+    same_starts.append(NEVER)
+    same_ends.append(NEVER)
+    full = [*resources_full, PAST_EVERYTHING]
+    per_slot = rules.per_slot
     blocked_at = started = ended = full_at = 0
     offered = []
     for window_start, window_end in person.windows:
@@ -108,34 +116,33 @@ def person_starts(person: Person, rules: SlotRules, resources_full: Sequence[Spa
         if start < earliest:
             # Jump to the first grid point at or after `earliest`, keeping the window's grid.
             start += -(-(earliest - start) // interval) * interval
-        while start + duration <= window_end and start < latest:
+        last_start = min(window_end - duration, latest - 1)
+        while start <= last_start:
             span_start, span_end = start - pre, start + duration + post
-            while blocked_at < len(blocking) and blocking[blocked_at][1] <= span_start:
+            while blocking[blocked_at][1] <= span_start:
                 blocked_at += 1
-            if blocked_at < len(blocking) and blocking[blocked_at][0] < span_end:
+            if blocking[blocked_at][0] < span_end:
                 # Skip the grid points this blocking span still covers.
                 free_from = blocking[blocked_at][1] + pre
                 start += max(1, -(-(free_from - start) // interval)) * interval
                 continue
-            while started < len(same_starts) and same_starts[started] < span_end:
+            while same_starts[started] < span_end:
                 started += 1
-            while ended < len(same_ends) and same_ends[ended] <= span_start:
+            while same_ends[ended] <= span_start:
                 ended += 1
             overlapping = started - ended
             if seats is not None:
                 taken = seats.get(start, 0)
                 # Other overlapping appointments make the host busy; exact ones are seats.
-                busy = overlapping > taken or taken >= rules.per_slot
+                busy = overlapping > taken or taken >= per_slot
             else:
-                busy = overlapping >= rules.per_slot
+                busy = overlapping >= per_slot
             if not busy and per_day is not None:
                 busy = per_day[local_date(start, rules.day_zone)] >= rules.per_day
             if not busy:
-                while full_at < len(resources_full) and resources_full[full_at][1] <= start:
+                while full[full_at][1] <= start:
                     full_at += 1
-                busy = (
-                    full_at < len(resources_full) and resources_full[full_at][0] < start + duration
-                )
+                busy = full[full_at][0] < start + duration
             if not busy:
                 offered.append(start)
             start += interval
