@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from opencalendars.db.prepared import PreparedRead
+from opencalendars.db.prepared import PreparedRead, hold_connection
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 BEGIN_MODE = "opencalendars_begin"
@@ -111,12 +111,14 @@ class Database:
     @contextmanager
     def read(self) -> Iterator[Session]:
         with self._reader() as session, session.begin():
+            hold_connection(session)
             yield session
 
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One transaction that commits on success and rolls back on any exception."""
         with self._write_turn, self._writer() as session, session.begin():
+            hold_connection(session)
             yield session
 
     def first_row(self, read: PreparedRead, parameters: dict) -> tuple | None:
