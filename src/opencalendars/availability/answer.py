@@ -2,16 +2,23 @@
 
 import hashlib
 from datetime import datetime
+from functools import lru_cache
 
 from opencalendars.zones import zone as load_zone
 
 
+@lru_cache(maxsize=65_536)
+def local_iso(epoch_ms: int, zone_name: str) -> str:
+    """`2024-10-28T10:00:00-05:00`. Cached: a calendar offers the same grid times request after
+    request, and formatting one costs more than the rest of its share of the answer."""
+    return datetime.fromtimestamp(epoch_ms // 1000, tz=load_zone(zone_name)).isoformat()
+
+
 def slots_by_date(starts: list[int], zone_name: str) -> dict[str, list[str]]:
     """`{"2024-10-28": ["2024-10-28T10:00:00-05:00", ...]}`: ascending, in `zone_name`."""
-    zone = load_zone(zone_name)
     by_date: dict[str, list[str]] = {}
     for start in starts:
-        local = datetime.fromtimestamp(start // 1000, tz=zone).isoformat()
+        local = local_iso(start, zone_name)
         # `YYYY-MM-DD` leads the local ISO text (years 1-9999 have four digits).
         by_date.setdefault(local[:10], []).append(local)
     return by_date

@@ -49,22 +49,24 @@ def local_date(epoch_ms: int, zone_name: str) -> date:
 
 
 def merge_windows(windows: Iterable[Window]) -> list[Window]:
-    """Sorted, with touching or overlapping windows joined."""
+    """Sorted, with touching or overlapping windows joined (empty ones dropped)."""
     merged: list[Window] = []
-    # The window being grown stays in two locals: free slots merge thousands of spans.
-    first = last = None
-    for start, end in sorted(windows):
-        if end <= start:
-            continue
-        if last is not None and start <= last:
-            if end > last:
-                last = end
-            continue
-        if last is not None:
-            merged.append((first, last))
-        first, last = start, end
-    if last is not None:
-        merged.append((first, last))
+    spans = iter(sorted(windows))
+    # Free slots merge thousands of spans per request: the window being grown stays in two
+    # locals, and the usual case (a span inside or extending it) takes one or two compares.
+    for first, last in spans:
+        if last > first:
+            break
+    else:
+        return merged
+    for start, end in spans:
+        if start > last:
+            if end > start:
+                merged.append((first, last))
+                first, last = start, end
+        elif end > last:
+            last = end
+    merged.append((first, last))
     return merged
 
 
