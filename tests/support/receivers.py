@@ -60,7 +60,10 @@ def http_receiver(script: list[int] | None = None, delay_s: float = 0.0) -> Iter
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("content-length", 0)))
+            length = int(self.headers.get("content-length", 0))
+            body = self.rfile.read(length)
+            if len(body) < length:
+                return  # the sender died mid-request (a killed worker): nothing was delivered
             receiver.record(Received({k.lower(): v for k, v in self.headers.items()}, body))
             time.sleep(receiver.delay_s)
             status = receiver.next_status()

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import NamedTuple
 
 from orjson import loads
-from sqlalchemy import bindparam, delete, func, or_, select
+from sqlalchemy import bindparam, delete, func, insert, or_, select
 from sqlalchemy.orm import Session
 
 from opencalendars.appointments.models import FREEING_STATUSES, Appointment, AppointmentUser
@@ -19,26 +19,38 @@ from opencalendars.db.prepared import PreparedRead
 # that started before a range and still run into it, so they stay indexed range scans.
 MAX_APPOINTMENT_MS = 31 * 24 * 3_600_000
 
+_appointment_users = AppointmentUser.__table__
+_FORGET_PEOPLE = delete(_appointment_users).where(
+    _appointment_users.c.appointment_id == bindparam("appointment_id")
+)
+_REMEMBER_PEOPLE = insert(_appointment_users)
+
 
 def save_appointment(session: Session, appointment: Appointment) -> None:
     """Insert or update an appointment and rewrite who it occupies. A recurring series is read
-    from `appointments` itself (`occupying_series`), so it has no rows here."""
+    from `appointments` itself (`occupying_series`), so it has no rows here. The rows of
+    `appointment_users` are plain Core statements: nothing reads them as ORM objects, and
+    the unit of work cost a booking more than the rest of its write."""
     session.add(appointment)
     session.flush()
-    session.execute(delete(AppointmentUser).where(AppointmentUser.appointment_id == appointment.id))
-    if appointment.is_series:
+    connection = session.connection()
+    connection.execute(_FORGET_PEOPLE, {"appointment_id": appointment.id})
+    if appointment.is_series or not appointment.people:
         return
-    session.add_all(
-        AppointmentUser(
-            appointment_id=appointment.id,
-            user_id=user_id,
-            location_id=appointment.location_id,
-            calendar_id=appointment.calendar_id,
-            start_ms=appointment.start_ms,
-            end_ms=appointment.end_ms,
-            occupies=appointment.occupies,
-        )
-        for user_id in appointment.people
+    connection.execute(
+        _REMEMBER_PEOPLE,
+        [
+            {
+                "appointment_id": appointment.id,
+                "user_id": user_id,
+                "location_id": appointment.location_id,
+                "calendar_id": appointment.calendar_id,
+                "start_ms": appointment.start_ms,
+                "end_ms": appointment.end_ms,
+                "occupies": appointment.occupies,
+            }
+            for user_id in appointment.people
+        ],
     )
 
 
