@@ -25,10 +25,17 @@ def resource_key(resource_id: str) -> str:
     return f"resource:{resource_id}"
 
 
+# One round trip for all the keys: `unnest` yields the array's elements in order and the lock
+# function runs on each row as it is produced, so the locks are taken in the array's order.
+_TAKE_LOCKS = text(
+    "SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) "
+    "FROM unnest(CAST(:keys AS text[])) AS key"
+)
+
+
 def take_booking_locks(session: Session, keys: Iterable[str]) -> None:
     if session.get_bind().dialect.name != "postgresql":
         return
-    for key in sorted(set(keys)):
-        session.execute(
-            text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key}
-        )
+    ordered = sorted(set(keys))
+    if ordered:
+        session.execute(_TAKE_LOCKS, {"keys": ordered})
