@@ -6,7 +6,6 @@ from dataclasses import replace
 from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
 
-from opencalendars import clock
 from opencalendars.appointments.models import FREEING_STATUSES, Appointment
 from opencalendars.appointments.store import MAX_APPOINTMENT_MS
 from opencalendars.availability.engine import free_slots
@@ -67,13 +66,13 @@ def free_candidates(
     mapped: list[CalendarResource],
     start_ms: int,
     end_ms: int,
+    now_ms: int,
     ignore_date_range: bool,
     exclude_appointment_id: str = "",
 ) -> list[str]:
     """The candidates (or, for event calendars, the calendar) free for [start, end): the start
     must be one the engine offers, and the whole span must be free of busy time (and of full
     resources among `mapped`)."""
-    now_ms = clock.now_ms(session)
     rules = slot_rules(calendar, now_ms, location_zone, start_ms, start_ms + 1, ignore_date_range)
     persons = persons_for(
         session,
@@ -169,6 +168,7 @@ def book(
     assigned_user_id: str | None,
     start_ms: int,
     end_ms: int,
+    now_ms: int,
     validate: bool,
     ignore_date_range: bool,
     exclude_appointment_id: str = "",
@@ -191,6 +191,7 @@ def book(
             mapped,
             start_ms,
             end_ms,
+            now_ms,
             ignore_date_range,
             exclude_appointment_id,
         )

@@ -205,6 +205,7 @@ def create_appointment(db: Database, location_zone: str, dto: AppointmentCreateS
             if dto.endTime is not None
             else start_ms + booking.slot_length_ms(calendar)
         )
+        now = clock.now_ms(session)
         assigned, users = booking.book(
             session,
             calendar,
@@ -212,6 +213,7 @@ def create_appointment(db: Database, location_zone: str, dto: AppointmentCreateS
             dto.assignedUserId,
             start_ms,
             end_ms,
+            now,
             validate=not dto.ignoreFreeSlotValidation,
             ignore_date_range=dto.ignoreDateRange,
         )
@@ -219,7 +221,6 @@ def create_appointment(db: Database, location_zone: str, dto: AppointmentCreateS
         rule, series_end = series_rule(
             dto.rrule if dto.ignoreFreeSlotValidation else None, start_ms, end_ms, location_zone
         )
-        now = clock.now_ms(session)
         auto_confirm = calendar.settings.get("autoConfirm", True)
         appointment = Appointment(
             id=new_id(),
@@ -245,7 +246,9 @@ def create_appointment(db: Database, location_zone: str, dto: AppointmentCreateS
             series_end_ms=series_end,
         )
         save_appointment(session, appointment)
-        appointment_changed(session, "AppointmentCreate", appointment, location_zone, now)
+        appointment_changed(
+            session, "AppointmentCreate", appointment, location_zone, now, calendar=calendar
+        )
     return appointment
 
 
@@ -261,6 +264,7 @@ def update_appointment(
     fields = dto.model_dump(exclude_unset=True)
     zone_info = zone(location_zone)
     with db.write() as session:
+        now = clock.now_ms(session)
         appointment = editable(session, location_id, location_zone, appointment_id)
         before = snapshot(appointment)
         calendar = read_live_calendar(
@@ -298,6 +302,7 @@ def update_appointment(
                 wanted,
                 start_ms,
                 end_ms,
+                now,
                 # A series is never checked against availability (nor created so, as the spec says).
                 validate=not (dto.ignoreFreeSlotValidation or appointment.is_series),
                 ignore_date_range=dto.ignoreDateRange,
@@ -329,7 +334,7 @@ def update_appointment(
             appointment.rrule, appointment.series_end_ms = series_rule(
                 appointment.rrule, appointment.start_ms, appointment.end_ms, location_zone
             )
-        appointment.date_updated_ms = clock.now_ms(session)
+        appointment.date_updated_ms = now
         save_appointment(session, appointment)
         appointment_changed(
             session,
@@ -338,6 +343,7 @@ def update_appointment(
             location_zone,
             appointment.date_updated_ms,
             before,
+            calendar=calendar,
         )
     return appointment
 

@@ -20,7 +20,9 @@ from opencalendars.events.webhooks import enqueue_event
 _calendars = Calendar.__table__.c
 # Built once: the calendar's group and name, for the payload and the notification texts.
 _CALENDAR = PreparedRead(
-    select(_calendars.group_id, _calendars.name).where(_calendars.id == bindparam("calendar_id"))
+    select(_calendars.id, _calendars.group_id, _calendars.name).where(
+        _calendars.id == bindparam("calendar_id")
+    )
 )
 
 
@@ -31,11 +33,13 @@ def appointment_changed(
     location_zone: str,
     now_ms: int,
     before: Snapshot | None = None,
+    calendar: tuple | None = None,
 ) -> None:
     """`event_type` is AppointmentCreate, AppointmentUpdate or AppointmentDelete, at `now_ms`
     (the change's own server-clock instant); `before` is the appointment as it was, for an
-    update."""
-    calendar = _CALENDAR.first(session, {"calendar_id": appointment.calendar_id})
+    update; `calendar` is the appointment's calendar row when the caller has read it already."""
+    if calendar is None or calendar.id != appointment.calendar_id:
+        calendar = _CALENDAR.first(session, {"calendar_id": appointment.calendar_id})
     group_id = calendar.group_id if calendar is not None else None
     enqueue_event(session, event_type, appointment, group_id, location_zone, now_ms)
     deleted = event_type == "AppointmentDelete"
