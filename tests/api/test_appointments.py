@@ -190,12 +190,13 @@ def test_round_robin_ties_rotate_by_last_booking(ny, before_march):
         ny, "round_robin", members=("bob", "ann", "cat"), hours=(("09:00", "12:00"),)
     )
     assigned = []
-    for n, start in enumerate(["09:00", "09:00", "09:00", "10:00", "10:00"]):
+    for n, start in enumerate(["09:00", "09:00", "09:00", "10:00", "10:00", "11:00"]):
         before_march(f"2026-02-27T12:0{n}:00Z")
         assigned.append(booked(ny, calendar_id, f"2026-03-02T{start}:00-05:00")["assignedUserId"])
 
-    # Never booked first, by lowest userId; then whoever was booked longest ago.
-    assert assigned == ["ann", "bob", "cat", "ann", "bob"]
+    # Never booked first, by lowest userId; then whoever was booked longest ago: at 11:00 all
+    # three are free and cat's last booking (12:02) is older than ann's (12:03) and bob's.
+    assert assigned == ["ann", "bob", "cat", "ann", "bob", "cat"]
 
 
 def test_round_robin_equal_distribution_counts_bookings(ny, before_march):

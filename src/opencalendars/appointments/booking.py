@@ -2,8 +2,9 @@
 all in one transaction under the booking locks (PRODUCT §4.4, §5)."""
 
 from dataclasses import replace
+from functools import lru_cache
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from opencalendars.appointments.models import FREEING_STATUSES, Appointment
@@ -96,51 +97,77 @@ def free_candidates(
 
 
 _appointments = Appointment.__table__.c
-# Built once: every round-robin booking ranks its free members with it.
-_BOOKING_STATS = PreparedRead(
-    select(
-        _appointments.assigned_user_id,
-        func.sum(
-            case(
-                (
-                    _appointments.deleted.is_(False)
-                    & _appointments.status.not_in(FREEING_STATUSES),
-                    1,
-                ),
-                else_=0,
-            )
-        ),
-        func.max(_appointments.date_added_ms),
-    )
+_ROUND_ROBIN_SCOPE = (
+    _appointments.location_id == bindparam("location_id"),
+    _appointments.calendar_id == bindparam("calendar_id"),
+)
+# Built once: equal distribution counts each member's occupying appointments on the calendar
+# (this grows with the calendar's history; only that event type needs it).
+_OCCUPYING_COUNTS = PreparedRead(
+    select(_appointments.assigned_user_id, func.count())
     .where(
-        _appointments.location_id == bindparam("location_id"),
-        _appointments.calendar_id == bindparam("calendar_id"),
+        *_ROUND_ROBIN_SCOPE,
         _appointments.assigned_user_id.in_(bindparam("user_ids", expanding=True)),
+        _appointments.deleted.is_(False),
+        _appointments.status.not_in(FREEING_STATUSES),
     )
     .group_by(_appointments.assigned_user_id),
     named=False,
 )
 
 
-def booking_stats(session: Session, calendar: Calendar, user_ids: list[str]) -> dict:
-    """Per member: occupying appointments on this calendar, and when they were last booked."""
-    rows = _BOOKING_STATS.all(
+@lru_cache(maxsize=128)
+def _last_booked_read(members: int) -> PreparedRead:
+    """One row: for each of `members` members, when they were last booked on the calendar.
+    Each is a max over the index (location, calendar, member, dateAdded): one seek, whatever
+    the calendar's history (a GROUP BY over the members would read all of it)."""
+    return PreparedRead(
+        select(
+            *(
+                select(func.max(_appointments.date_added_ms))
+                .where(
+                    *_ROUND_ROBIN_SCOPE,
+                    _appointments.assigned_user_id == bindparam(f"user_{n}"),
+                )
+                .scalar_subquery()
+                for n in range(members)
+            )
+        ),
+        named=False,
+    )
+
+
+def last_booked(session: Session, calendar: Calendar, user_ids: list[str]) -> dict[str, int]:
+    """Per member, when they were last booked on this calendar (0: never)."""
+    row = _last_booked_read(len(user_ids)).first(
+        session,
+        {
+            "location_id": calendar.location_id,
+            "calendar_id": calendar.id,
+            **{f"user_{n}": user for n, user in enumerate(user_ids)},
+        },
+    )
+    return {user: last or 0 for user, last in zip(user_ids, row, strict=True)}
+
+
+def occupying_counts(session: Session, calendar: Calendar, user_ids: list[str]) -> dict[str, int]:
+    rows = _OCCUPYING_COUNTS.all(
         session,
         {"location_id": calendar.location_id, "calendar_id": calendar.id, "user_ids": user_ids},
     )
-    return {user: (count or 0, last or 0) for user, count, last in rows}
+    return dict(rows)
 
 
 def round_robin_pick(session: Session, calendar: Calendar, free: list[str]) -> str:
     """PRODUCT §4.4: by eventType, then priority (1 > 0.5 > 0), then the member booked longest
     ago on this calendar (never booked first), then the lowest userId."""
     priority = {m["userId"]: PRIORITY_ORDER[m.get("priority", 0.5)] for m in members_of(calendar)}
-    stats = booking_stats(session, calendar, free)
     equal = calendar.settings.get("eventType") == "RoundRobin_OptimizeForEqualDistribution"
+    counts = occupying_counts(session, calendar, free) if equal else {}
+    last = last_booked(session, calendar, free)
 
     def rank(user: str) -> tuple:
-        count, last_booked = stats.get(user, (0, 0))
-        return (count if equal else 0, priority[user], last_booked, user)
+        return (counts.get(user, 0), priority[user], last[user], user)
 
     return min(free, key=rank)
 

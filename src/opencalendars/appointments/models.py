@@ -14,6 +14,9 @@ class Appointment(Base):
     __table_args__ = (
         Index(None, "location_id", "calendar_id", "start_ms"),
         Index(None, "location_id", "assigned_user_id", "start_ms"),
+        # Round robin's "booked longest ago": the newest booking of one member on one calendar
+        # is one index seek, however long the calendar's history.
+        Index(None, "location_id", "calendar_id", "assigned_user_id", "date_added_ms"),
         # Recurring series are few and may have started long ago: read apart from single ones.
         Index(
             "ix_appointments_series",
