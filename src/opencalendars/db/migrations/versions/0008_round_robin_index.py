@@ -12,14 +12,14 @@ down_revision = "0007"
 branch_labels = None
 depends_on = None
 
-INDEX = "ix_appointments_location_id_calendar_id_assigned_user_id_date_added_ms"
+INDEX = "ix_appointments_calendar_id_assigned_user_id_date_added_ms"
 
 
 def upgrade() -> None:
     with op.batch_alter_table("appointments", schema=None) as batch_op:
         batch_op.create_index(
             batch_op.f(INDEX),
-            ["location_id", "calendar_id", "assigned_user_id", "date_added_ms"],
+            ["calendar_id", "assigned_user_id", "date_added_ms"],
             unique=False,
         )
 
