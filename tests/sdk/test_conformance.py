@@ -12,6 +12,7 @@ operations that edition has (the rest still go out with v3, as a real client wou
 
 import asyncio
 
+from opencalendars.calendars.schemas import CALENDAR_TYPES
 from sdk.harness import VERSIONS, SdkHarness
 from sdk.test_appointments_sdk import drive_appointments
 from sdk.test_calendars_sdk import drive_calendars
@@ -21,15 +22,6 @@ from sdk.test_services_sdk import drive_services
 from sdk.test_slots_sdk import drive_slots
 from support.api import ADMIN_HEADERS
 from support.contract import V3, V2021, contract
-
-CALENDAR_TYPES = {
-    "round_robin",
-    "event",
-    "class_booking",
-    "collective",
-    "service_booking",
-    "personal",
-}
 
 
 def operation_ids(edition: str) -> set[str]:
@@ -97,7 +89,7 @@ async def clean_up(harness: SdkHarness, location_id: str) -> None:
     listed = await harness.call(
         "/calendars/", "get", calendars.get_calendars(location_id=location_id, show_drafted=True)
     )
-    assert {calendar["calendarType"] for calendar in listed["calendars"]} == CALENDAR_TYPES
+    assert {calendar["calendarType"] for calendar in listed["calendars"]} == set(CALENDAR_TYPES)
     for calendar in listed["calendars"]:
         await harness.call(
             "/calendars/{calendarId}",
