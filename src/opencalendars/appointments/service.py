@@ -5,7 +5,12 @@ from sqlalchemy.orm import Session
 
 from opencalendars import clock
 from opencalendars.appointments import booking
-from opencalendars.appointments.models import Appointment, AppointmentNote, AppointmentUser
+from opencalendars.appointments.models import (
+    FREEING_STATUSES,
+    Appointment,
+    AppointmentNote,
+    AppointmentUser,
+)
 from opencalendars.appointments.schemas import (
     AppointmentCreateSchema,
     AppointmentEditSchema,
@@ -18,7 +23,7 @@ from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.service import calendar_ids_in_group, read_live_calendar
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key
-from opencalendars.db.queries import one_or_not_found
+from opencalendars.db.queries import for_change, one_or_not_found
 from opencalendars.events.emit import appointment_changed
 from opencalendars.events.notify import snapshot
 from opencalendars.http.errors import BadRequest, NotFound
@@ -50,9 +55,14 @@ def live_appointment(location_id: str, appointment_id: str):
     )
 
 
-def get_live_appointment(session: Session, location_id: str, appointment_id: str) -> Appointment:
+def get_live_appointment(
+    session: Session, location_id: str, appointment_id: str, *, to_change: bool = False
+) -> Appointment:
     return one_or_not_found(
-        session, live_appointment(location_id, appointment_id), APPOINTMENT_NOT_FOUND
+        session,
+        live_appointment(location_id, appointment_id),
+        APPOINTMENT_NOT_FOUND,
+        to_change=to_change,
     )
 
 
@@ -145,21 +155,26 @@ def occurrence(master: Appointment, start_ms: int) -> Appointment:
 
 
 def find_occurrence(
-    session: Session, location_id: str, location_zone: str, event_id: str
+    session: Session,
+    location_id: str,
+    location_zone: str,
+    event_id: str,
+    *,
+    to_change: bool = False,
 ) -> tuple[Appointment, int] | None:
-    """The live series and start an occurrence id names, if that occurrence exists."""
+    """The live series and start an occurrence id names, if that occurrence exists.
+    `to_change`: the series row is locked, as detaching or deleting an occurrence changes it."""
     parts = split_occurrence_id(event_id)
     if parts is None:
         return None
     master_id, start_ms, duration_s = parts
-    master = session.scalar(
-        select(Appointment).where(
-            Appointment.id == master_id,
-            Appointment.location_id == location_id,
-            Appointment.deleted.is_(False),
-            Appointment.rrule.is_not(None),
-        )
+    series = select(Appointment).where(
+        Appointment.id == master_id,
+        Appointment.location_id == location_id,
+        Appointment.deleted.is_(False),
+        Appointment.rrule.is_not(None),
     )
+    master = session.scalar(for_change(series) if to_change else series)
     if master is None or (master.end_ms - master.start_ms) // 1000 != duration_s:
         return None
     starts = recurrence.occurrence_starts(
@@ -183,14 +198,17 @@ def detach(session: Session, master: Appointment, start_ms: int) -> Appointment:
 
 
 def editable(session: Session, location_id: str, location_zone: str, event_id: str):
-    """The stored appointment an id names, detaching the occurrence it names if need be."""
+    """The stored appointment an id names, locked for the change, detaching the occurrence it
+    names if need be."""
     try:
-        return get_live_appointment(session, location_id, event_id)
+        return get_live_appointment(session, location_id, event_id, to_change=True)
     except NotFound:
-        found = find_occurrence(session, location_id, location_zone, event_id)
-        if found is None:
-            raise
-        return detach(session, *found)
+        found = find_occurrence(session, location_id, location_zone, event_id, to_change=True)
+        if found is not None:
+            return detach(session, *found)
+        # A concurrent edit may have detached the occurrence while this one waited for the
+        # series' lock: it is a stored appointment now.
+        return get_live_appointment(session, location_id, event_id, to_change=True)
 
 
 def create_appointment(db: Database, location_zone: str, dto: AppointmentCreateSchema):
@@ -287,7 +305,10 @@ def update_appointment(
             or calendar.id != appointment.calendar_id
             or ("assignedUserId" in fields and dto.assignedUserId != appointment.assigned_user_id)
         )
-        if moved:
+        occupies_after = (dto.appointmentStatus or appointment.status) not in FREEING_STATUSES
+        # Cancelled or invalid back to a live status takes the time again: that is a booking.
+        revived = occupies_after and not appointment.occupies
+        if moved or revived:
             wanted = dto.assignedUserId if "assignedUserId" in fields else None
             if wanted is None and calendar.id == appointment.calendar_id:
                 # Keep the assignee when only the time moves, if they are still a member.
@@ -303,8 +324,10 @@ def update_appointment(
                 start_ms,
                 end_ms,
                 now,
-                # A series is never checked against availability (nor created so, as the spec says).
-                validate=not (dto.ignoreFreeSlotValidation or appointment.is_series),
+                # A series is never checked against availability (nor created so, as the spec
+                # says); what will not occupy time needs no check.
+                validate=occupies_after
+                and not (dto.ignoreFreeSlotValidation or appointment.is_series),
                 ignore_date_range=dto.ignoreDateRange,
                 exclude_appointment_id=appointment.id,
                 also_lock=tuple(previous),
@@ -371,9 +394,9 @@ def delete_appointment(
     """Soft delete of an appointment, a whole series (with its detached occurrences) or one
     occurrence: kept, never shown again, frees its time. False when the id names none (it may
     be a blocked slot's)."""
-    appointment = session.scalar(live_appointment(location_id, appointment_id))
+    appointment = session.scalar(for_change(live_appointment(location_id, appointment_id)))
     if appointment is None:
-        found = find_occurrence(session, location_id, location_zone, appointment_id)
+        found = find_occurrence(session, location_id, location_zone, appointment_id, to_change=True)
         if found is None:
             return False
         master, start_ms = found
@@ -388,8 +411,10 @@ def delete_appointment(
     doomed = [appointment]
     if appointment.is_series:
         doomed += session.scalars(
-            select(Appointment).where(
-                Appointment.master_event_id == appointment.id, Appointment.deleted.is_(False)
+            for_change(
+                select(Appointment).where(
+                    Appointment.master_event_id == appointment.id, Appointment.deleted.is_(False)
+                )
             )
         )
     now = clock.now_ms(session)
@@ -468,10 +493,11 @@ def list_events(
 
 
 def get_note(session: Session, appointment: Appointment, note_id: str) -> AppointmentNote:
+    """A note of the appointment, locked for the change its caller makes."""
     query = select(AppointmentNote).where(
         AppointmentNote.id == note_id, AppointmentNote.appointment_id == appointment.id
     )
-    return one_or_not_found(session, query, NOTE_NOT_FOUND)
+    return one_or_not_found(session, query, NOTE_NOT_FOUND, to_change=True)
 
 
 def list_notes(db: Database, location_id: str, appointment_id: str, limit: int, offset: int):
@@ -492,7 +518,8 @@ def list_notes(db: Database, location_id: str, appointment_id: str, limit: int, 
 
 def create_note(db: Database, location_id: str, appointment_id: str, dto: NotesDTO):
     with db.write() as session:
-        appointment = get_live_appointment(session, location_id, appointment_id)
+        # Locked: a note is never added to an appointment that a concurrent delete removes.
+        appointment = get_live_appointment(session, location_id, appointment_id, to_change=True)
         now = clock.now_ms(session)
         note = AppointmentNote(
             id=new_id(),
@@ -511,7 +538,9 @@ def create_note(db: Database, location_id: str, appointment_id: str, dto: NotesD
 def update_note(db: Database, location_id: str, appointment_id: str, note_id: str, dto: NotesDTO):
     with db.write() as session:
         note = get_note(
-            session, get_live_appointment(session, location_id, appointment_id), note_id
+            session,
+            get_live_appointment(session, location_id, appointment_id, to_change=True),
+            note_id,
         )
         note.body = dto.body
         if dto.userId is not None:
@@ -524,6 +553,8 @@ def delete_note(db: Database, location_id: str, appointment_id: str, note_id: st
     """Permanent."""
     with db.write() as session:
         note = get_note(
-            session, get_live_appointment(session, location_id, appointment_id), note_id
+            session,
+            get_live_appointment(session, location_id, appointment_id, to_change=True),
+            note_id,
         )
         session.delete(note)

@@ -13,7 +13,7 @@ from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.service import calendar_ids_in_group, get_live_calendar
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
-from opencalendars.db.queries import one_or_not_found
+from opencalendars.db.queries import for_change, one_or_not_found
 from opencalendars.http.errors import BadRequest
 from opencalendars.http.event_lists import EventListQuery
 from opencalendars.http.ids import new_id
@@ -30,9 +30,11 @@ def live_blocks(location_id: str):
     )
 
 
-def get_live_block(session: Session, location_id: str, block_id: str) -> BlockedSlot:
+def get_live_block(
+    session: Session, location_id: str, block_id: str, *, to_change: bool = False
+) -> BlockedSlot:
     query = live_blocks(location_id).where(BlockedSlot.id == block_id)
-    return one_or_not_found(session, query, EVENT_NOT_FOUND)
+    return one_or_not_found(session, query, EVENT_NOT_FOUND, to_change=to_change)
 
 
 def check_times(start_ms: int, end_ms: int) -> None:
@@ -73,7 +75,7 @@ def update_block(
     if dto.calendarId is not None and dto.assignedUserId is not None:
         raise BadRequest([ONE_OWNER])
     with db.write() as session:
-        block = get_live_block(session, dto.locationId, block_id)
+        block = get_live_block(session, dto.locationId, block_id, to_change=True)
         if dto.calendarId is not None:
             get_live_calendar(session, dto.locationId, dto.calendarId)
             block.calendar_id, block.assigned_user_id = dto.calendarId, None
@@ -120,7 +122,7 @@ def list_blocks(db: Database, query: EventListQuery) -> list[tuple[BlockedSlot, 
 def delete_block(session: Session, location_id: str, block_id: str) -> bool:
     """Soft delete: the block is kept, never shown again, and frees its time. False when there
     is no such live block (the id may be an appointment's)."""
-    block = session.scalar(live_blocks(location_id).where(BlockedSlot.id == block_id))
+    block = session.scalar(for_change(live_blocks(location_id).where(BlockedSlot.id == block_id)))
     if block is None:
         return False
     block.deleted = True

@@ -8,10 +8,23 @@ from sqlalchemy.orm import Session
 from opencalendars.http.errors import NotFound
 
 
-def one_or_not_found(session: Session, query: Select, message: str) -> Any:
+def for_change(query: Select) -> Select:
+    """The rows a read-modify-write is about to change, locked (`SELECT … FOR UPDATE`) and read
+    afresh. A concurrent writer of the same row waits for this transaction to end and then
+    reads its result: PostgreSQL's READ COMMITTED re-checks the WHERE clause on the newest
+    version of a locked row, so a row deleted (or cancelled) meanwhile is simply not found, and
+    the second writer never writes from a stale copy. SQLite renders no lock clause: its write
+    transactions (`BEGIN IMMEDIATE`) already take turns."""
+    return query.with_for_update().execution_options(populate_existing=True)
+
+
+def one_or_not_found(
+    session: Session, query: Select, message: str, *, to_change: bool = False
+) -> Any:
     """The row `query` selects, or the 404 `message`. Queries are scoped to the caller's
-    location, so another location's row answers exactly like an unknown id (PRODUCT §2)."""
-    row = session.scalar(query)
+    location, so another location's row answers exactly like an unknown id (PRODUCT §2).
+    `to_change`: the caller is about to change the row (`for_change`)."""
+    row = session.scalar(for_change(query) if to_change else query)
     if row is None:
         raise NotFound(message)
     return row

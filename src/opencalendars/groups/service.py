@@ -24,9 +24,11 @@ def live_groups(location_id: str):
     )
 
 
-def get_live_group(session: Session, location_id: str, group_id: str) -> CalendarGroup:
+def get_live_group(
+    session: Session, location_id: str, group_id: str, *, to_change: bool = False
+) -> CalendarGroup:
     query = live_groups(location_id).where(CalendarGroup.id == group_id)
-    return one_or_not_found(session, query, "Group not found")
+    return one_or_not_found(session, query, "Group not found", to_change=to_change)
 
 
 def slug_in_use(session: Session, location_id: str, slug: str, except_id: str | None) -> bool:
@@ -85,7 +87,7 @@ def is_slug_available(db: Database, location_id: str, slug: str) -> bool:
 def update_group(db: Database, location_id: str, group_id: str, dto: GroupUpdateDTO):
     try:
         with db.write() as session:
-            group = get_live_group(session, location_id, group_id)
+            group = get_live_group(session, location_id, group_id, to_change=True)
             if slug_in_use(session, location_id, dto.slug, group_id):
                 raise BadRequest([SLUG_TAKEN])
             group.name = dto.name
@@ -99,7 +101,7 @@ def update_group(db: Database, location_id: str, group_id: str, dto: GroupUpdate
 
 def set_group_status(db: Database, location_id: str, group_id: str, is_active: bool) -> None:
     with db.write() as session:
-        group = get_live_group(session, location_id, group_id)
+        group = get_live_group(session, location_id, group_id, to_change=True)
         group.is_active = is_active
         group.date_updated_ms = clock.now_ms(session)
 
@@ -108,7 +110,7 @@ def delete_group(db: Database, location_id: str, group_id: str) -> None:
     """Soft delete: the slug becomes free again, the group is never shown, and its
     calendars are ungrouped."""
     with db.write() as session:
-        group = get_live_group(session, location_id, group_id)
+        group = get_live_group(session, location_id, group_id, to_change=True)
         group.deleted = True
         group.date_updated_ms = clock.now_ms(session)
         session.execute(

@@ -56,14 +56,19 @@ def stored_fields(dto) -> dict:
 
 
 def get_notification(
-    session: Session, location_id: str, calendar_id: str, notification_id: str
+    session: Session,
+    location_id: str,
+    calendar_id: str,
+    notification_id: str,
+    *,
+    to_change: bool = False,
 ) -> CalendarNotification:
     get_live_calendar(session, location_id, calendar_id)
     query = select(CalendarNotification).where(
         CalendarNotification.id == notification_id,
         CalendarNotification.calendar_id == calendar_id,
     )
-    return one_or_not_found(session, query, NOTIFICATION_NOT_FOUND)
+    return one_or_not_found(session, query, NOTIFICATION_NOT_FOUND, to_change=to_change)
 
 
 def create_notifications(
@@ -144,7 +149,9 @@ def update_notification(
 ) -> None:
     """Partial; the rules between fields are checked on the result."""
     with db.write() as session:
-        notification = get_notification(session, location_id, calendar_id, notification_id)
+        notification = get_notification(
+            session, location_id, calendar_id, notification_id, to_change=True
+        )
         fields = {**notification.fields, **stored_fields(dto)}
         problems = problems_of(fields, "")
         if problems:
@@ -162,6 +169,8 @@ def delete_notification(
 ) -> None:
     """Soft: kept with `deleted: true` and listed with `deleted=true`."""
     with db.write() as session:
-        notification = get_notification(session, location_id, calendar_id, notification_id)
+        notification = get_notification(
+            session, location_id, calendar_id, notification_id, to_change=True
+        )
         notification.deleted = True
         notification.date_updated_ms = clock.now_ms(session)

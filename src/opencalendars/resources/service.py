@@ -25,10 +25,15 @@ def live_resources(location_id: str, resource_type: str | None = None):
 
 
 def get_live_resource(
-    session: Session, location_id: str, resource_type: str, resource_id: str
+    session: Session,
+    location_id: str,
+    resource_type: str,
+    resource_id: str,
+    *,
+    to_change: bool = False,
 ) -> CalendarResource:
     query = live_resources(location_id, resource_type).where(CalendarResource.id == resource_id)
-    return one_or_not_found(session, query, RESOURCE_NOT_FOUND)
+    return one_or_not_found(session, query, RESOURCE_NOT_FOUND, to_change=to_change)
 
 
 def unit_problems(resource: CalendarResource) -> list[str]:
@@ -124,7 +129,9 @@ def update_resource(
     dto: UpdateCalendarResourceDTO,
 ) -> CalendarResource:
     with db.write() as session:
-        resource = get_live_resource(session, location_id, resource_type, resource_id)
+        resource = get_live_resource(
+            session, location_id, resource_type, resource_id, to_change=True
+        )
         if dto.name is not None:
             resource.name = dto.name
         if dto.description is not None:
@@ -147,7 +154,9 @@ def update_resource(
 def delete_resource(db: Database, location_id: str, resource_type: str, resource_id: str):
     """Soft delete: never shown again and no longer limits bookings."""
     with db.write() as session:
-        resource = get_live_resource(session, location_id, resource_type, resource_id)
+        resource = get_live_resource(
+            session, location_id, resource_type, resource_id, to_change=True
+        )
         resource.deleted = True
         resource.date_updated_ms = clock.now_ms(session)
 

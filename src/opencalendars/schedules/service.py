@@ -42,9 +42,11 @@ def checked_rules(rules: list[dict] | None, timezone: str | None) -> list[dict] 
     return normalized_rules(rules) if rules is not None else None
 
 
-def get_schedule(session: Session, location_id: str, schedule_id: str) -> Schedule:
+def get_schedule(
+    session: Session, location_id: str, schedule_id: str, *, to_change: bool = False
+) -> Schedule:
     query = select(Schedule).where(Schedule.id == schedule_id, Schedule.location_id == location_id)
-    return one_or_not_found(session, query, SCHEDULE_NOT_FOUND)
+    return one_or_not_found(session, query, SCHEDULE_NOT_FOUND, to_change=to_change)
 
 
 def calendar_ids_of(session: Session, schedule_ids: list[str]) -> dict[str, list[str]]:
@@ -134,7 +136,7 @@ def read_schedule(db: Database, location_id: str, schedule_id: str):
 def update_schedule(db: Database, location_id: str, schedule_id: str, dto: UpdateScheduleDTO):
     rules = checked_rules(rules_of(dto.rules) if dto.rules is not None else None, dto.timezone)
     with db.write() as session:
-        schedule = get_schedule(session, location_id, schedule_id)
+        schedule = get_schedule(session, location_id, schedule_id, to_change=True)
         if dto.name is not None:
             schedule.name = dto.name
         if rules is not None:
@@ -148,7 +150,7 @@ def update_schedule(db: Database, location_id: str, schedule_id: str, dto: Updat
 def delete_schedule(db: Database, location_id: str, schedule_id: str) -> None:
     """Permanent: the schedule and its associations are gone."""
     with db.write() as session:
-        schedule = get_schedule(session, location_id, schedule_id)
+        schedule = get_schedule(session, location_id, schedule_id, to_change=True)
         session.execute(delete(ScheduleCalendar).where(ScheduleCalendar.schedule_id == schedule_id))
         session.delete(schedule)
 
@@ -157,7 +159,8 @@ def add_calendar(db: Database, location_id: str, schedule_id: str, calendar_id: 
     for attempt in range(ASSOCIATION_ATTEMPTS):
         try:
             with db.write() as session:
-                associate(session, get_schedule(session, location_id, schedule_id), calendar_id)
+                schedule = get_schedule(session, location_id, schedule_id, to_change=True)
+                associate(session, schedule, calendar_id)
             return
         except IntegrityError:
             # A concurrent association of the same user and calendar won; move it again.
@@ -168,7 +171,7 @@ def add_calendar(db: Database, location_id: str, schedule_id: str, calendar_id: 
 def remove_calendar(db: Database, location_id: str, schedule_id: str, calendar_id: str) -> None:
     """Idempotent: a calendar that is not associated stays so."""
     with db.write() as session:
-        get_schedule(session, location_id, schedule_id)
+        get_schedule(session, location_id, schedule_id, to_change=True)
         get_live_calendar(session, location_id, calendar_id)
         session.execute(
             delete(ScheduleCalendar).where(

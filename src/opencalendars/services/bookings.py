@@ -325,9 +325,11 @@ def live_bookings(location_id: str):
     )
 
 
-def get_booking(session: Session, location_id: str, booking_id: str) -> ServiceBooking:
+def get_booking(
+    session: Session, location_id: str, booking_id: str, *, to_change: bool = False
+) -> ServiceBooking:
     query = live_bookings(location_id).where(ServiceBooking.id == booking_id)
-    return one_or_not_found(session, query, NOT_FOUND)
+    return one_or_not_found(session, query, NOT_FOUND, to_change=to_change)
 
 
 def read_booking(db: Database, location_id: str, booking_id: str) -> ServiceBooking:
@@ -369,7 +371,7 @@ def update_booking(
     checked like a new booking, leaving this booking's own time out; a move keeps each
     service's staff and length as booked."""
     with db.write() as session:
-        booking = get_booking(session, location_id, booking_id)
+        booking = get_booking(session, location_id, booking_id, to_change=True)
         timezone = dto.timezone if dto.timezone is not None else booking.timezone
         shown_in = booking_zone(timezone)
         start_ms = booking.start_ms
@@ -424,7 +426,7 @@ def update_booking(
 def delete_booking(db: Database, location_id: str, booking_id: str) -> None:
     """Soft delete: kept, never shown again, and its staff's time is free."""
     with db.write() as session:
-        booking = get_booking(session, location_id, booking_id)
+        booking = get_booking(session, location_id, booking_id, to_change=True)
         booking.deleted = True
         booking.date_updated_ms = clock.now_ms(session)
         save_booking(session, booking)
