@@ -262,3 +262,44 @@ def test_another_locations_block_looks_unknown(ny, client):
     )
     assert edit.json() == EVENT_NOT_FOUND
     assert listed(other, userId="ann")[0]["id"] == theirs["id"]
+
+
+NOT_AN_EVENT_CALENDAR = {
+    "statusCode": 400,
+    "message": "The calendar is not an event calendar",
+    "error": "Bad Request",
+}
+
+
+@pytest.mark.parametrize(
+    ("calendar_type", "members"),
+    [
+        ("round_robin", ("ann", "bob")),
+        ("collective", ("ann", "bob")),
+        ("class_booking", ("ann",)),
+        ("service_booking", ("ann",)),
+    ],
+)
+def test_team_calendars_take_no_calendar_level_block(ny, calendar_type, members):
+    calendar_id = make_calendar(ny, calendar_type, members=members)
+    personal = make_calendar(ny)
+    existing = block(ny, calendarId=personal).json()
+
+    created = block(ny, calendarId=calendar_id)
+    moved = ny.put(
+        f"/calendars/events/block-slots/{existing['id']}",
+        json={"locationId": ny.location_id, "calendarId": calendar_id},
+    )
+
+    assert (created.status_code, created.json()) == (400, NOT_AN_EVENT_CALENDAR)
+    assert (moved.status_code, moved.json()) == (400, NOT_AN_EVENT_CALENDAR)
+    assert listed(ny, calendarId=calendar_id) == []
+    assert [e["id"] for e in listed(ny, calendarId=personal)] == [existing["id"]]
+    # Their members are blocked one by one.
+    assert block(ny, assignedUserId=members[0]).status_code == 201
+
+
+def test_event_and_personal_calendars_take_calendar_level_blocks(ny):
+    for calendar_type in ("event", "personal"):
+        calendar_id = make_calendar(ny, calendar_type)
+        assert block(ny, calendarId=calendar_id).status_code == 201

@@ -37,6 +37,19 @@ def get_live_block(
     return one_or_not_found(session, query, EVENT_NOT_FOUND, to_change=to_change)
 
 
+# Calendar-level blocks are for calendars whose time is the calendar's own (PRODUCT §12: the
+# live service answers this for a round robin); team members are blocked one by one.
+BLOCKABLE_CALENDAR_TYPES = ("event", "personal")
+NOT_BLOCKABLE = "The calendar is not an event calendar"
+
+
+def blockable_calendar(session: Session, location_id: str, calendar_id: str) -> None:
+    """404 for an unknown calendar, 400 for one whose blocks belong to its members."""
+    calendar = get_live_calendar(session, location_id, calendar_id)
+    if calendar.calendar_type not in BLOCKABLE_CALENDAR_TYPES:
+        raise BadRequest(NOT_BLOCKABLE)
+
+
 def check_times(start_ms: int, end_ms: int) -> None:
     if end_ms <= start_ms:
         raise BadRequest(["endTime must be after startTime"])
@@ -50,7 +63,7 @@ def create_block(db: Database, timezone: str, dto: BlockSlotCreateRequestDTO) ->
     check_times(start_ms, end_ms)
     with db.write() as session:
         if dto.calendarId is not None:
-            get_live_calendar(session, dto.locationId, dto.calendarId)
+            blockable_calendar(session, dto.locationId, dto.calendarId)
         now = clock.now_ms(session)
         block = BlockedSlot(
             id=new_id(),
@@ -77,7 +90,7 @@ def update_block(
     with db.write() as session:
         block = get_live_block(session, dto.locationId, block_id, to_change=True)
         if dto.calendarId is not None:
-            get_live_calendar(session, dto.locationId, dto.calendarId)
+            blockable_calendar(session, dto.locationId, dto.calendarId)
             block.calendar_id, block.assigned_user_id = dto.calendarId, None
         if dto.assignedUserId is not None:
             block.calendar_id, block.assigned_user_id = None, dto.assignedUserId
