@@ -67,6 +67,10 @@ def test_booking_a_free_slot(ny, frozen_clock):
         "dateAdded": "2026-02-27T12:00:00.000Z",
         "dateUpdated": "2026-02-27T12:00:00.000Z",
         "id": appointment["id"],
+        # What the live service sends beside the spec's fields (docs/fidelity.md).
+        "status": "booked",
+        "appoinmentStatus": "confirmed",
+        "createdBy": {"source": "third_party", "userId": None},
     }
     assert times(free(ny, calendar_id)) == ["09:30", "10:00", "10:30"]
 
@@ -298,45 +302,69 @@ def test_get_answers_the_event(ny):
 
     response = ny.get(f"/calendars/events/appointments/{appointment['id']}")
 
-    assert response.json() == {
-        "event": {
-            "id": appointment["id"],
-            "address": "",
-            "title": "personal calendar",
-            "calendarId": calendar_id,
-            "locationId": ny.location_id,
-            "contactId": "contact-1",
-            "groupId": "",
-            "appointmentStatus": "confirmed",
-            "assignedUserId": "ann",
-            "users": [],
-            "isRecurring": False,
-            "deleted": False,
-            "startTime": "2026-03-02T09:00:00-05:00",
-            "endTime": "2026-03-02T09:30:00-05:00",
-            "dateAdded": "2026-02-27T12:00:00.000Z",
-            "dateUpdated": "2026-02-27T12:00:00.000Z",
-            "assignedResources": [],
-            "createdBy": {"source": "third_party"},
-            "description": "Bring papers",
-        }
+    event = {
+        "id": appointment["id"],
+        "address": "",
+        "title": "personal calendar",
+        "calendarId": calendar_id,
+        "locationId": ny.location_id,
+        "contactId": "contact-1",
+        "groupId": "",
+        "appointmentStatus": "confirmed",
+        "assignedUserId": "ann",
+        "users": [],
+        "isRecurring": False,
+        "deleted": False,
+        "startTime": "2026-03-02T09:00:00-05:00",
+        "endTime": "2026-03-02T09:30:00-05:00",
+        "dateAdded": "2026-02-27T12:00:00.000Z",
+        "dateUpdated": "2026-02-27T12:00:00.000Z",
+        "assignedResources": [],
+        "createdBy": {"source": "third_party", "userId": None},
+        "status": "booked",
+        "appoinmentStatus": "confirmed",
+        "description": "Bring papers",
     }
+    # Clients of the live service read `appointment`; the spec names `event`.
+    assert response.json() == {"appointment": event, "event": event}
 
 
 def test_delete_frees_time_and_hides_the_appointment(ny):
     calendar_id = make_calendar(ny, hours=(("09:00", "10:00"),))
     appointment = booked(ny, calendar_id)
+    path = f"/calendars/events/appointments/{appointment['id']}"
 
     deleted = ny.delete(f"/calendars/events/{appointment['id']}")
 
-    assert deleted.status_code == 201
-    assert deleted.json() == {"succeeded": True}
-    gone = ny.get(f"/calendars/events/appointments/{appointment['id']}")
-    assert gone.status_code == 404
-    assert gone.json()["message"] == "Appointment not found"
+    # 200, as the live service answers (the spec says 201).
+    assert (deleted.status_code, deleted.json()) == (200, {"succeeded": True})
+    kept = ny.get(path)
+    assert kept.status_code == 200, kept.text
+    assert kept.json()["event"]["deleted"] is True
+    assert kept.json()["appointment"] == kept.json()["event"]
     assert times(free(ny, calendar_id)) == ["09:00", "09:30"]
     assert (
+        ny.get(
+            "/calendars/events",
+            params={
+                "locationId": ny.location_id,
+                "calendarId": calendar_id,
+                "startTime": ms("2026-03-02T00:00:00-05:00"),
+                "endTime": ms("2026-03-03T00:00:00-05:00"),
+            },
+        ).json()["events"]
+        == []
+    )
+    edited = ny.put(path, json={"title": "Back"})
+    assert (edited.status_code, edited.json()["message"]) == (404, "Appointment not found")
+    assert (
         ny.delete(f"/calendars/events/{appointment['id']}").json()["message"] == "Event not found"
+    )
+    assert (
+        ny.post(
+            f"/calendars/appointments/{appointment['id']}/notes", json={"body": "x"}
+        ).status_code
+        == 404
     )
 
 

@@ -45,9 +45,9 @@ def get_appointment(request: Request, eventId: str, caller: Annotated[Caller, au
     appointment, group_id = service.read_appointment(
         request.app.state.db, caller.location_id, caller.timezone, eventId
     )
-    return JsonResponse(
-        {"event": schemas.calendar_event_dto(appointment, group_id, caller.timezone)}
-    )
+    event = schemas.calendar_event_dto(appointment, group_id, caller.timezone)
+    # Clients of the live service read `appointment`; the spec names `event` (docs/fidelity.md).
+    return JsonResponse({"appointment": event, "event": event})
 
 
 @router.get("/events")
@@ -68,10 +68,11 @@ def get_calendar_events(
     )
 
 
-@router.delete("/events/{eventId}", status_code=201)
+@router.delete("/events/{eventId}")
 def delete_event(request: Request, eventId: str, caller: Annotated[Caller, authorize(WRITE)]):
+    """200, as the live service answers (the spec documents 201; docs/fidelity.md)."""
     service.delete_event(request.app.state.db, caller.location_id, caller.timezone, eventId)
-    return JsonResponse({"succeeded": True}, status_code=201)
+    return JsonResponse({"succeeded": True})
 
 
 NOTES = "/appointments/{appointmentId}/notes"

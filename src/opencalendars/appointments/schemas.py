@@ -4,7 +4,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from opencalendars.appointments.models import Appointment, AppointmentNote
+from opencalendars.appointments.models import FREEING_STATUSES, Appointment, AppointmentNote
 from opencalendars.http.times import Instant, iso_local, iso_utc_ms
 from opencalendars.http.validation import RequestDTO
 from opencalendars.zones import zone
@@ -13,6 +13,8 @@ NonEmpty = Annotated[str, Field(min_length=1)]
 AppointmentStatus = Literal[
     "new", "confirmed", "cancelled", "showed", "noshow", "invalid", "completed", "active"
 ]
+# Who made an appointment through the API with a token.
+THIRD_PARTY = {"source": "third_party"}
 MeetingLocationType = Literal["custom", "zoom", "gmeet", "phone", "address", "ms_teams", "google"]
 
 
@@ -52,6 +54,18 @@ class NotesDTO(RequestDTO):
     body: Annotated[str, Field(min_length=1, max_length=5000)]
 
 
+def live_service_fields(appointment: Appointment) -> dict:
+    """What the live service answers beside the spec's fields (PRODUCT §12, docs/fidelity.md):
+    `status` (`booked` while the appointment takes its time, else its freeing status), the
+    misspelled `appoinmentStatus` that clients of the live API read, and `createdBy` with a
+    `userId` (none for what a token made through the API)."""
+    return {
+        "status": "booked" if appointment.status not in FREEING_STATUSES else appointment.status,
+        "appoinmentStatus": appointment.status,
+        "createdBy": {"userId": None, **appointment.details.get("createdBy", THIRD_PARTY)},
+    }
+
+
 def appointment_dto(appointment: Appointment, timezone: str) -> dict:
     """AppointmentSchemaResponse."""
     details = appointment.details
@@ -70,6 +84,7 @@ def appointment_dto(appointment: Appointment, timezone: str) -> dict:
         "dateAdded": iso_utc_ms(appointment.date_added_ms),
         "dateUpdated": iso_utc_ms(appointment.date_updated_ms),
         "id": appointment.id,
+        **live_service_fields(appointment),
     }
     if appointment.rrule is not None:
         answer["rrule"] = appointment.rrule
@@ -102,7 +117,7 @@ def calendar_event_dto(appointment: Appointment, group_id: str | None, timezone:
         "dateAdded": iso_utc_ms(appointment.date_added_ms),
         "dateUpdated": iso_utc_ms(appointment.date_updated_ms),
         "assignedResources": [],
-        "createdBy": details.get("createdBy", {"source": "third_party"}),
+        **live_service_fields(appointment),
     }
     if "description" in details:
         answer["description"] = details["description"]

@@ -372,11 +372,15 @@ def update_appointment(
 
 
 def read_appointment(db: Database, location_id: str, location_zone: str, event_id: str):
-    """The appointment (or occurrence) and its calendar's group; appointments of a deleted
-    calendar stay readable."""
+    """The appointment (or occurrence) and its calendar's group. A deleted appointment still
+    reads, with `deleted: true`, as on the live service; so do appointments of a deleted
+    calendar. An occurrence taken out of its series is no longer one: 404."""
+    stored = select(Appointment).where(
+        Appointment.id == event_id, Appointment.location_id == location_id
+    )
     with db.read() as session:
         try:
-            appointment = get_live_appointment(session, location_id, event_id)
+            appointment = one_or_not_found(session, stored, APPOINTMENT_NOT_FOUND)
         except NotFound:
             found = find_occurrence(session, location_id, location_zone, event_id)
             if found is None:
