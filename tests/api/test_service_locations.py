@@ -3,7 +3,10 @@
 import re
 
 import pytest
+from sqlalchemy import update
+from sqlalchemy.exc import IntegrityError
 
+from opencalendars.services.models import ServiceLocation
 from support.api import create_tenant
 
 NOT_FOUND = {"statusCode": 404, "message": "Service location not found", "error": "Not Found"}
@@ -105,6 +108,26 @@ def test_the_first_is_the_default_and_the_next_oldest_takes_over(tenant, frozen_
     remaining = listed(tenant)
     assert [(p["slug"], p["isDefault"]) for p in remaining] == [("second", True), ("third", False)]
     assert remaining[0]["id"] == second["id"]
+
+
+def test_after_the_last_is_deleted_the_next_created_is_the_default(tenant):
+    only = create(tenant, slug="only").json()
+    tenant.delete(f"/calendars/services/locations/{only['id']}")
+
+    assert create(tenant, slug="next").json()["isDefault"] is True
+
+
+def test_the_database_holds_one_live_default_per_location(app, tenant):
+    create(tenant, slug="first")
+    second = create(tenant, slug="second").json()
+
+    # A second default is refused by the partial unique index, whoever writes it.
+    with pytest.raises(IntegrityError), app.state.db.write() as session:
+        session.execute(
+            update(ServiceLocation)
+            .where(ServiceLocation.id == second["id"])
+            .values(is_default=True)
+        )
 
 
 def test_required_fields(tenant):

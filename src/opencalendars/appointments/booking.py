@@ -2,9 +2,9 @@
 all in one transaction under the booking locks (PRODUCT §4.4, §5)."""
 
 from dataclasses import replace
-from functools import lru_cache
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import JSON, Text, bindparam, cast, func, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from opencalendars.appointments.models import FREEING_STATUSES, Appointment
@@ -116,38 +116,43 @@ _OCCUPYING_COUNTS = PreparedRead(
 )
 
 
-@lru_cache(maxsize=128)
-def _last_booked_read(members: int) -> PreparedRead:
-    """One row: for each of `members` members, when they were last booked on the calendar.
-    Each is a max over the index (location, calendar, member, dateAdded): one seek, whatever
+def _last_booked_read(members) -> PreparedRead:
+    """For each member in `members` (a column of user ids), when they were last booked on the
+    calendar: a max over the index (calendar, member, dateAdded), one seek per member whatever
     the calendar's history (a GROUP BY over the members would read all of it)."""
     return PreparedRead(
         select(
-            *(
-                select(func.max(_appointments.date_added_ms))
-                .where(
-                    *_ROUND_ROBIN_SCOPE,
-                    _appointments.assigned_user_id == bindparam(f"user_{n}"),
-                )
-                .scalar_subquery()
-                for n in range(members)
-            )
+            members,
+            select(func.max(_appointments.date_added_ms))
+            .where(*_ROUND_ROBIN_SCOPE, _appointments.assigned_user_id == members)
+            .scalar_subquery(),
         ),
         named=False,
     )
 
 
+# The members are one parameter, a list the database unnests into rows, so the statement is
+# the same for any team: a column per member stopped at PostgreSQL's 1,664 target entries and
+# SQLite's column limit.
+_LAST_BOOKED = {
+    "sqlite": _last_booked_read(
+        func.json_each(bindparam("user_ids", type_=JSON))
+        .table_valued("value", name="member")
+        .c.value
+    ),
+    "postgresql": _last_booked_read(
+        func.unnest(cast(bindparam("user_ids"), ARRAY(Text))).column_valued("member")
+    ),
+}
+
+
 def last_booked(session: Session, calendar: Calendar, user_ids: list[str]) -> dict[str, int]:
     """Per member, when they were last booked on this calendar (0: never)."""
-    row = _last_booked_read(len(user_ids)).first(
+    rows = _LAST_BOOKED[session.get_bind().dialect.name].all(
         session,
-        {
-            "location_id": calendar.location_id,
-            "calendar_id": calendar.id,
-            **{f"user_{n}": user for n, user in enumerate(user_ids)},
-        },
+        {"location_id": calendar.location_id, "calendar_id": calendar.id, "user_ids": user_ids},
     )
-    return {user: last or 0 for user, last in zip(user_ids, row, strict=True)}
+    return {user: last or 0 for user, last in rows}
 
 
 def occupying_counts(session: Session, calendar: Calendar, user_ids: list[str]) -> dict[str, int]:

@@ -9,8 +9,14 @@ with their product.
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date, timedelta
 
-from opencalendars.availability.resolver import Window, local_date, merge_windows
+from opencalendars.availability.resolver import (
+    Window,
+    local_date,
+    local_instant_ms,
+    merge_windows,
+)
 
 Span = tuple[int, int]  # [start, end) in epoch milliseconds
 NEVER = 2**63
@@ -74,6 +80,47 @@ def full_spans(resource: Resource) -> list[Span]:
     return merge_windows(full)
 
 
+def local_day_span(day: date, zone_name: str) -> Span:
+    """A local date as instants: [its midnight, the next midnight)."""
+    end = NEVER if day == date.max else local_instant_ms(day + timedelta(days=1), 0, zone_name)
+    return local_instant_ms(day, 0, zone_name), end
+
+
+def full_days(person: Person, rules: SlotRules) -> list[Span]:
+    """The local dates (location zone) on which the person already holds `appoinmentPerDay`
+    of this calendar's appointments: a candidate that starts in one is busy. Found once per
+    person, so that each candidate costs a pointer step rather than a time zone conversion."""
+    if not rules.per_day:
+        return []
+    held = Counter(local_date(start, rules.day_zone) for start, _ in person.same)
+    return sorted(
+        local_day_span(day, rules.day_zone) for day, count in held.items() if count >= rules.per_day
+    )
+
+
+def window_grid(window: Window, rules: SlotRules) -> tuple[int, int]:
+    """The first and last candidate start of a window (none when first > last): the window's
+    own grid, from its first point at or after `earliest`, while the slot fits in the window
+    and starts before `latest`."""
+    start, window_end = window
+    if start < rules.earliest_ms:
+        # Jump to the first grid point at or after `earliest`, keeping the window's grid.
+        start += -(-(rules.earliest_ms - start) // rules.interval_ms) * rules.interval_ms
+    latest = rules.latest_ms if rules.latest_ms is not None else 2**62
+    return start, min(window_end - rules.duration_ms, latest - 1)
+
+
+def grid_points(windows: Sequence[Window], rules: SlotRules) -> int:
+    """How many candidates `person_starts` visits in these windows at most: busy time only
+    makes it skip some. The work of one person in a free-slots request."""
+    points = 0
+    for window in windows:
+        first, last = window_grid(window, rules)
+        if first <= last:
+            points += (last - first) // rules.interval_ms + 1
+    return points
+
+
 def person_starts(person: Person, rules: SlotRules, resources_full: Sequence[Span]) -> list[int]:
     """The start times this person can take, ascending.
 
@@ -86,8 +133,6 @@ def person_starts(person: Person, rules: SlotRules, resources_full: Sequence[Spa
         rules.duration_ms,
         rules.interval_ms,
     )
-    earliest = rules.earliest_ms
-    latest = rules.latest_ms if rules.latest_ms is not None else 2**62
     if rules.per_slot == 1 and not rules.is_class:
         # At one appointment per slot, one of this calendar's blocks a candidate like any busy
         # span, widened by this calendar's buffers: one merged list, jumped over, not counted.
@@ -100,23 +145,17 @@ def person_starts(person: Person, rules: SlotRules, resources_full: Sequence[Spa
         same_starts = sorted(s - pre for s, _ in person.same)
         same_ends = sorted(e + post for _, e in person.same)
     seats = Counter(s for s, e in person.same if e - s == duration) if rules.is_class else None
-    per_day = (
-        Counter(local_date(s, rules.day_zone) for s, _ in person.same) if rules.per_day else None
-    )
     # A sentinel closes every sorted list, so the pointers need no bounds checks.
     blocking.append(PAST_EVERYTHING)
     same_starts.append(NEVER)
     same_ends.append(NEVER)
+    days_full = [*full_days(person, rules), PAST_EVERYTHING]
     full = [*resources_full, PAST_EVERYTHING]
     per_slot = rules.per_slot
-    blocked_at = started = ended = full_at = 0
+    blocked_at = started = ended = day_at = full_at = 0
     offered = []
-    for window_start, window_end in person.windows:
-        start = window_start
-        if start < earliest:
-            # Jump to the first grid point at or after `earliest`, keeping the window's grid.
-            start += -(-(earliest - start) // interval) * interval
-        last_start = min(window_end - duration, latest - 1)
+    for window in person.windows:
+        start, last_start = window_grid(window, rules)
         while start <= last_start:
             span_start, span_end = start - pre, start + duration + post
             while blocking[blocked_at][1] <= span_start:
@@ -137,8 +176,10 @@ def person_starts(person: Person, rules: SlotRules, resources_full: Sequence[Spa
                 busy = overlapping > taken or taken >= per_slot
             else:
                 busy = overlapping >= per_slot
-            if not busy and per_day is not None:
-                busy = per_day[local_date(start, rules.day_zone)] >= rules.per_day
+            if not busy:
+                while days_full[day_at][1] <= start:
+                    day_at += 1
+                busy = days_full[day_at][0] <= start
             if not busy:
                 while full[full_at][1] <= start:
                     full_at += 1

@@ -38,6 +38,9 @@ Count = Annotated[int, Field(ge=0, le=100_000)]
 Length = Annotated[PositiveNumber, Field(le=100_000)]
 Gap = Annotated[NonNegativeNumber, Field(le=100_000)]
 Horizon = Annotated[NonNegativeNumber, Field(le=10_000)]
+# The most members a calendar's team may have, as a service's staff (services.schemas.MAX_STAFF):
+# the live product caps round robins far below 1,000, and free slots and bookings work per member.
+MAX_TEAM_MEMBERS = 100
 
 
 class LocationConfiguration(RequestDTO):
@@ -101,7 +104,7 @@ class CalendarSettings(RequestDTO):
     isActive: bool | None = None
     notifications: list[CalendarNotification] | None = None
     groupId: str | None = None
-    teamMembers: list[TeamMember] | None = None
+    teamMembers: Annotated[list[TeamMember], Field(max_length=MAX_TEAM_MEMBERS)] | None = None
     eventType: EventType | None = None
     name: NonEmpty | None = None
     slug: NonEmpty | None = None

@@ -1,11 +1,12 @@
 """Service locations (PRODUCT §7): slugs unique per location, `offline` needs an address, the
-first created is the location's default."""
+first created is the location's default, and there is one default at a time."""
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from opencalendars import clock
+from opencalendars.admin.models import Location
 from opencalendars.db.database import Database
 from opencalendars.db.queries import apply_given, one_or_not_found
 from opencalendars.http.errors import BadRequest
@@ -46,6 +47,19 @@ def slug_taken(session: Session, location_id: str, slug: str, except_id: str | N
     return session.scalar(query.limit(1)) is not None
 
 
+def lock_default(session: Session, location_id: str) -> None:
+    """Take the location's row before deciding its default service location. On PostgreSQL
+    concurrent first creates would each see no default yet from their own snapshots, and two
+    deletes could each think the other's place is the successor; the row lock makes them take
+    turns, and each decides on what the previous one committed (the partial unique index
+    `uq_service_locations_live_default` holds the rule whatever happens). `FOR NO KEY UPDATE`
+    does not block inserts that merely refer to the location (foreign key checks take
+    `FOR KEY SHARE`). On SQLite write transactions already take turns and no clause is sent."""
+    session.execute(
+        select(Location.id).where(Location.id == location_id).with_for_update(key_share=True)
+    )
+
+
 def check(session: Session, place: ServiceLocation) -> None:
     problems = []
     if slug_taken(session, place.location_id, place.slug, place.id):
@@ -59,6 +73,7 @@ def check(session: Session, place: ServiceLocation) -> None:
 def create_place(db: Database, dto: CreateServiceLocationDTO) -> ServiceLocation:
     try:
         with db.write() as session:
+            lock_default(session, dto.locationId)
             now = clock.now_ms(session)
             place = ServiceLocation(
                 id=new_id(),
@@ -111,6 +126,7 @@ def update_place(
 def delete_place(db: Database, location_id: str, place_id: str) -> None:
     """Soft delete; when the default goes, the oldest remaining one becomes the default."""
     with db.write() as session:
+        lock_default(session, location_id)
         place = get_place(session, location_id, place_id)
         place.deleted = True
         place.date_updated_ms = clock.now_ms(session)

@@ -20,6 +20,14 @@ class ServiceLocation(Base):
             sqlite_where=text("NOT deleted"),
             postgresql_where=text("NOT deleted"),
         ),
+        # One default among a location's live service locations, enforced by the database.
+        Index(
+            "uq_service_locations_live_default",
+            "location_id",
+            unique=True,
+            sqlite_where=text("is_default AND NOT deleted"),
+            postgresql_where=text("is_default AND NOT deleted"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

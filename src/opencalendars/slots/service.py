@@ -1,8 +1,10 @@
 """Free slots (PRODUCT §4.5): load what the engine needs for one calendar, run it, shape the
 answer. All reads happen in one transaction, as plain tuples over indexed ranges."""
 
+from bisect import bisect_right
 from collections import defaultdict
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -10,7 +12,13 @@ from sqlalchemy.orm import Session
 from opencalendars import clock
 from opencalendars.appointments import store as appointments
 from opencalendars.availability.answer import free_slots_answer, look_busy, slots_by_date
-from opencalendars.availability.engine import Person, Resource, SlotRules, free_slots
+from opencalendars.availability.engine import (
+    Person,
+    Resource,
+    SlotRules,
+    free_slots,
+    grid_points,
+)
 from opencalendars.availability.limits import earliest_start_ms, window_end_ms
 from opencalendars.availability.resolver import Window, open_windows
 from opencalendars.blocked_slots.service import blocking_spans
@@ -30,6 +38,13 @@ DAY_MS = 86_400_000
 # Busy items are read this far around the range: whole local days for appoinmentPerDay,
 # and the buffers of neighbouring appointments.
 BUSY_MARGIN_MS = 2 * DAY_MS
+# The most candidate starts one free-slots request may visit: the engine takes one step per
+# grid point of each selected person's open windows in the range (engine.grid_points), 0.5-1 µs
+# each, so the largest accepted request stays well under a second. Real calendars stay below:
+# 10 members with 15-minute slots around the clock for 31 days are 29,760 points, one member
+# with 1-minute slots 44,640, 100 members with 15-minute slots around the clock 297,600
+# (docs/availability.md, "The bound per request").
+MAX_GRID_POINTS = 400_000
 
 
 @dataclass(frozen=True)
@@ -297,6 +312,43 @@ def selected_members(calendar: Calendar, user_ids: list[str]) -> list[str]:
     return user_ids or members
 
 
+def request_grid_points(persons: Sequence[Person], rules: SlotRules) -> int:
+    """The engine's work for these persons: the sum of their grid points (members with the same
+    hours share one list of windows: its points are found once)."""
+    points_of: dict[int, int] = {}
+    total = 0
+    for person in persons:
+        key = id(person.windows)
+        if key not in points_of:
+            points_of[key] = grid_points(person.windows, rules)
+        total += points_of[key]
+    return total
+
+
+def check_grid(persons: Sequence[Person], rules: SlotRules, start_ms: int) -> None:
+    """400 when the request would visit more than MAX_GRID_POINTS candidates, naming the most
+    days from the same startDate that would not (the points only grow with the range)."""
+    if request_grid_points(persons, rules) <= MAX_GRID_POINTS:
+        return
+
+    def points_within(days: int) -> int:
+        shorter = replace(rules, latest_ms=min(rules.latest_ms, start_ms + days * DAY_MS))
+        return request_grid_points(persons, shorter)
+
+    asked_days = -(-(rules.latest_ms - start_ms) // DAY_MS)
+    days = bisect_right(range(asked_days + 1), MAX_GRID_POINTS, key=points_within) - 1
+    if days == 0:
+        raise BadRequest(
+            ["This calendar's team is too large for its slot interval: ask for fewer userIds"]
+        )
+    raise BadRequest(
+        [
+            "The date range is too long for this calendar's slot interval and team: "
+            f"ask for at most {days} day{'s' if days > 1 else ''}"
+        ]
+    )
+
+
 def get_free_slots(db: Database, location_id: str, location_zone: str, calendar_id: str, query):
     with db.read() as session:
         calendar = read_live_calendar(session, location_id, calendar_id)
@@ -308,6 +360,7 @@ def get_free_slots(db: Database, location_id: str, location_zone: str, calendar_
         persons = persons_for(
             session, calendar, location_zone, members, query.start_ms, query.end_ms
         )
+        check_grid(persons, rules, query.start_ms)
         resources = resources_for(
             session,
             calendar,
