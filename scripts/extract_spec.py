@@ -42,6 +42,9 @@ SCHEMA_KEYS = {
     "maxItems",
     "pattern",
     "default",
+    # A read-only or deprecated property is one a client cannot (or should not) send.
+    "readOnly",
+    "deprecated",
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 # Webhook payloads: the JSON schema block of each `webhook-<Event>.md`.

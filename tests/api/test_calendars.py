@@ -119,7 +119,7 @@ def every_field(tenant, calendar_type, group_id):
 
 def expected_dto(sent: dict, created: dict) -> dict:
     """What CalendarDTO must say for `sent`: the same values, plus ids and read-only parts."""
-    expected = {**sent, "id": created["id"]}
+    expected = {**sent, "id": created["id"], "appointmentPerSlot": sent["appoinmentPerSlot"]}
     expected["teamMembers"] = [
         {
             "userId": member["userId"],
@@ -172,7 +172,7 @@ def test_defaults_are_filled_in_on_read(tenant):
         "calendarType": "event",
         "widgetType": "classic",
         "eventTitle": "{{contact.name}}",
-        "eventColor": "#039be5",
+        "eventColor": "#039BE5",
         "locationConfigurations": [],
         "slotDuration": 30,
         "slotDurationUnit": "mins",
@@ -183,6 +183,7 @@ def test_defaults_are_filled_in_on_read(tenant):
         "preBuffer": 0,
         "preBufferUnit": "mins",
         "appoinmentPerSlot": 1,
+        "appointmentPerSlot": 1,
         "appoinmentPerDay": 0,
         "allowBookingAfter": 0,
         "allowBookingAfterUnit": "days",

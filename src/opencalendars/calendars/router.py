@@ -58,6 +58,8 @@ def update_calendar(
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[schemas.CalendarUpdateDTO, json_body(schemas.CalendarUpdateDTO)],
 ):
+    if body.locationId is not None:
+        caller.require_location(body.locationId)
     calendar = service.update_calendar(request.app.state.db, caller.location_id, calendarId, body)
     return JsonResponse({"calendar": schemas.calendar_dto(calendar)})
 

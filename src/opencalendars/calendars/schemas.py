@@ -107,6 +107,7 @@ class CalendarSettings(RequestDTO):
     teamMembers: Annotated[list[TeamMember], Field(max_length=MAX_TEAM_MEMBERS)] | None = None
     eventType: EventType | None = None
     name: NonEmpty | None = None
+    description: str | None = None
     slug: NonEmpty | None = None
     widgetSlug: NonEmpty | None = None
     widgetType: Literal["default", "classic"] | None = None
@@ -161,6 +162,11 @@ class CalendarCreateDTO(CalendarSettings):
 
 
 class CalendarUpdateDTO(CalendarSettings):
+    """Every field the create takes: the spec's update DTO forgets `locationId`, `calendarType`
+    and `slotBufferUnit`, which clients send back as they read them (docs/fidelity.md)."""
+
+    locationId: NonEmpty | None = None
+    calendarType: CalendarType | None = None
     availabilities: list[UpdateAvailability] | None = None
 
 
@@ -172,7 +178,8 @@ CALENDAR_DEFAULTS = {
     "eventType": "RoundRobin_OptimizeForAvailability",
     "widgetType": "classic",
     "eventTitle": "{{contact.name}}",
-    "eventColor": "#039be5",
+    # The live service's default (the spec writes it in lower case; docs/fidelity.md).
+    "eventColor": "#039BE5",
     "locationConfigurations": [],
     "slotDuration": 30,
     "slotDurationUnit": "mins",
@@ -206,6 +213,7 @@ CALENDAR_DTO_ORDER = (
     "teamMembers",
     "eventType",
     "name",
+    "description",
     "slug",
     "widgetSlug",
     "calendarType",
@@ -222,6 +230,7 @@ CALENDAR_DTO_ORDER = (
     "preBuffer",
     "preBufferUnit",
     "appoinmentPerSlot",
+    "appointmentPerSlot",
     "appoinmentPerDay",
     "allowBookingAfter",
     "allowBookingAfterUnit",
@@ -283,6 +292,8 @@ def calendar_dto(calendar) -> dict:
         "isActive": calendar.is_active,
         "id": calendar.id,
     }
+    # The live service sends the correctly spelled alias too (docs/fidelity.md).
+    values["appointmentPerSlot"] = values["appoinmentPerSlot"]
     if calendar.group_id is not None:
         values["groupId"] = calendar.group_id
     values["teamMembers"] = [team_member_dto(member) for member in values["teamMembers"]]

@@ -32,9 +32,11 @@ def live_calendars(location_id: str):
     return select(Calendar).where(Calendar.location_id == location_id, Calendar.deleted.is_(False))
 
 
-def get_live_calendar(session: Session, location_id: str, calendar_id: str) -> Calendar:
+def get_live_calendar(
+    session: Session, location_id: str, calendar_id: str, *, to_change: bool = False
+) -> Calendar:
     query = live_calendars(location_id).where(Calendar.id == calendar_id)
-    return one_or_not_found(session, query, CALENDAR_NOT_FOUND)
+    return one_or_not_found(session, query, CALENDAR_NOT_FOUND, to_change=to_change)
 
 
 _calendars = Calendar.__table__
@@ -315,7 +317,10 @@ def update_calendar(
     changes = dto.model_dump(exclude_unset=True)
     try:
         with db.write() as session:
-            calendar = get_live_calendar(session, location_id, calendar_id)
+            calendar = get_live_calendar(session, location_id, calendar_id, to_change=True)
+            if dto.calendarType not in (None, calendar.calendar_type):
+                # A type decides how every booking was assigned: a calendar keeps its type.
+                raise BadRequest([f"calendarType cannot be changed from {calendar.calendar_type}"])
             settings = dict(calendar.settings)
             for key, value in settings_of(dto).items():
                 settings[key] = value
@@ -349,7 +354,7 @@ def update_calendar(
 def delete_calendar(db: Database, location_id: str, calendar_id: str) -> None:
     """Soft delete: never shown or found again; schedules let go of it."""
     with db.write() as session:
-        calendar = get_live_calendar(session, location_id, calendar_id)
+        calendar = get_live_calendar(session, location_id, calendar_id, to_change=True)
         calendar.deleted = True
         calendar.date_updated_ms = clock.now_ms(session)
         session.execute(delete(ScheduleCalendar).where(ScheduleCalendar.calendar_id == calendar_id))
