@@ -50,9 +50,14 @@ def live_services(location_id: str):
     )
 
 
-def get_service(session: Session, location_id: str, service_id: str) -> Service:
+def get_service(
+    session: Session, location_id: str, service_id: str, *, to_change: bool = False
+) -> Service:
     return one_or_not_found(
-        session, live_services(location_id).where(Service.id == service_id), NOT_FOUND
+        session,
+        live_services(location_id).where(Service.id == service_id),
+        NOT_FOUND,
+        to_change=to_change,
     )
 
 
@@ -194,7 +199,7 @@ def update_service(
     they were booked with."""
     try:
         with db.write() as session:
-            service = get_service(session, location_id, service_id)
+            service = get_service(session, location_id, service_id, to_change=True)
             settings = {
                 **service.settings,
                 **dto.model_dump(exclude_none=True, exclude=COLUMN_FIELDS),
@@ -217,6 +222,6 @@ def update_service(
 def delete_service(db: Database, location_id: str, service_id: str) -> None:
     """Soft delete: it can no longer be booked; bookings already made keep it."""
     with db.write() as session:
-        service = get_service(session, location_id, service_id)
+        service = get_service(session, location_id, service_id, to_change=True)
         service.deleted = True
         service.date_updated_ms = clock.now_ms(session)

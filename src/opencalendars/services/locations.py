@@ -35,9 +35,11 @@ def live_places(location_id: str):
     )
 
 
-def get_place(session: Session, location_id: str, place_id: str) -> ServiceLocation:
+def get_place(
+    session: Session, location_id: str, place_id: str, *, to_change: bool = False
+) -> ServiceLocation:
     query = live_places(location_id).where(ServiceLocation.id == place_id)
-    return one_or_not_found(session, query, NOT_FOUND)
+    return one_or_not_found(session, query, NOT_FOUND, to_change=to_change)
 
 
 def slug_taken(session: Session, location_id: str, slug: str, except_id: str | None) -> bool:
@@ -114,7 +116,7 @@ def update_place(
     """Partial; the rules are checked on the result."""
     try:
         with db.write() as session:
-            place = get_place(session, location_id, place_id)
+            place = get_place(session, location_id, place_id, to_change=True)
             apply_given(place, dto, UPDATED_COLUMNS)
             check(session, place)
             place.date_updated_ms = clock.now_ms(session)
@@ -127,7 +129,7 @@ def delete_place(db: Database, location_id: str, place_id: str) -> None:
     """Soft delete; when the default goes, the oldest remaining one becomes the default."""
     with db.write() as session:
         lock_default(session, location_id)
-        place = get_place(session, location_id, place_id)
+        place = get_place(session, location_id, place_id, to_change=True)
         place.deleted = True
         place.date_updated_ms = clock.now_ms(session)
         if place.is_default:
