@@ -27,9 +27,9 @@ from opencalendars.db.queries import for_change, one_or_not_found
 from opencalendars.events.emit import appointment_changed
 from opencalendars.events.notify import snapshot
 from opencalendars.http.errors import BadRequest, NotFound
-from opencalendars.http.event_lists import EventListQuery
+from opencalendars.http.event_lists import MAX_EVENTS, EventListQuery, check_count
 from opencalendars.http.ids import new_id
-from opencalendars.http.times import body_instant_ms
+from opencalendars.http.times import MAX_EPOCH_MS, MIN_EPOCH_MS, body_instant_ms
 from opencalendars.zones import zone
 
 APPOINTMENT_NOT_FOUND = "Appointment not found"
@@ -109,23 +109,34 @@ def meeting_location(calendar: Calendar, assigned_user_id: str | None, fields: d
 
 
 def series_rule(rrule: str | None, start_ms: int, end_ms: int, location_zone: str):
-    """`(rule, series end)` for a recurring series, or `(None, None)`; 400 when the rule is bad."""
+    """`(rule, series end)` for a recurring series, or `(None, None)`; 400 when the rule is bad
+    or beyond the limits of a series (docs/appointments.md, "Recurring series")."""
     if rrule is None:
         return None, None
     try:
         return recurrence.rule_text(rrule), recurrence.series_end_ms(
             rrule, start_ms, end_ms - start_ms, location_zone
         )
+    except recurrence.RuleRefused as refused:
+        raise BadRequest([str(refused)]) from None
     except ValueError:
         raise BadRequest(["rrule must be a valid RFC 5545 recurrence rule"]) from None
 
 
 def split_occurrence_id(event_id: str) -> tuple[str, int, int] | None:
-    """`{masterId}_{startEpochMs}_{durationSeconds}` → its parts, or None."""
+    """`{masterId}_{startEpochMs}_{durationSeconds}` → its parts, or None; None too for a start
+    outside the years 1 to 9999 (no occurrence is there) and for digits other than 0-9."""
     parts = event_id.rsplit("_", 2)
-    if len(parts) != 3 or not parts[1].lstrip("-").isdigit() or not parts[2].isdigit():
+    if len(parts) != 3:
         return None
-    return parts[0], int(parts[1]), int(parts[2])
+    master_id, start, duration = parts
+    numbers = (start.removeprefix("-"), duration)
+    if not all(text.isascii() and text.isdigit() and len(text) <= 15 for text in numbers):
+        return None
+    start_ms = int(start)
+    if not MIN_EPOCH_MS <= start_ms <= MAX_EPOCH_MS:
+        return None
+    return master_id, start_ms, int(duration)
 
 
 def occurrence_id(master: Appointment, start_ms: int) -> str:
@@ -442,7 +453,8 @@ def list_events(
     db: Database, location_zone: str, query: EventListQuery
 ) -> list[tuple[Appointment, str | None]]:
     """Appointments and occurrences of series overlapping the range that match any filter,
-    by start; cancelled ones included, deleted ones left out."""
+    by start; cancelled ones included, deleted ones left out. 400 when there are more than
+    `MAX_EVENTS` (found with at most one more read or expanded)."""
     matches = []
     if query.calendar_id is not None:
         matches.append(Appointment.calendar_id == query.calendar_id)
@@ -475,7 +487,10 @@ def list_events(
         or_(Appointment.series_end_ms.is_(None), Appointment.series_end_ms > query.start_ms),
     )
     with db.read() as session:
-        found = list(session.execute(singles))
+        found = list(session.execute(singles.limit(MAX_EVENTS + 1)))
+        count = len(found)
+        check_count(count)
+        expanded = []  # the starts first: an answer over the cap builds no occurrence
         for master, group in session.execute(series):
             duration = master.end_ms - master.start_ms
             starts = recurrence.occurrence_starts(
@@ -485,7 +500,12 @@ def list_events(
                 query.start_ms - duration + 1,
                 query.end_ms - 1,
                 master.exceptions,
+                limit=MAX_EVENTS - count,
             )
+            count += len(starts)
+            check_count(count)
+            expanded.append((master, group, starts))
+        for master, group, starts in expanded:
             found += [(occurrence(master, start), group) for start in starts]
     return sorted(
         ((appointment, group) for appointment, group in found),

@@ -15,7 +15,7 @@ from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.db.queries import for_change, one_or_not_found
 from opencalendars.http.errors import BadRequest
-from opencalendars.http.event_lists import EventListQuery
+from opencalendars.http.event_lists import MAX_EVENTS, EventListQuery, check_count
 from opencalendars.http.ids import new_id
 from opencalendars.http.times import body_instant_ms
 from opencalendars.zones import zone
@@ -107,7 +107,7 @@ def update_block(
 
 def list_blocks(db: Database, query: EventListQuery) -> list[tuple[BlockedSlot, str | None]]:
     """Blocks overlapping the range that match any of the filters, by start; each with its
-    calendar's group."""
+    calendar's group. 400 when there are more than `MAX_EVENTS` (one more is read to know)."""
     owners = []
     if query.calendar_id is not None:
         owners.append(BlockedSlot.calendar_id == query.calendar_id)
@@ -127,9 +127,12 @@ def list_blocks(db: Database, query: EventListQuery) -> list[tuple[BlockedSlot, 
             or_(*owners),
         )
         .order_by(BlockedSlot.start_ms, BlockedSlot.id)
+        .limit(MAX_EVENTS + 1)
     )
     with db.read() as session:
-        return [(block, group) for block, group in session.execute(statement)]
+        found = [(block, group) for block, group in session.execute(statement)]
+    check_count(len(found))
+    return found
 
 
 def delete_block(session: Session, location_id: str, block_id: str) -> bool:

@@ -1,5 +1,9 @@
 """The query both event lists take (`GET /calendars/events`, `GET /calendars/blocked-slots`):
-a location, a range in epoch ms, and at least one of calendarId, userId, groupId (PRODUCT §5)."""
+a location, a range in epoch ms, and at least one of calendarId, userId, groupId (PRODUCT §5).
+
+Both lists are bounded (issue 19): the range is at most `MAX_RANGE_DAYS` long, and an answer
+holds at most `MAX_EVENTS` events; a range that holds more is a 400, found without building
+more than `MAX_EVENTS + 1` of them."""
 
 from dataclasses import dataclass
 from typing import Annotated
@@ -8,6 +12,11 @@ from fastapi import Query
 
 from opencalendars.http.errors import BadRequest
 from opencalendars.http.times import query_epoch_ms
+
+MAX_RANGE_DAYS = 366
+MAX_RANGE_MS = MAX_RANGE_DAYS * 86_400_000
+MAX_EVENTS = 5000
+TOO_MANY = f"the range holds more than {MAX_EVENTS} events; ask for a shorter range"
 
 
 @dataclass(frozen=True)
@@ -33,4 +42,16 @@ def event_list_query(
     end_ms = query_epoch_ms("endTime", endTime)
     if calendarId is None and userId is None and groupId is None:
         raise BadRequest(["one of calendarId, userId or groupId is required"])
+    if end_ms <= start_ms:
+        raise BadRequest(["endTime must be after startTime"])
+    if end_ms - start_ms > MAX_RANGE_MS:
+        raise BadRequest(
+            [f"the range from startTime to endTime must be at most {MAX_RANGE_DAYS} days"]
+        )
     return EventListQuery(locationId, start_ms, end_ms, calendarId, userId, groupId)
+
+
+def check_count(count: int) -> None:
+    """400 when an answer would hold more than `MAX_EVENTS` events."""
+    if count > MAX_EVENTS:
+        raise BadRequest([TOO_MANY])
