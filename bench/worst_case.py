@@ -9,7 +9,9 @@ A real server (one worker) on loopback, a location in America/New_York, the cloc
   occurrence is in 2044);
 - `year`: 13 daily series without end (4,758 occurrences in 366 days, under the 5,000 cap);
 - `over`: 14 of them (5,124: over the cap);
-- `blocks`: 5,000 blocked slots in one week.
+- `blocks`: 5,000 blocked slots in one week;
+- `grid`: 8 members with 1-minute slots around the clock, the largest candidate grid a 31-day
+  free-slots request may have.
 
 Timed, each after warm-up requests (p50 and the slowest, which is the figure to read):
 free slots over 31 days on `rr`; `GET /calendars/events` over March on `rr` (1,550 occurrences)
@@ -44,6 +46,7 @@ ZONE = "America/New_York"
 DAY_MS = 86_400_000
 MEMBERS = [f"member-{n:02d}" for n in range(10)]
 WORKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday")
+ALL_DAYS = (*WORKDAYS, "saturday", "sunday")
 MARCH = (
     int(datetime.fromisoformat("2026-03-01T00:00:00-05:00").timestamp() * 1000),
     int(datetime.fromisoformat("2026-04-01T00:00:00-04:00").timestamp() * 1000) - 1,
@@ -72,19 +75,27 @@ def tenant(base_url: str) -> tuple[httpx.Client, str]:
     return httpx.Client(base_url=base_url, headers=headers, timeout=600), location
 
 
-def calendar(client: httpx.Client, location: str, name: str, members: list[str]) -> str:
+def calendar(
+    client: httpx.Client,
+    location: str,
+    name: str,
+    members: list[str],
+    minutes: int = 30,
+    days: tuple[str, ...] = WORKDAYS,
+    hours: tuple[str, str] = ("09:00", "17:00"),
+) -> str:
     body = {
         "locationId": location,
         "name": name,
         "calendarType": "round_robin",
         "teamMembers": [{"userId": member} for member in members],
-        "slotDuration": 30,
-        "slotInterval": 30,
+        "slotDuration": minutes,
+        "slotInterval": minutes,
     }
     calendar_id = created(client.post("/calendars/", json=body))["calendar"]["id"]
     rules = [
-        {"type": "wday", "day": day, "intervals": [{"from": "09:00", "to": "17:00"}]}
-        for day in WORKDAYS
+        {"type": "wday", "day": day, "intervals": [{"from": hours[0], "to": hours[1]}]}
+        for day in days
     ]
     for member in members:
         schedule = {
@@ -179,6 +190,17 @@ def main() -> None:
         blocks = calendar(client, location, "Blocks", ["blocks-member"])
         insert_blocks(url, location, blocks, 5000)
         writes = calendar(client, location, "Writes", ["writes-member"])
+        # The largest candidate grid free slots accept for 31 days (slots.service.MAX_GRID_POINTS):
+        # 8 members with 1-minute slots around the clock, 357,120 candidate starts.
+        grid = calendar(
+            client,
+            location,
+            "Grid",
+            [f"grid-{n}" for n in range(8)],
+            1,
+            ALL_DAYS,
+            ("00:00", "24:00"),
+        )
 
         def events(calendar_id, span):
             params = {
@@ -193,6 +215,11 @@ def main() -> None:
             "GET free-slots, 31 days, 51 series of 10 members",
             timed(lambda: client.get(f"/calendars/{rr}/free-slots", params=slots), 200, 3, n),
             f"{sum(len(day['slots']) for day in offered.values() if 'slots' in day)} slots",
+        )
+        report(
+            "GET free-slots, 31 days, 8 members, 1-minute slots 24/7",
+            timed(lambda: client.get(f"/calendars/{grid}/free-slots", params=slots), 200, 2, n),
+            "the largest grid accepted",
         )
         march = created(events(rr, MARCH)())["events"]
         report(
