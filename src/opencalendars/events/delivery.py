@@ -8,12 +8,9 @@ from email.utils import formataddr
 from urllib.parse import unquote, urlsplit
 
 import httpx
-from cryptography.hazmat.primitives.asymmetric import rsa
 
-from opencalendars.events.signing import sign
+from opencalendars.events.signing import Signer
 from opencalendars.http.json import dumps
-
-SIGNATURE_HEADER = "x-wh-signature"
 
 
 @dataclass(frozen=True)
@@ -51,9 +48,11 @@ def post(client: httpx.Client, url: str, content: bytes, headers: dict) -> Outco
     return http_outcome(response)
 
 
-def send_webhook(client: httpx.Client, key: rsa.RSAPrivateKey, payload: dict) -> Outcome:
+def send_webhook(client: httpx.Client, signer: Signer, payload: dict) -> Outcome:
+    """POSTs the body rendered when the change committed, signed over exactly those bytes
+    (`x-ghl-signature` and/or `x-wh-signature`, as OPENCALENDARS_WEBHOOK_SIGNATURES says)."""
     body = payload["body"].encode()
-    headers = {"content-type": "application/json", SIGNATURE_HEADER: sign(key, body)}
+    headers = {"content-type": "application/json", **signer.headers(body)}
     return post(client, payload["url"], body, headers)
 
 

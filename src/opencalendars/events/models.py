@@ -20,7 +20,8 @@ class WebhookSubscription(Base):
 
 
 class SigningKey(Base):
-    """The RSA key pair webhooks are signed with: generated once, shared by every process."""
+    """A key pair webhooks are signed with, one row per algorithm (`webhooks`: RSA,
+    `webhooks-ed25519`: Ed25519): generated once, shared by every process."""
 
     __tablename__ = "signing_keys"
 

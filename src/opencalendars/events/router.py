@@ -15,11 +15,17 @@ admin_router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(
 
 
 @public_router.get("/webhooks/public-key", response_class=PlainTextResponse)
-def webhook_public_key(request: Request):
-    """The PEM public key that verifies `x-wh-signature`."""
+def webhook_public_key(
+    request: Request,
+    alg: Annotated[Literal["ed25519", "rsa"] | None, Query()] = None,
+):
+    """The PEM public key (SubjectPublicKeyInfo) that verifies `x-ghl-signature`
+    (`?alg=ed25519`) or `x-wh-signature` (`?alg=rsa`, and without `alg`, as before Ed25519)."""
     settings = request.app.state.settings
+    key_files = {"ed25519": settings.webhook_ed25519_key_file, "rsa": settings.webhook_key_file}
+    name = alg or "rsa"
     return PlainTextResponse(
-        signing.public_key_pem(request.app.state.db, settings.webhook_key_file),
+        signing.public_key_pem(request.app.state.db, name, key_files[name]),
         media_type="application/x-pem-file",
     )
 

@@ -25,6 +25,7 @@ from opencalendars.events import signing
 from opencalendars.events.delivery import Channels, Outcome, send_email, send_sms, send_webhook
 from opencalendars.events.models import DeliveryAttempt, OutboxMessage
 from opencalendars.http.ids import new_id
+from opencalendars.settings import WEBHOOK_SIGNATURES_DEFAULT, webhook_signatures
 
 log = logging.getLogger("opencalendars.worker")
 
@@ -39,7 +40,9 @@ class WorkerSettings:
 
     smtp_url: str | None = None
     sms_webhook_url: str | None = None
-    webhook_key_file: str | None = None
+    webhook_key_file: str | None = None  # RSA
+    webhook_ed25519_key_file: str | None = None
+    webhook_signatures: tuple[str, ...] = WEBHOOK_SIGNATURES_DEFAULT
     contact_email: str | None = None
     user_email: str | None = None
     timeout_s: float = 10.0
@@ -64,6 +67,8 @@ class WorkerSettings:
             smtp_url=env("OPENCALENDARS_SMTP_URL") or None,
             sms_webhook_url=env("OPENCALENDARS_SMS_WEBHOOK_URL") or None,
             webhook_key_file=env("OPENCALENDARS_WEBHOOK_KEY_FILE") or None,
+            webhook_ed25519_key_file=env("OPENCALENDARS_WEBHOOK_ED25519_KEY_FILE") or None,
+            webhook_signatures=webhook_signatures(env("OPENCALENDARS_WEBHOOK_SIGNATURES")),
             contact_email=env("OPENCALENDARS_CONTACT_EMAIL") or None,
             user_email=env("OPENCALENDARS_USER_EMAIL") or None,
             max_attempts=int(env("OPENCALENDARS_MAX_ATTEMPTS") or cls.max_attempts),
@@ -98,7 +103,13 @@ class Worker:
             user_email=settings.user_email,
             timeout_s=settings.timeout_s,
         )
-        self.key = signing.private_key(db, settings.webhook_key_file)
+        # Loaded (or generated) now: a missing or wrong key file stops the worker at start.
+        self.signer = signing.signer(
+            db,
+            settings.webhook_signatures,
+            rsa_key_file=settings.webhook_key_file,
+            ed25519_key_file=settings.webhook_ed25519_key_file,
+        )
         self.http = httpx.Client(timeout=settings.timeout_s, follow_redirects=False)
         self.pool = ThreadPoolExecutor(max_workers=settings.batch)
 
@@ -141,7 +152,7 @@ class Worker:
     def send(self, message: Claimed) -> Outcome:
         try:
             if message.kind == "webhook":
-                return send_webhook(self.http, self.key, message.payload)
+                return send_webhook(self.http, self.signer, message.payload)
             if message.kind == "email":
                 return send_email(self.channels, message.payload)
             return send_sms(self.http, self.channels, message.payload)
