@@ -23,7 +23,11 @@ def database_url(tmp_path_factory) -> str:
 
 @pytest.fixture(scope="session")
 def app(database_url):
-    application = create_app(Settings(database_url=database_url, admin_key=ADMIN_KEY))
+    # Rate limits off: the suite's own requests must never be throttled (tests/api/
+    # test_rate_limits.py builds apps of its own with limits on).
+    application = create_app(
+        Settings(database_url=database_url, admin_key=ADMIN_KEY, rate_limits=None)
+    )
     yield application
     application.state.db.dispose()
 

@@ -1,13 +1,16 @@
 """The ASGI application: routers, the error envelope, limits, storage."""
 
 import logging
+import sqlite3
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import psycopg
 from anyio import to_thread
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
+from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute
 
@@ -25,6 +28,10 @@ from opencalendars.groups.router import router as groups_router
 from opencalendars.http.errors import ApiError, envelope
 from opencalendars.http.json import JsonResponse
 from opencalendars.http.limits import BodySizeLimit
+from opencalendars.http.nul import NulInUrl
+from opencalendars.http.rate_limits import RateLimitHeaders, create_limiter
+from opencalendars.http.timeouts import BodyTimeout
+from opencalendars.http.unavailable import database_error
 from opencalendars.http.validation import messages_for
 from opencalendars.notifications.router import router as notifications_router
 from opencalendars.resources.router import router as resources_router
@@ -56,11 +63,8 @@ def http_error(request: Request, exc: HTTPException) -> JsonResponse:
     """Unknown routes and wrong methods, in the same envelope as everything else."""
     if exc.status_code not in (404, 405):
         return JsonResponse(envelope(exc.status_code, str(exc.detail)), status_code=exc.status_code)
-    admin_disabled = request.app.state.settings.admin_key is None
-    # A disabled admin API does not exist, so no method of it is merely "not allowed".
-    status = 404 if admin_disabled and request.url.path.startswith("/admin") else exc.status_code
     message = f"Cannot {request.method} {request.url.path}"
-    return JsonResponse(envelope(status, message), status_code=status)
+    return JsonResponse(envelope(exc.status_code, message), status_code=exc.status_code)
 
 
 def unexpected_error(_request: Request, exc: Exception) -> JsonResponse:
@@ -123,11 +127,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = db
+    # Per-token rate limits (http/rate_limits.py), counted by the token check; None when off.
+    app.state.rate_limiter = create_limiter(settings.rate_limits, db, settings.redis_url)
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)
+    for database_failure in (DBAPIError, psycopg.Error, sqlite3.Error):
+        app.add_exception_handler(database_failure, database_error)
     app.add_exception_handler(Exception, unexpected_error)
+    if app.state.rate_limiter is not None:
+        # Innermost: adds the headers to whatever answers a counted request.
+        app.add_middleware(RateLimitHeaders)
+    # The last added runs first: a NUL in the URL is refused before anything else.
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
+    app.add_middleware(BodyTimeout, seconds=settings.body_timeout_seconds)
+    app.add_middleware(NulInUrl)
     add_routes(
         app,
         # Literal paths first: `/calendars/{calendarId}` would otherwise swallow them.
@@ -142,8 +156,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         calendars_router,
         # The operator's routes last: their paths never meet the contract's.
         health.router,
-        admin_router,
-        events_admin_router,
         webhooks_router,
     )
+    if settings.admin_key is not None:
+        # Without a key the admin API does not exist: its paths answer 404 like any unknown
+        # path, and /openapi.json does not list them.
+        add_routes(app, admin_router, events_admin_router)
     return app

@@ -19,6 +19,7 @@ from opencalendars.events.schemas import WebhookCreateDTO
 from opencalendars.events.worker import Worker, WorkerSettings
 from opencalendars.http.auth import CALENDAR_SCOPES
 from opencalendars.http.errors import ApiError
+from opencalendars.http.rate_limits import InvalidRateLimits
 from opencalendars.http.validation import messages_for
 from opencalendars.settings import Settings
 from opencalendars.zones import is_known_zone
@@ -71,6 +72,8 @@ def serve(
     ] = False,
 ) -> None:
     """Serve the API (migrating the database first)."""
+    # Malformed settings are refused before anything starts (the workers read them again).
+    Settings.from_env()
     url = database_url(database_url_flag)
     # Workers are separate processes that build the app from the environment.
     os.environ["OPENCALENDARS_DATABASE_URL"] = url
@@ -88,6 +91,8 @@ def serve(
         workers=workers,
         log_level=log_level,
         proxy_headers=False,
+        # httptools (uvicorn[standard]) with a deadline and a size limit for request headers.
+        http="opencalendars.http.protocol:BoundedHeadersProtocol",
     )
 
 
@@ -225,4 +230,9 @@ def print_demo(result: demo_data.DemoResult, host: str, port: int) -> None:
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    except InvalidRateLimits as error:
+        # A malformed OPENCALENDARS_RATE_LIMITS: one line, no traceback, and nothing starts.
+        typer.echo(f"Error: {error}", err=True)
+        raise SystemExit(2) from None

@@ -20,6 +20,20 @@ from support.databases import fresh_database
 from support.server import live_server
 
 EXAMPLES_PER_OPERATION = int(os.environ.get("OPENCALENDARS_FUZZ_EXAMPLES", "12"))
+# Input that once answered 500 (issue 19): NUL characters, which PostgreSQL cannot store, and
+# instants and dates at and past the edges of the accepted years (1900-01-01T00:00:00Z up to
+# 9000-01-01T00:00:00Z, docs/errors.md) and of the years Python's dates can hold at all.
+EDGE_VALUES = [
+    "\x00", "a\x00b", "Sales\x00",
+    "1899-12-31T23:59:59Z", "1900-01-01T00:00:00Z", "8999-12-31T23:59:59Z",
+    "9000-01-01T00:00:00Z", "9999-12-31T23:59:00Z", "9999-12-31T23:59:59-12:00",
+    "0001-01-01T00:00:00", "0001-01-01T00:00:00+14:00",
+    "1899-12-31", "1900-01-01", "8999-12-31", "9000-01-01", "9999-12-30", "9999-12-31",
+    "0001-01-01",
+    -62135596800000, -2208988800001, -2208988800000, 221845391999999, 221845392000000,
+    253402300799999, 253402300800000,
+]  # fmt: skip
+EDGE_PROBABILITY = 0.1
 TESTS_DIR = Path(__file__).resolve().parents[1]
 # Stateful sequences: what a create answers feeds the operations on that resource.
 # (creating operation, its success status, JSON pointer of the new id, path parameter, targets)
@@ -139,11 +153,27 @@ def demo_location(url: str):
         db.dispose()
 
 
+def schemathesis_config(location_id: str) -> str:
+    """Most operations need the token's own location to get past the 403 of tenancy. Every
+    generated string, integer and number is sometimes one of EDGE_VALUES (Schemathesis'
+    dictionaries), and strings may hold NUL characters anywhere (`allow-x00`, said outright)."""
+    values = ", ".join(json.dumps(value) for value in EDGE_VALUES)  # JSON escapes are TOML's
+    bindings = "".join(
+        f'[generation.dictionaries.{kind}]\ndictionary = "edges"\n'
+        f"probability = {EDGE_PROBABILITY}\n"
+        for kind in ("string", "integer", "number")
+    )
+    return (
+        f'[parameters]\n"query.locationId" = "{location_id}"\n'
+        "[generation]\nallow-x00 = true\n"
+        f"[dictionaries.edges]\nvalues = [{values}]\n{bindings}"
+    )
+
+
 def schemathesis_run(tmp_path: Path, document: Path, base_url: str, url: str, demo) -> str:
     """Run Schemathesis as the demo location's client; its report, or a failure with it."""
-    # Most operations need the token's own location to get past the 403 of tenancy.
     config = tmp_path / "schemathesis.toml"
-    config.write_text(f'[parameters]\n"query.locationId" = "{demo.location_id}"\n')
+    config.write_text(schemathesis_config(demo.location_id))
     command = [
         str(Path(sys.executable).with_name("schemathesis")),
         "--config-file", str(config),

@@ -44,11 +44,22 @@ def wait_healthy(base_url: str, process: subprocess.Popen, log_path: Path, timeo
 
 @contextmanager
 def live_server(
-    database_url: str, log_dir: Path, workers: int = 1, extra_args: tuple[str, ...] = ()
+    database_url: str,
+    log_dir: Path,
+    workers: int = 1,
+    extra_args: tuple[str, ...] = (),
+    env: dict[str, str] | None = None,
 ) -> Iterator[LiveServer]:
+    """`env` adds OPENCALENDARS_* settings. Rate limits are off unless `env` turns them on:
+    the suite's load and race tests must never be throttled."""
     port = free_port()
     log_path = log_dir / f"server-{port}.log"
-    env = {**os.environ, "OPENCALENDARS_ADMIN_KEY": ADMIN_KEY}
+    env = {
+        **os.environ,
+        "OPENCALENDARS_ADMIN_KEY": ADMIN_KEY,
+        "OPENCALENDARS_RATE_LIMITS": "off",
+        **(env or {}),
+    }
     command = [
         sys.executable,
         "-m",

@@ -16,6 +16,7 @@ from opencalendars.admin.models import ApiToken, Location
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.http.errors import BadRequest, Forbidden, Unauthorized
+from opencalendars.http.rate_limits import count_request
 
 API_VERSIONS = ("2021-04-15", "2021-07-28", "v3")
 
@@ -101,6 +102,8 @@ class Authorizer:
     async def __call__(self, request: Request) -> Caller:
         token = bearer_token(request)
         caller = await find_caller(request.app.state.db, token)
+        # Rate limits count every request of a found token (429 past a limit).
+        await count_request(request, caller.token_id)
         check_version(request)
         if self.scope not in caller.scopes:
             raise Forbidden(f"The token is not authorized for this scope: {self.scope}")

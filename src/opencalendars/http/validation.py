@@ -12,6 +12,7 @@ from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
 from opencalendars.http.errors import BadRequest
+from opencalendars.http.nul import refuse_nul_in_body
 from opencalendars.http.times import INSTANT_FORMS
 
 # The largest page offset a list accepts: beyond any real list, within a database integer.
@@ -97,6 +98,7 @@ def messages_for(errors: Iterable[dict]) -> list[str]:
 
 
 def parse_body(adapter: TypeAdapter, raw: bytes) -> Any:
+    refuse_nul_in_body(raw)
     try:
         return adapter.validate_json(raw or b"{}")
     except ValidationError as exc:

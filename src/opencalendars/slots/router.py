@@ -9,7 +9,7 @@ from opencalendars.availability.resolver import local_instant_ms
 from opencalendars.http.auth import Caller, authorize
 from opencalendars.http.errors import BadRequest
 from opencalendars.http.json import JsonResponse
-from opencalendars.http.times import epoch_ms_text
+from opencalendars.http.times import checked_day, checked_epoch_ms, epoch_ms_text
 from opencalendars.slots import service
 from opencalendars.zones import is_known_zone
 
@@ -23,11 +23,12 @@ def range_bound(field: str, value: str, zone: str, is_end: bool) -> int:
     text = value.strip()
     epoch_ms = epoch_ms_text(text)
     if epoch_ms is not None:
-        return epoch_ms + (1 if is_end else 0)
+        return checked_epoch_ms(field, epoch_ms) + (1 if is_end else 0)
     try:
         day = date.fromisoformat(text)
     except ValueError:
         raise BadRequest([f"{field} must be epoch milliseconds or a date YYYY-MM-DD"]) from None
+    day = checked_day(field, day)
     return local_instant_ms(day + timedelta(days=1) if is_end else day, 0, zone)
 
 
