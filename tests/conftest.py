@@ -13,6 +13,9 @@ from opencalendars.settings import Settings
 from support.api import ADMIN_HEADERS, ADMIN_KEY, Tenant, create_tenant
 from support.databases import fresh_database
 from support.server import live_server
+from support.trace_ids import check_every_answer
+
+check_every_answer()
 
 
 @pytest.fixture(scope="session")

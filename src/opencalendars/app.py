@@ -31,6 +31,7 @@ from opencalendars.http.limits import BodySizeLimit
 from opencalendars.http.nul import NulInUrl
 from opencalendars.http.rate_limits import RateLimitHeaders, create_limiter
 from opencalendars.http.timeouts import BodyTimeout
+from opencalendars.http.trace import TraceIds
 from opencalendars.http.unavailable import database_error
 from opencalendars.http.validation import messages_for
 from opencalendars.notifications.router import router as notifications_router
@@ -142,6 +143,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(BodyTimeout, seconds=settings.body_timeout_seconds)
     app.add_middleware(NulInUrl)
+    # Outermost: every answer, a refused URL's included, carries the request's traceId.
+    app.add_middleware(TraceIds)
     add_routes(
         app,
         # Literal paths first: `/calendars/{calendarId}` would otherwise swallow them.

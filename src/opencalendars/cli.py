@@ -1,6 +1,7 @@
 """The `opencalendars` command: serve, worker, db upgrade, location create, token create,
 webhook create/list/delete, demo."""
 
+import copy
 import os
 import signal
 import threading
@@ -91,9 +92,24 @@ def serve(
         workers=workers,
         log_level=log_level,
         proxy_headers=False,
+        # One access-log line per request, ours: it carries the request's traceId (http/trace.py).
+        access_log=False,
+        log_config=server_log_config(log_level),
         # httptools (uvicorn[standard]) with a deadline and a size limit for request headers.
         http="opencalendars.http.protocol:BoundedHeadersProtocol",
     )
+
+
+def server_log_config(log_level: str) -> dict:
+    """uvicorn's logging, with the server's own loggers (`opencalendars`, its access lines)
+    written by the same handler at the same `--log-level`."""
+    config = copy.deepcopy(uvicorn.config.LOGGING_CONFIG)
+    config["loggers"]["opencalendars"] = {
+        "handlers": ["default"],
+        "level": log_level.upper(),
+        "propagate": False,
+    }
+    return config
 
 
 @db_app.command("upgrade")

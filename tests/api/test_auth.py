@@ -59,7 +59,7 @@ def test_tokens_are_stored_only_as_a_hash(app, tenant):
     assert tenant.token not in {str(value) for value in vars(stored).values()}
 
 
-def test_a_token_without_the_operations_scope_is_403(client):
+def test_a_token_without_the_operations_scope_is_401_as_the_live_service_answers(client):
     reader = create_tenant(client, scopes=["calendars/groups.readonly"])
 
     listed = reader.get(groups_path(reader))
@@ -69,11 +69,11 @@ def test_a_token_without_the_operations_scope_is_403(client):
     )
 
     assert listed.status_code == 200
-    assert created.status_code == 403
+    assert created.status_code == 401
     assert created.json() == {
-        "statusCode": 403,
-        "message": "The token is not authorized for this scope: calendars/groups.write",
-        "error": "Forbidden",
+        "statusCode": 401,
+        "message": "The token is not authorized for this scope.",
+        "error": "Unauthorized",
     }
     assert reader.get(groups_path(reader)).json() == {"groups": []}
 
@@ -83,7 +83,8 @@ def test_scope_is_checked_before_the_body(client):
 
     response = reader.post("/calendars/groups", content=b"{not json")
 
-    assert response.status_code == 403
+    assert response.status_code == 401
+    assert response.json()["message"] == "The token is not authorized for this scope."
 
 
 def test_a_token_is_checked_before_the_body(client):

@@ -62,12 +62,12 @@ def list_tokens(request: Request, locationId: Annotated[str | None, Query()] = N
 @router.delete("/tokens/{token_id}")
 def revoke_token(request: Request, token_id: str):
     token = service.revoke_token(request.app.state.db, token_id)
-    return schemas.token_dto(token)
+    return JsonResponse(schemas.token_dto(token))
 
 
 @router.get("/clock")
 def read_clock(request: Request):
-    return schemas.clock_dto(*service.read_clock(request.app.state.db))
+    return JsonResponse(schemas.clock_dto(*service.read_clock(request.app.state.db)))
 
 
 @router.put("/clock")
@@ -76,10 +76,10 @@ def freeze_clock(
 ):
     now_ms = body_instant_ms("now", body.now, zone("UTC"))
     service.freeze_clock(request.app.state.db, now_ms)
-    return schemas.clock_dto(now_ms, True)
+    return JsonResponse(schemas.clock_dto(now_ms, True))
 
 
 @router.delete("/clock")
 def release_clock(request: Request):
     service.release_clock(request.app.state.db)
-    return schemas.clock_dto(*service.read_clock(request.app.state.db))
+    return JsonResponse(schemas.clock_dto(*service.read_clock(request.app.state.db)))

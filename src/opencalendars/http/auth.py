@@ -19,6 +19,7 @@ from opencalendars.http.errors import BadRequest, Forbidden, Unauthorized
 from opencalendars.http.rate_limits import count_request
 
 API_VERSIONS = ("2021-04-15", "2021-07-28", "v3")
+NOT_IN_SCOPE = "The token is not authorized for this scope."
 
 CALENDAR_SCOPES = (
     "calendars.readonly",
@@ -106,7 +107,8 @@ class Authorizer:
         await count_request(request, caller.token_id)
         check_version(request)
         if self.scope not in caller.scopes:
-            raise Forbidden(f"The token is not authorized for this scope: {self.scope}")
+            # 401 with this message, as the live service answers (docs/fidelity.md).
+            raise Unauthorized(NOT_IN_SCOPE)
         return caller
 
 

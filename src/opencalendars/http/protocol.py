@@ -20,6 +20,7 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from opencalendars.http.errors import envelope
 from opencalendars.http.json import dumps
+from opencalendars.http.trace import new_trace_id
 from opencalendars.settings import MAX_HEADER_BYTES, Settings
 
 TOO_LARGE = f"Request headers must not be larger than {MAX_HEADER_BYTES} bytes"
@@ -32,7 +33,8 @@ def header_timeout_seconds() -> float:
 
 
 def too_large_response() -> bytes:
-    body = dumps(envelope(431, TOO_LARGE))
+    # Refused before the application sees the request: its trace id is made here.
+    body = dumps({**envelope(431, TOO_LARGE), "traceId": new_trace_id()})
     head = (
         "HTTP/1.1 431 Request Header Fields Too Large\r\n"
         "content-type: application/json\r\n"
