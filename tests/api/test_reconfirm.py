@@ -5,14 +5,8 @@ as a new booking, so a slot sold meanwhile is never sold twice."""
 import pytest
 
 from api.slot_helpers import ZONE, free, make_calendar, ms, times
+from api.test_appointments import NINE, TAKEN, booked
 from support.api import create_tenant
-
-TAKEN = {
-    "statusCode": 400,
-    "message": "The slot you have selected is no longer available.",
-    "error": "Bad Request",
-}
-NINE = "2026-03-02T09:00:00-05:00"
 
 
 @pytest.fixture
@@ -23,21 +17,6 @@ def ny(client):
 @pytest.fixture(autouse=True)
 def before_march(frozen_clock):
     frozen_clock("2026-02-27T12:00:00Z")
-
-
-def booked(tenant, calendar_id, start=NINE, **fields):
-    response = tenant.post(
-        "/calendars/events/appointments",
-        json={
-            "calendarId": calendar_id,
-            "locationId": tenant.location_id,
-            "contactId": "contact-1",
-            "startTime": start,
-            **fields,
-        },
-    )
-    assert response.status_code == 200, response.text
-    return response.json()
 
 
 def set_status(tenant, event_id, status, **fields):
