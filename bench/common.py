@@ -23,9 +23,18 @@ def free_port() -> int:
 
 
 @contextmanager
-def running_server(database_url: str, log_path: Path, workers: int = 1) -> Iterator[str]:
+def running_server(
+    database_url: str, log_path: Path, workers: int = 1, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """`env` adds OPENCALENDARS_* settings. Rate limits are off unless `env` sets them: a
+    benchmark measures the server, and 100 requests per 10 seconds would refuse nearly all."""
     port = free_port()
-    env = {**os.environ, "OPENCALENDARS_ADMIN_KEY": ADMIN_KEY}
+    env = {
+        **os.environ,
+        "OPENCALENDARS_ADMIN_KEY": ADMIN_KEY,
+        "OPENCALENDARS_RATE_LIMITS": "off",
+        **(env or {}),
+    }
     command = [
         sys.executable, "-m", "opencalendars", "serve", "--port", str(port),
         "--database-url", database_url, "--workers", str(workers), "--log-level", "warning",

@@ -22,8 +22,18 @@ Every target gets a first warm-up (Node's JIT needs one), then a short one befor
 The machine may be shared: before measuring, the benchmark waits (up to `--quiet-timeout`
 seconds) until the 1-minute load average is below `--quiet-below`, and prints it.
 
+The servers run with rate limits off (`OPENCALENDARS_RATE_LIMITS=off`): one token's 100
+requests per 10 seconds would refuse nearly all of the load. `--compare-rate-limits` adds, for
+each worker count, a server with rate limits on (`ours-1+rl`, `ours-2+rl`) whose limits are high
+enough never to refuse (RATE_LIMITS_ON): every request is counted and answered with its headers,
+the work a request within the limits costs. They take their turns with the others, and the
+report ends with throughput on / off per endpoint (target: >= 0.90 for the plain GETs).
+`--rate-limit-redis URL` counts in Redis instead of the database.
+
     python bench/throughput.py [--spec PATH] [--database-url URL] [--duration S] [--rounds N]
                                [--threads T] [--connections C] [--no-prism] [--python-client]
+                               [--compare-rate-limits] [--rate-limit-redis URL]
+                               [--endpoints groups,calendar,free-slots]
 """
 
 import argparse
@@ -58,6 +68,8 @@ PRISM_CACHE = Path.home() / ".cache" / "opencalendars-bench"
 PRISM_VERSION = "5.14.2"
 WEEK_PARAMS = {"startDate": START_MS, "endDate": START_MS + 7 * DAY_MS - 1}
 PLAIN_GETS = ("groups", "calendar")
+# Limits no run reaches: every request is counted and admitted.
+RATE_LIMITS_ON = "1000000000/10s,1000000000/day"
 
 
 @dataclass
@@ -270,6 +282,13 @@ def main() -> None:
     parser.add_argument("--python-client", action="store_true", help="even when wrk is there")
     parser.add_argument("--quiet-below", type=float, default=0.7, help="1-minute load average")
     parser.add_argument("--quiet-timeout", type=float, default=1200, help="seconds; 0: no wait")
+    parser.add_argument(
+        "--compare-rate-limits", action="store_true", help="also each worker count with limits on"
+    )
+    parser.add_argument("--rate-limit-redis", help="count in this Redis (OPENCALENDARS_REDIS_URL)")
+    parser.add_argument(
+        "--endpoints", default="groups,calendar,free-slots", help="comma-separated, of these"
+    )
     args = parser.parse_args()
 
     spec = args.spec.resolve()
@@ -302,6 +321,13 @@ def main() -> None:
     )
     headers = {"Authorization": f"Bearer {token}", "Version": "v3", "Accept": "application/json"}
     paths = endpoints(location.id, calendar.id)
+    wanted = args.endpoints.split(",")
+    if unknown := set(wanted) - set(paths):
+        sys.exit(f"unknown endpoints: {', '.join(sorted(unknown))}; use {', '.join(paths)}")
+    paths = {endpoint: path for endpoint, path in paths.items() if endpoint in wanted}
+    limits_on = {"OPENCALENDARS_RATE_LIMITS": RATE_LIMITS_ON}
+    if args.rate_limit_redis:
+        limits_on["OPENCALENDARS_REDIS_URL"] = args.rate_limit_redis
     print(
         f"load: {args.threads} threads, {args.connections} connections, {args.warmup:g} s warm-up"
         f" + {args.duration:g} s per run, {args.rounds} rounds (after {args.first_warmup} s of"
@@ -309,10 +335,16 @@ def main() -> None:
     )
 
     with ExitStack() as stack:
-        targets = {
-            "ours-1": stack.enter_context(running_server(url, workdir / "ours-1.log", workers=1)),
-            "ours-2": stack.enter_context(running_server(url, workdir / "ours-2.log", workers=2)),
-        }
+        targets = {}
+        for workers in (1, 2):
+            name = f"ours-{workers}"
+            targets[name] = stack.enter_context(
+                running_server(url, workdir / f"{name}.log", workers=workers)
+            )
+            if args.compare_rate_limits:
+                targets[f"{name}+rl"] = stack.enter_context(
+                    running_server(url, workdir / f"{name}-rl.log", workers, env=limits_on)
+                )
         if prism:
             targets["prism"] = stack.enter_context(
                 running_prism(prism, spec, workdir / "prism.log")
@@ -365,6 +397,7 @@ def report(runs: dict[tuple[str, str], list[Run]], targets: list[str], endpoints
             )
     loads = [r.load for series in runs.values() for r in series]
     print(f"\n1-minute load average at the runs' starts: {min(loads):.2f} to {max(loads):.2f}")
+    report_rate_limits(runs, targets, endpoints)
     if "prism" not in targets:
         return
     print()
@@ -385,6 +418,35 @@ def report(runs: dict[tuple[str, str], list[Run]], targets: list[str], endpoints
             f"{LABELS[endpoint]:40} {'   '.join(ratios)}{target};"
             f" ours-2 / prism per round: {per_round}"
         )
+
+
+def report_rate_limits(
+    runs: dict[tuple[str, str], list[Run]], targets: list[str], endpoints: list[str]
+) -> None:
+    """Throughput with rate limits on / off, same worker count, per endpoint."""
+    pairs = [(t.removesuffix("+rl"), t) for t in targets if t.endswith("+rl")]
+    if not pairs:
+        return
+    print(
+        "\n| endpoint | workers | off req/s | on req/s | on / off (medians) |"
+        " **on / off, median of rounds** | on / off per round |"
+    )
+    print("| --- | --- | --- | --- | --- | --- | --- |")
+    median = statistics.median
+    for endpoint in endpoints:
+        for off, on in pairs:
+            off_runs, on_runs = runs[(off, endpoint)], runs[(on, endpoint)]
+            off_rps, on_rps = median(r.rps for r in off_runs), median(r.rps for r in on_runs)
+            # Each round's pair ran minutes apart at most: the median of their ratios is the
+            # figure a busy neighbour disturbs least.
+            ratios = [a.rps / b.rps for a, b in zip(on_runs, off_runs, strict=True)]
+            per_round = ", ".join(f"{ratio:.2f}" for ratio in ratios)
+            target = " (target >= 0.90)" if endpoint in PLAIN_GETS else ""
+            print(
+                f"| `{LABELS[endpoint]}` | {off.removeprefix('ours-')} | {off_rps:.0f}"
+                f" | {on_rps:.0f} | {on_rps / off_rps:.2f} | **{median(ratios):.2f}**{target}"
+                f" | {per_round} |"
+            )
 
 
 if __name__ == "__main__":

@@ -29,7 +29,7 @@ from opencalendars.http.errors import ApiError, envelope
 from opencalendars.http.json import JsonResponse
 from opencalendars.http.limits import BodySizeLimit
 from opencalendars.http.nul import NulInUrl
-from opencalendars.http.rate_limits import RateLimitHeaders, create_limiter
+from opencalendars.http.rate_limits import RateLimiting, create_limiter
 from opencalendars.http.timeouts import BodyTimeout
 from opencalendars.http.trace import TraceIds
 from opencalendars.http.unavailable import database_error
@@ -137,8 +137,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.add_exception_handler(database_failure, database_error)
     app.add_exception_handler(Exception, unexpected_error)
     if app.state.rate_limiter is not None:
-        # Innermost: adds the headers to whatever answers a counted request.
-        app.add_middleware(RateLimitHeaders)
+        # Innermost: hands the limiter to the token check, and adds the headers to whatever
+        # answers a counted request.
+        app.add_middleware(RateLimiting, limiter=app.state.rate_limiter)
     # The last added runs first: a NUL in the URL is refused before anything else.
     app.add_middleware(BodySizeLimit, max_bytes=MAX_BODY_BYTES)
     app.add_middleware(BodyTimeout, seconds=settings.body_timeout_seconds)

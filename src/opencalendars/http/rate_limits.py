@@ -16,9 +16,9 @@ the numbers or turns the limits off (docs/operations.md, "Rate limits").
   within each window and costs one counter per window. Windows follow the real clock, never the
   sandbox's frozen admin clock (`PUT /admin/clock`): a frozen clock would never end a window,
   so a throttled client would stay throttled, and `Retry-After` must be true in real seconds.
-- **Answers**: every answer to a counted request carries the headers (`headers()` below); past a
-  limit the request is not processed: 429 in the error envelope with `Retry-After` (whole
-  seconds, rounded up, until the window that refused it ends).
+- **Answers**: every answer to a counted request carries the headers (`Limiter.decide`), added by
+  `RateLimiting`; past a limit the request is not processed: 429 in the error envelope with
+  `Retry-After` (whole seconds, rounded up, until the window that refused it ends).
 """
 
 import logging
@@ -40,9 +40,12 @@ DAY_MS = 86_400_000
 # Counts are kept in 32-bit integer columns.
 MAX_COUNT = 2**31 - 1
 UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000}
-LIMIT_FORM = re.compile(r"([0-9]+)/(?:([0-9]+)(ms|s|m|h)|(day))")
-# Where count_request leaves the answer's headers.
-SCOPE_KEY = "opencalendars.rate_limit"
+# Ten digits at most: enough for MAX_COUNT, and never a number too long for int().
+LIMIT_FORM = re.compile(r"([0-9]{1,10})/(?:([0-9]{1,10})(ms|s|m|h)|(day))")
+# The request scope's keys: the limiter (put there by RateLimiting), the answer's headers (put
+# there by count_request).
+LIMITER_KEY = "opencalendars.rate_limiter"
+HEADERS_KEY = "opencalendars.rate_limit_headers"
 # A store that fails is logged at most this often; requests go on without limits meanwhile.
 FAILURE_LOG_EVERY_S = 60.0
 
@@ -122,8 +125,9 @@ def wall_clock_ms() -> int:
 
 
 class Limiter:
-    """Counts a token's requests in the configured store and says what to answer. The header
-    names and the fixed values are encoded once; a count adds three numbers."""
+    """Counts a token's requests in the configured store and says what to answer. Everything but
+    three numbers is prepared once: the header names, the fixed values, the windows (until the
+    current one ends)."""
 
     def __init__(self, limits: RateLimits, counters):
         self.limits = limits
@@ -143,6 +147,9 @@ class Limiter:
             f"Too many requests: this token may make {limits.burst} requests per"
             f" {describe_interval(limits.interval_ms)}"
         )
+        self._windows = self.windows(0)
+        self._valid_from = self._valid_until = 0
+        self._reset = (b"", b"")
         self._failure_logged_at = -math.inf
 
     def windows(self, now_ms: int) -> Windows:
@@ -150,7 +157,6 @@ class Limiter:
         burst_start = now_ms - now_ms % limits.interval_ms
         day_start = now_ms - now_ms % DAY_MS
         return Windows(
-            now_ms,
             burst_start,
             burst_start + limits.interval_ms,
             limits.burst,
@@ -159,16 +165,27 @@ class Limiter:
             limits.daily,
         )
 
+    def _windows_at(self, now_ms: int) -> Windows:
+        if self._valid_from <= now_ms < self._valid_until:
+            return self._windows
+        windows = self._windows = self.windows(now_ms)
+        # Until either window ends (an interval need not divide a day).
+        self._valid_from = max(windows.burst_start_ms, windows.day_start_ms)
+        self._valid_until = min(windows.burst_end_ms, windows.day_end_ms)
+        self._reset = (b"x-ratelimit-daily-reset", b"%d" % windows.day_end_ms)
+        return windows
+
     def count_now(self, token_id: str) -> tuple[list[tuple[bytes, bytes]], str | None] | None:
         """`count` for the stores that count in this process's memory (`in_loop`): called
         right in the event loop, without a coroutine of its own."""
-        windows = self.windows(wall_clock_ms())
+        now_ms = wall_clock_ms()
+        windows = self._windows_at(now_ms)
         try:
             counted = self._count_here(token_id, windows)
         except Exception:
             self._failed()
             return None
-        return self.decide(windows, counted)
+        return self.decide(windows, counted, now_ms)
 
     async def count(self, token_id: str) -> tuple[list[tuple[bytes, bytes]], str | None] | None:
         """The answer's headers and, past a limit, the 429's message. None when the counters
@@ -176,13 +193,14 @@ class Limiter:
         must not take the API down), and the failure is logged at most once a minute."""
         if self._count_here is not None:
             return self.count_now(token_id)
-        windows = self.windows(wall_clock_ms())
+        now_ms = wall_clock_ms()
+        windows = self._windows_at(now_ms)
         try:
-            counted = await self.counters.hit(token_id, windows)
+            counted = await self.counters.hit(token_id, windows, now_ms)
         except Exception:
             self._failed()
             return None
-        return self.decide(windows, counted)
+        return self.decide(windows, counted, now_ms)
 
     def _failed(self) -> None:
         if time.monotonic() - self._failure_logged_at >= FAILURE_LOG_EVERY_S:
@@ -190,11 +208,13 @@ class Limiter:
             log.exception("rate limit counters unavailable: requests are not limited")
 
     def decide(
-        self, windows: Windows, counted: Counted
+        self, windows: Windows, counted: Counted, now_ms: int
     ) -> tuple[list[tuple[bytes, bytes]], str | None]:
         limits = self.limits
         burst, day, day_seen = counted
-        reset = (b"x-ratelimit-daily-reset", b"%d" % windows.day_end_ms)
+        reset = self._reset
+        if windows is not self._windows:  # the windows moved on while this one counted
+            reset = (b"x-ratelimit-daily-reset", b"%d" % windows.day_end_ms)
         if burst is not None and day is not None:  # admitted
             return [
                 *self._fixed,
@@ -211,7 +231,7 @@ class Limiter:
             burst_remaining = max(0, limits.burst - burst)
             day_remaining, refusal, until_ms = 0, self._day_message, windows.day_end_ms
         # Whole seconds, rounded up, until the window that refused the request ends.
-        wait_s = max(1, -(-(until_ms - windows.now_ms) // 1000))
+        wait_s = max(1, -(-(until_ms - now_ms) // 1000))
         return [
             *self._fixed,
             (b"x-ratelimit-remaining", b"%d" % burst_remaining),
@@ -232,34 +252,37 @@ def create_limiter(limits: RateLimits | None, db, redis_url: str | None) -> Limi
 
 async def count_request(request: Request, token_id: str) -> None:
     """Counts a request of a found token; 429 past a limit (the request is not processed). The
-    answer's headers stay in the request's scope for `RateLimitHeaders`."""
-    limiter = getattr(request.app.state, "rate_limiter", None)
-    if limiter is None:
+    answer's headers stay in the request's scope for `RateLimiting` to add."""
+    limiter = request.scope.get(LIMITER_KEY)
+    if limiter is None:  # limits off
         return
     counted = limiter.count_now(token_id) if limiter.in_loop else await limiter.count(token_id)
     if counted is None:
         return
-    request.scope[SCOPE_KEY], refusal = counted
+    request.scope[HEADERS_KEY], refusal = counted
     if refusal is not None:
         raise TooManyRequests(refusal)
 
 
-class RateLimitHeaders:
-    """Adds the rate-limit headers (and `Retry-After` on a 429) to the answer of every counted
-    request, whatever answered it: the endpoint, a 4xx of validation, the 429 itself. Installed
-    only when limits are on."""
+class RateLimiting:
+    """Installed only when limits are on. Puts the limiter in each request's scope for the token
+    check (`count_request`), and adds the rate-limit headers (and `Retry-After` on a 429) to the
+    answer of every counted request, whatever answered it: the endpoint, a 4xx of validation, the
+    429 itself."""
 
-    def __init__(self, app: ASGIApp):
+    def __init__(self, app: ASGIApp, limiter: Limiter):
         self.app = app
+        self.limiter = limiter
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        scope[LIMITER_KEY] = self.limiter
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = scope.get(SCOPE_KEY)
+                headers = scope.get(HEADERS_KEY)
                 if headers is not None:
                     message["headers"] = [*message.get("headers", ()), *headers]
             await send(message)
