@@ -124,7 +124,7 @@ class SharedMemoryCounters:
     the database (`<database>.rate-limits`, 2.6 MB, mostly sparse), mapped into each process's
     memory (`MAP_SHARED`: the processes share the same pages of the kernel's page cache), read and
     written under an exclusive `flock` on it. A count is two system calls and a few bytes moved,
-    about 2 microseconds; nothing is ever synced to disk (counts are not worth it).
+    a few microseconds; nothing is ever synced to disk (counts are not worth it).
 
     The first design, a sidecar SQLite file (`synchronous = OFF`, one transaction per request),
     cost ~30 us per count and 18-24% of plain-GET throughput (bench/throughput.py).
