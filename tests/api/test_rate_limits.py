@@ -2,6 +2,7 @@
 answer, the 429, what is counted and what is not, limits off. Each test builds an app of its own
 with limits on (the suite's shared app has them off) and a clock of its own for the windows."""
 
+import os
 from datetime import UTC, datetime
 
 import pytest
@@ -10,8 +11,10 @@ from fastapi.testclient import TestClient
 from opencalendars.app import create_app
 from opencalendars.http import rate_limits
 from opencalendars.http.rate_limits import DEFAULT_RATE_LIMITS, RateLimits
+from opencalendars.http.redis_pipe import CLIENT_NAME
 from opencalendars.settings import Settings
 from support.api import ADMIN_HEADERS, ADMIN_KEY, Tenant, create_tenant
+from support.redis_server import REDIS_URL, redis_or_skip
 
 RATE_HEADERS = (
     "x-ratelimit-max",
@@ -269,3 +272,38 @@ def test_counters_that_cannot_be_reached_limit_nothing(limited, clock, caplog):
     assert [response.status_code for response in answers] == [200, 200, 200]
     assert all(limit_headers(response) == {} for response in answers)
     assert "rate limit counters unavailable" in caplog.text
+
+
+def test_redis_counts_go_on_after_the_connection_is_lost(limited, clock):
+    redis = redis_or_skip()
+    client = limited(RateLimits(burst=5, interval_ms=60_000, daily=100), redis_url=REDIS_URL)
+    tenant = create_tenant(client)
+    assert groups(tenant).headers["x-ratelimit-remaining"] == "4"
+
+    ours = f"{CLIENT_NAME}-{os.getpid()}"
+    killed = [c["id"] for c in redis.client_list() if c["name"] == ours]
+    for connection_id in killed:
+        redis.client_kill_filter(_id=connection_id)
+    assert killed
+    answers = [groups(tenant) for _ in range(3)]
+
+    assert [response.status_code for response in answers] == [200, 200, 200]
+    # The request that met the dead connection, if any, went on uncounted (no headers); the next
+    # opened a new connection, and the counts in Redis go on where they were.
+    counted = [response for response in answers if limit_headers(response)]
+    assert counted[-1] is answers[-1]
+    remaining = [int(response.headers["x-ratelimit-remaining"]) for response in counted]
+    assert remaining == list(range(4 - len(counted), 4))[::-1]
+
+
+def test_redis_that_forgot_the_script_is_sent_it_again(limited, clock):
+    redis = redis_or_skip()
+    client = limited(RateLimits(burst=5, interval_ms=60_000, daily=100), redis_url=REDIS_URL)
+    tenant = create_tenant(client)
+    assert groups(tenant).headers["x-ratelimit-remaining"] == "4"
+
+    redis.script_flush()
+    answer = groups(tenant)
+
+    assert answer.status_code == 200
+    assert answer.headers["x-ratelimit-remaining"] == "3"

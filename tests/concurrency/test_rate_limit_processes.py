@@ -4,7 +4,6 @@ together, exactly. 150 simultaneous calls spread over both are answered 200 exac
 (each count from 99 down to 0 given once) and 429 the other 50."""
 
 import itertools
-import os
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -13,26 +12,13 @@ import pytest
 
 from support.api import create_tenant
 from support.databases import fresh_database
+from support.redis_server import REDIS_URL, redis_or_skip
 from support.server import live_server
 
 pytestmark = pytest.mark.slow
 
 LIMITS = "100/60s,200000/day"
 CALLS = 150
-REDIS_URL = os.environ.get("OPENCALENDARS_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
-
-
-def redis_or_skip() -> None:
-    """Redis must answer under CI=true; elsewhere a missing Redis skips the test."""
-    import redis
-
-    try:
-        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
-    except redis.RedisError as error:
-        reason = f"Redis is not answering at {REDIS_URL}: {error}"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason)
-        pytest.skip(reason)
 
 
 def wait_for_a_fresh_window(window_s: int = 60, needed_s: float = 20) -> None:

@@ -40,6 +40,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from opencalendars.db.base import Base
 from opencalendars.db.database import REQUEST_THREADS, Database, sqlite_path
+from opencalendars.http.redis_pipe import Scripts
 
 DAY_MS = 86_400_000
 CLEANUP_EVERY_MS = 60_000
@@ -47,6 +48,8 @@ REDIS_PREFIX = "opencalendars:ratelimit"
 # A Redis key outlives its window by this much, so that a slightly slower clock of Redis itself
 # or of another host never drops a window's count while it still counts.
 REDIS_EXPIRY_SLACK_MS = 60_000
+# A Redis that does not answer a count within this long fails it (and the request goes on).
+REDIS_TIMEOUT_S = 2.0
 
 
 class RateLimitCounter(Base):
@@ -397,27 +400,15 @@ return {0, burst, day}
 class RedisCounters:
     """Every process that names the same Redis: a key per token and window (the token in braces,
     so both of a request's keys sit in one slot of a Redis Cluster), counted by one Lua script
-    (atomic in Redis), created with an expiry a minute past the window's end."""
+    (atomic in Redis), created with an expiry a minute past the window's end. One pipelined
+    connection per event loop (http/redis_pipe.py)."""
 
     in_loop = False
 
     def __init__(self, url: str):
-        import redis.asyncio  # only when configured
-
-        self._url = url
-        self._module = redis.asyncio
-        self._clients: dict[asyncio.AbstractEventLoop, tuple] = {}
-
-    def _script(self):
-        # A client per event loop: its connections belong to the loop that opened them.
-        loop = asyncio.get_running_loop()
-        found = self._clients.get(loop)
-        if found is None:
-            client = self._module.Redis.from_url(
-                self._url, socket_connect_timeout=2, socket_timeout=2
-            )
-            found = self._clients[loop] = (client, client.register_script(REDIS_TAKE))
-        return found[1]
+        self._scripts = Scripts(
+            url, REDIS_TAKE, hashlib.sha1(REDIS_TAKE.encode()).hexdigest(), REDIS_TIMEOUT_S
+        )
 
     async def hit(self, token_id: str, w: Windows, now_ms: int) -> Counted:
         keys = [
@@ -430,7 +421,7 @@ class RedisCounters:
             w.burst_end_ms - now_ms + REDIS_EXPIRY_SLACK_MS,
             w.day_end_ms - now_ms + REDIS_EXPIRY_SLACK_MS,
         ]
-        outcome, burst, day = await self._script()(keys=keys, args=arguments)
+        outcome, burst, day = await self._scripts.run(keys, arguments)
         if outcome == 0:
             return (burst, day, day)
         if outcome == 1:
@@ -438,7 +429,7 @@ class RedisCounters:
         return (burst, None, day)
 
     def close(self) -> None:
-        self._clients.clear()
+        self._scripts.close()
 
 
 def counters_for(db: Database, redis_url: str | None):
