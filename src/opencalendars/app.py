@@ -25,6 +25,7 @@ from opencalendars.events.router import admin_router as events_admin_router
 from opencalendars.events.router import public_router as webhooks_router
 from opencalendars.events.worker import Worker, WorkerSettings
 from opencalendars.groups.router import router as groups_router
+from opencalendars.http.auth import live_token_sql
 from opencalendars.http.errors import ApiError, envelope
 from opencalendars.http.json import JsonResponse
 from opencalendars.http.limits import BodySizeLimit
@@ -129,7 +130,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.state.db = db
     # Per-token rate limits (http/rate_limits.py), counted by the token check; None when off.
-    app.state.rate_limiter = create_limiter(settings.rate_limits, db, settings.redis_url)
+    app.state.rate_limiter = create_limiter(
+        settings.rate_limits, db, settings.redis_url, live_token_sql(db)
+    )
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(RequestValidationError, validation_error)
     app.add_exception_handler(HTTPException, http_error)

@@ -307,3 +307,24 @@ def test_redis_that_forgot_the_script_is_sent_it_again(limited, clock):
 
     assert answer.status_code == 200
     assert answer.headers["x-ratelimit-remaining"] == "3"
+
+
+def test_postgresql_counts_that_fail_leave_the_token_check_to_the_pool(
+    limited, clock, caplog, database_url
+):
+    """On PostgreSQL the token is found by the statement that counts it; when that statement
+    cannot run, the token is found the usual way and the request goes on uncounted."""
+    if not database_url.startswith("postgresql"):
+        pytest.skip("PostgreSQL counts in the token's lookup; SQLite counts in a shared file")
+    client = limited(RateLimits(burst=1, interval_ms=10_000, daily=1))
+    tenant = create_tenant(client)
+    counters = client.app.state.rate_limiter.counters
+    counters._conninfo = "postgresql://postgres@127.0.0.1:1/nowhere"  # nothing listens there
+
+    answers = [groups(tenant) for _ in range(3)]
+    unknown = groups(tenant, headers={"Authorization": "Bearer not-a-token"})
+
+    assert [response.status_code for response in answers] == [200, 200, 200]
+    assert all(limit_headers(response) == {} for response in answers)
+    assert unknown.status_code == 401
+    assert "rate limit counters unavailable" in caplog.text

@@ -16,7 +16,7 @@ from opencalendars.admin.models import ApiToken, Location
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.http.errors import BadRequest, Forbidden, Unauthorized
-from opencalendars.http.rate_limits import count_request
+from opencalendars.http.rate_limits import LIMITER_KEY, answer_counted, count_request
 
 API_VERSIONS = ("2021-04-15", "2021-07-28", "v3")
 NOT_IN_SCOPE = "The token is not authorized for this scope."
@@ -80,16 +80,42 @@ _LIVE_TOKEN = PreparedRead(
 )
 
 
-async def find_caller(db: Database, token: str) -> Caller:
-    row = await db.run_read(db.first_row, _LIVE_TOKEN, {"token_hash": hash_token(token)})
+def live_token_sql(db: Database) -> str:
+    """The token lookup's SQL on this database, for a rate-limit store that counts in the same
+    statement (http/rate_counters.py)."""
+    return _LIVE_TOKEN.compiled(db.engine.dialect).compiled.string
+
+
+def caller_of(row: tuple | None) -> Caller:
     if row is None:
         raise Unauthorized(INVALID_TOKEN)
+    token_id, location_id, timezone, scopes = row
     return Caller(
-        token_id=row.id,
-        location_id=row.location_id,
-        timezone=row.timezone,
-        scopes=frozenset(row.scopes),
+        token_id=token_id, location_id=location_id, timezone=timezone, scopes=frozenset(scopes)
     )
+
+
+async def find_caller(db: Database, token: str) -> Caller:
+    return caller_of(
+        await db.run_read(db.first_row, _LIVE_TOKEN, {"token_hash": hash_token(token)})
+    )
+
+
+async def find_counted_caller(request: Request, token: str) -> Caller:
+    """The token's caller, its request counted by the rate limits (429 past a limit). A store
+    that can (PostgreSQL) finds the token in the statement that counts it."""
+    limiter = request.scope.get(LIMITER_KEY)
+    if limiter is not None and limiter.finds_tokens:
+        found = await limiter.find_and_count(hash_token(token))
+        if found is None:  # the store failed: found the usual way, uncounted
+            return await find_caller(request.app.state.db, token)
+        row, decision = found
+        caller = caller_of(row)
+        answer_counted(request, decision)
+        return caller
+    caller = await find_caller(request.app.state.db, token)
+    await count_request(request, caller.token_id)
+    return caller
 
 
 class Authorizer:
@@ -101,10 +127,8 @@ class Authorizer:
         self.scope = scope
 
     async def __call__(self, request: Request) -> Caller:
-        token = bearer_token(request)
-        caller = await find_caller(request.app.state.db, token)
         # Rate limits count every request of a found token (429 past a limit).
-        await count_request(request, caller.token_id)
+        caller = await find_counted_caller(request, bearer_token(request))
         check_version(request)
         if self.scope not in caller.scopes:
             # 401 with this message, as the live service answers (docs/fidelity.md).

@@ -10,7 +10,7 @@ nothing; one refused by the day (the day's quota spent) still took one from its 
   local disk anyway), through a file beside it mapped into each process's memory, counted under
   an exclusive `flock`. Nothing is synced to disk.
 - `PostgresCounters`: every process on every host of a PostgreSQL database, in an UNLOGGED table,
-  one statement (one round trip) for both windows.
+  counted in the statement that finds the request's token (no round trip of its own).
 - `RedisCounters`: every process that names the same Redis (`OPENCALENDARS_REDIS_URL`), one Lua
   script; the keys expire with their windows.
 
@@ -244,24 +244,35 @@ PG_TAKE_ONE = """
     WHERE c.window_start_ms < excluded.window_start_ms OR c.hits < %({limit})s
     RETURNING c.hits
 """
-PG_TAKE = f"""
-WITH burst AS ({
-    PG_TAKE_ONE.format(
-        source="VALUES (%(token)s, 'burst', %(burst_start)s, %(burst_end)s, 1)",
+
+
+def pg_find_and_take(live_token_sql: str) -> str:
+    """The token's lookup (`live_token_sql`: one row of id, location_id, timezone, scopes, or
+    none, for `%(token_hash)s`) and both periods' counts in one statement: the request's one
+    round trip to the database for auth and rate limits alike. The day's insert selects from the
+    window's RETURNING, so it runs only when the window took the request; neither runs when no
+    live token is found. The last column reads the day as of the statement's start, only for
+    the headers of a refused request."""
+    burst = PG_TAKE_ONE.format(
+        source="SELECT id, 'burst', %(burst_start)s, %(burst_end)s, 1 FROM caller",
         limit="burst_max",
     )
-}), day AS ({
-    PG_TAKE_ONE.format(
-        source="SELECT %(token)s, 'day', %(day_start)s, %(day_end)s, 1 FROM burst",
+    day = PG_TAKE_ONE.format(
+        source="SELECT caller.id, 'day', %(day_start)s, %(day_end)s, 1 FROM caller, burst",
         limit="day_max",
     )
-})
+    return f"""
+WITH caller AS ({live_token_sql}), burst AS ({burst}), day AS ({day})
 SELECT
+    caller.*,
     (SELECT hits FROM burst),
     (SELECT hits FROM day),
-    (SELECT CASE WHEN window_start_ms < %(day_start)s THEN 0 ELSE hits END
-     FROM rate_limit_counters WHERE token_id = %(token)s AND period = 'day')
+    (SELECT CASE WHEN c.window_start_ms < %(day_start)s THEN 0 ELSE c.hits END
+     FROM rate_limit_counters AS c WHERE c.token_id = caller.id AND c.period = 'day')
+FROM caller
 """
+
+
 PG_CLEANUP = "DELETE FROM rate_limit_counters WHERE window_end_ms <= %(now)s"
 
 
@@ -322,29 +333,35 @@ class AsyncConnections:
 
 
 class PostgresCounters:
-    """Every process on every host of one PostgreSQL database: the UNLOGGED table, one statement
-    per request on an async connection of the process's own (autocommit: no BEGIN, no COMMIT),
-    at most REQUEST_THREADS of them per event loop.
+    """Every process on every host of one PostgreSQL database: the UNLOGGED table, counted in
+    the same statement that finds the request's token (`find_and_hit`), on an async connection
+    of the process's own (autocommit: no BEGIN, no COMMIT), at most REQUEST_THREADS of them per
+    event loop. So limits on cost a plain GET no round trip: the token is read either way.
 
-    The first design ran the statement on a connection of the SQLAlchemy pool in a worker thread,
-    like the other PostgreSQL reads: the hop to the thread and back and the pool's pre-ping round
-    trip cost ~30% of plain-GET throughput (bench/throughput.py)."""
+    The first design ran a counting statement of its own on a connection of the SQLAlchemy pool
+    in a worker thread: the hop to the thread and back and the pool's pre-ping round trip cost
+    ~30% of plain-GET throughput; a second, a counting statement of its own on an async
+    connection, still cost 12-34% (bench/throughput.py)."""
 
     in_loop = False
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, live_token_sql: str):
         self._conninfo = make_url(db.url).set(drivername="postgresql").render_as_string(False)
+        self._find_and_take = pg_find_and_take(live_token_sql)
         self._connections: dict[asyncio.AbstractEventLoop, AsyncConnections] = {}
         self._next_cleanup_ms = 0
 
-    async def hit(self, token_id: str, w: Windows, now_ms: int) -> Counted:
+    async def find_and_hit(
+        self, token_hash: str, w: Windows, now_ms: int
+    ) -> tuple[tuple | None, Counted | None]:
+        """The live token's row (id, location_id, timezone, scopes), or None, and its counts."""
         loop = asyncio.get_running_loop()
         connections = self._connections.get(loop)
         if connections is None:
             connections = AsyncConnections(self._conninfo, REQUEST_THREADS)
             self._connections[loop] = connections
         parameters = {
-            "token": token_id,
+            "token_hash": token_hash,
             "burst_start": w.burst_start_ms,
             "burst_end": w.burst_end_ms,
             "burst_max": w.burst_max,
@@ -357,17 +374,20 @@ class PostgresCounters:
             self._next_cleanup_ms = now_ms + CLEANUP_EVERY_MS
         connection = await connections.take()
         try:
-            cursor = await connection.execute(PG_TAKE, parameters)
-            burst, day, day_seen = await cursor.fetchone()
+            cursor = await connection.execute(self._find_and_take, parameters)
+            found = await cursor.fetchone()
             if cleanup:
                 await connection.execute(PG_CLEANUP, {"now": now_ms})
         except BaseException:
             await connections.drop(connection)
             raise
         connections.give_back(connection)
+        if found is None:
+            return None, None
+        *row, burst, day, day_seen = found
         if burst is None:
-            return (None, None, day_seen or 0)
-        return (burst, day, w.day_max if day is None else day)
+            return tuple(row), (None, None, day_seen or 0)
+        return tuple(row), (burst, day, w.day_max if day is None else day)
 
     def close(self) -> None:
         self._connections.clear()
@@ -432,12 +452,12 @@ class RedisCounters:
         self._scripts.close()
 
 
-def counters_for(db: Database, redis_url: str | None):
+def counters_for(db: Database, redis_url: str | None, live_token_sql: str):
     """Redis when configured; otherwise the database's own way of sharing counters."""
     if redis_url:
         return RedisCounters(redis_url)
     if not db.is_sqlite:
-        return PostgresCounters(db)
+        return PostgresCounters(db, live_token_sql)
     path = sqlite_path(db.url)
     if path is None or str(path) == ":memory:":
         return MemoryCounters()

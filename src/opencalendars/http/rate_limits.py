@@ -50,6 +50,10 @@ HEADERS_KEY = "opencalendars.rate_limit_headers"
 FAILURE_LOG_EVERY_S = 60.0
 
 
+# What to answer a counted request: its headers, and past a limit the 429's message.
+Decision = tuple[list[tuple[bytes, bytes]], str | None]
+
+
 class InvalidRateLimits(ValueError):
     """A malformed `OPENCALENDARS_RATE_LIMITS`: processes refuse to start."""
 
@@ -135,6 +139,8 @@ class Limiter:
         # The stores that count in this process's memory are called directly: no coroutine.
         self.in_loop = counters.in_loop
         self._count_here = counters.hit_now if self.in_loop else None
+        # The stores that find the token in the round trip that counts it (PostgreSQL).
+        self.finds_tokens = hasattr(counters, "find_and_hit")
         self._fixed = [
             (b"x-ratelimit-max", b"%d" % limits.burst),
             (b"x-ratelimit-interval-milliseconds", b"%d" % limits.interval_ms),
@@ -175,7 +181,7 @@ class Limiter:
         self._reset = (b"x-ratelimit-daily-reset", b"%d" % windows.day_end_ms)
         return windows
 
-    def count_now(self, token_id: str) -> tuple[list[tuple[bytes, bytes]], str | None] | None:
+    def count_now(self, token_id: str) -> Decision | None:
         """`count` for the stores that count in this process's memory (`in_loop`): called
         right in the event loop, without a coroutine of its own."""
         now_ms = wall_clock_ms()
@@ -187,7 +193,7 @@ class Limiter:
             return None
         return self.decide(windows, counted, now_ms)
 
-    async def count(self, token_id: str) -> tuple[list[tuple[bytes, bytes]], str | None] | None:
+    async def count(self, token_id: str) -> Decision | None:
         """The answer's headers and, past a limit, the 429's message. None when the counters
         cannot be reached: the request goes on without limits or headers (an unreachable Redis
         must not take the API down), and the failure is logged at most once a minute."""
@@ -202,14 +208,25 @@ class Limiter:
             return None
         return self.decide(windows, counted, now_ms)
 
+    async def find_and_count(self, token_hash: str) -> tuple[tuple | None, Decision | None] | None:
+        """For the stores that find the token as they count it: the live token's row (None: no
+        such token, nothing counted) and what to answer. None when the store cannot be reached:
+        the caller finds the token the usual way and the request goes on uncounted."""
+        now_ms = wall_clock_ms()
+        windows = self._windows_at(now_ms)
+        try:
+            row, counted = await self.counters.find_and_hit(token_hash, windows, now_ms)
+        except Exception:
+            self._failed()
+            return None
+        return row, (None if row is None else self.decide(windows, counted, now_ms))
+
     def _failed(self) -> None:
         if time.monotonic() - self._failure_logged_at >= FAILURE_LOG_EVERY_S:
             self._failure_logged_at = time.monotonic()
             log.exception("rate limit counters unavailable: requests are not limited")
 
-    def decide(
-        self, windows: Windows, counted: Counted, now_ms: int
-    ) -> tuple[list[tuple[bytes, bytes]], str | None]:
+    def decide(self, windows: Windows, counted: Counted, now_ms: int) -> Decision:
         limits = self.limits
         burst, day, day_seen = counted
         reset = self._reset
@@ -244,10 +261,14 @@ class Limiter:
         self.counters.close()
 
 
-def create_limiter(limits: RateLimits | None, db, redis_url: str | None) -> Limiter | None:
+def create_limiter(
+    limits: RateLimits | None, db, redis_url: str | None, live_token_sql: str
+) -> Limiter | None:
+    """`live_token_sql`: the token lookup (http/auth.py), for a store that counts in the same
+    statement."""
     if limits is None:
         return None
-    return Limiter(limits, counters_for(db, redis_url))
+    return Limiter(limits, counters_for(db, redis_url, live_token_sql))
 
 
 async def count_request(request: Request, token_id: str) -> None:
@@ -257,9 +278,13 @@ async def count_request(request: Request, token_id: str) -> None:
     if limiter is None:  # limits off
         return
     counted = limiter.count_now(token_id) if limiter.in_loop else await limiter.count(token_id)
-    if counted is None:
-        return
-    request.scope[HEADERS_KEY], refusal = counted
+    if counted is not None:
+        answer_counted(request, counted)
+
+
+def answer_counted(request: Request, decision: Decision) -> None:
+    """Keeps the answer's headers in the request's scope; 429 past a limit."""
+    request.scope[HEADERS_KEY], refusal = decision
     if refusal is not None:
         raise TooManyRequests(refusal)
 
