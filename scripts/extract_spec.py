@@ -2,8 +2,11 @@
 
 The official OpenAPI documents live in `../shared/spec/` (beside the repository),
 which a user's clone does not have. This keeps in the repo only the facts the tests
-need — paths, methods, operation ids, parameters, security scopes, status codes and
+need — paths, methods, operation ids, tags, parameters, security scopes, status codes and
 the structure and types of the schemas — and drops descriptions and examples.
+
+The v3 extract is also written into the package (`src/opencalendars/contract/`): the
+server builds `/openapi.json` from it (http/openapi.py), so an installed server has it.
 
     python scripts/extract_spec.py [SPEC_DIR]
 """
@@ -19,7 +22,12 @@ OUT_DIR = ROOT / "tests" / "contract"
 EDITIONS = {
     "calendars-v3.openapi.json": "calendars-v3.facts.json",
     "calendars-2021-04-15.openapi.json": "calendars-2021-04-15.facts.json",
+    "contacts-v3.openapi.json": "contacts-v3.facts.json",
+    "contacts-2021-07-28.openapi.json": "contacts-2021-07-28.facts.json",
 }
+# The extract the server documents itself with, shipped as package data.
+PACKAGE_DIR = ROOT / "src" / "opencalendars" / "contract"
+PACKAGED = ("calendars-v3.facts.json",)
 # Keys that say what a value is; everything else (descriptions, examples, titles) is prose.
 SCHEMA_KEYS = {
     "type",
@@ -98,6 +106,8 @@ def operation_facts(operation: dict) -> dict:
     body = operation.get("requestBody")
     return {
         "operationId": operation["operationId"],
+        # The groups the operations come in (names only; the tags' descriptions are prose).
+        "tags": operation.get("tags", []),
         "parameters": parameters,
         "requestBody": (
             {"required": body.get("required", False), "schema": content_schema(body)}
@@ -145,8 +155,13 @@ def render_webhooks(spec_dir: Path) -> str:
 def main() -> None:
     spec_dir = Path(sys.argv[1]) if len(sys.argv) > 1 else DEFAULT_SPEC_DIR
     for source, target in EDITIONS.items():
-        (OUT_DIR / target).write_text(render(spec_dir / source))
+        extract_text = render(spec_dir / source)
+        (OUT_DIR / target).write_text(extract_text)
         print(f"wrote {OUT_DIR / target}")
+        if target in PACKAGED:
+            PACKAGE_DIR.mkdir(exist_ok=True)
+            (PACKAGE_DIR / target).write_text(extract_text)
+            print(f"wrote {PACKAGE_DIR / target}")
     (OUT_DIR / WEBHOOKS_TARGET).write_text(render_webhooks(spec_dir))
     print(f"wrote {OUT_DIR / WEBHOOKS_TARGET}")
 

@@ -14,13 +14,14 @@ from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException
 from starlette.routing import BaseRoute
 
-from opencalendars import __version__, health
+from opencalendars import __version__, health, metrics
 from opencalendars.admin.router import router as admin_router
 from opencalendars.appointments.router import router as appointments_router
 from opencalendars.blocked_slots.router import router as blocked_slots_router
 from opencalendars.calendars.router import router as calendars_router
+from opencalendars.contacts.router import router as contacts_router
 from opencalendars.db import migrate
-from opencalendars.db.database import REQUEST_THREADS, Database
+from opencalendars.db.database import Database
 from opencalendars.events.router import admin_router as events_admin_router
 from opencalendars.events.router import public_router as webhooks_router
 from opencalendars.events.worker import Worker, WorkerSettings
@@ -30,6 +31,7 @@ from opencalendars.http.errors import ApiError, envelope
 from opencalendars.http.json import JsonResponse
 from opencalendars.http.limits import BodySizeLimit
 from opencalendars.http.nul import NulInUrl
+from opencalendars.http.openapi import install_docs
 from opencalendars.http.rate_limits import RateLimiting, create_limiter
 from opencalendars.http.timeouts import BodyTimeout
 from opencalendars.http.trace import TraceIds
@@ -97,9 +99,9 @@ def add_routes(app: FastAPI, *routers: APIRouter) -> None:
 
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Requests run in at most REQUEST_THREADS threads: more only fight over the GIL and the
+    """Requests run in at most `request_threads` threads: more only fight over the GIL and the
     connection pool. With `with_worker`, a delivery worker runs beside the server."""
-    to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
+    to_thread.current_default_thread_limiter().total_tokens = app.state.settings.request_threads
     if not app.state.settings.with_worker:
         yield
         return
@@ -116,7 +118,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    db = Database(settings.database_url)
+    db = Database(settings.database_url, request_threads=settings.request_threads)
     migrate.upgrade(db)
 
     app = FastAPI(
@@ -126,6 +128,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         description="A self-hosted server for the HighLevel (LeadConnector) Calendars API.",
         default_response_class=JsonResponse,
         redirect_slashes=False,
+        # Ours, offline, from the contract: install_docs below (http/openapi.py).
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.db = db
@@ -148,7 +153,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(BodyTimeout, seconds=settings.body_timeout_seconds)
     app.add_middleware(NulInUrl)
     # Outermost: every answer, a refused URL's included, carries the request's traceId.
-    app.add_middleware(TraceIds)
+    # ...and times it for the metrics (metrics.py) when they are on.
+    app.add_middleware(TraceIds, observe=metrics.request_observer(settings))
     add_routes(
         app,
         # Literal paths first: `/calendars/{calendarId}` would otherwise swallow them.
@@ -161,6 +167,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         slots_router,
         notifications_router,
         calendars_router,
+        contacts_router,
         # The operator's routes last: their paths never meet the contract's.
         health.router,
         webhooks_router,
@@ -169,4 +176,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         # Without a key the admin API does not exist: its paths answer 404 like any unknown
         # path, and /openapi.json does not list them.
         add_routes(app, admin_router, events_admin_router)
+    metrics.add_route(app, settings)  # `/metrics`, as OPENCALENDARS_METRICS says
+    install_docs(app)
     return app

@@ -1,11 +1,26 @@
 """Demo data: a location with an example of everything the server can hold.
 
-Running it again reuses the demo location (its data is created once) and issues a
-fresh token, since a token's secret is shown only when it is created.
+The data is created once; running it again (`serve --demo` at every start, `opencalendars demo`)
+reuses the demo location and gives the same demo token, so that a client configured with it
+keeps working across restarts.
+
+The demo token is for local use. Tokens are stored only as hashes, so the demo's secret is
+derived instead of stored: an HMAC-SHA256, keyed with this database's Ed25519 webhook signing
+key (generated once and kept in the database, never served), of the demo location's id and a
+counter. It is therefore the same for every process on one database, different on every
+database, and never stored or listed anywhere; whoever can read the database can compute it,
+as they can read the demo data. Its token row is a plain token named "demo" with every scope,
+for the demo location only. Revoking it works as for any token; the next run then derives the
+next secret (the counter goes up) and prints that one.
 """
 
+import hashlib
+import hmac
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+
+from sqlalchemy.exc import IntegrityError
 
 from opencalendars import clock
 from opencalendars.admin import service as admin_service
@@ -16,6 +31,7 @@ from opencalendars.availability.resolver import local_instant_ms
 from opencalendars.calendars import service as calendar_service
 from opencalendars.calendars.schemas import CalendarCreateDTO
 from opencalendars.db.database import Database
+from opencalendars.events import signing
 from opencalendars.groups import service as group_service
 from opencalendars.groups.schemas import GroupCreateDTO
 from opencalendars.http.times import iso_local
@@ -34,6 +50,7 @@ from opencalendars.services.schemas import (
     CreateServiceDTO,
     CreateServiceLocationDTO,
 )
+from opencalendars.settings import ED25519
 from opencalendars.zones import zone
 
 DEMO_LOCATION_ID = "OpenCalendarsDemo001"
@@ -65,8 +82,38 @@ def create_demo(db: Database) -> DemoResult:
         seed_services(db)
         seed_notifications(db, calendars)
         seed_appointments(db, calendars)
-    _token, secret = admin_service.create_token(db, DEMO_LOCATION_ID, None, "demo")
-    return DemoResult(DEMO_LOCATION_ID, DEMO_TIMEZONE, secret)
+    return DemoResult(DEMO_LOCATION_ID, DEMO_TIMEZONE, demo_token(db))
+
+
+def demo_secret(key: bytes, counter: int) -> str:
+    """The demo token's secret number `counter`, shaped like any other token's."""
+    message = f"opencalendars demo token {DEMO_LOCATION_ID} {counter}".encode()
+    digest = hmac.new(key, message, hashlib.sha256).digest()
+    return admin_service.TOKEN_PREFIX + str(uuid.UUID(bytes=digest[:16], version=4))
+
+
+def demo_token(db: Database) -> str:
+    """The demo location's live demo token: the first derived secret that is not revoked,
+    made a token if it is not one yet. Processes starting together derive the same secret:
+    the unique index on token hashes lets one of them create it, and the others use it."""
+    # The database's own key even when OPENCALENDARS_WEBHOOK_ED25519_KEY_FILE is set, so
+    # that the demo token does not change with the webhook settings.
+    key = signing.private_key(db, ED25519, None).private_bytes_raw()
+    counter = 0
+    while True:
+        secret = demo_secret(key, counter)
+        token = admin_service.token_with_secret(db, secret)
+        if token is None:
+            try:
+                admin_service.create_token(db, DEMO_LOCATION_ID, None, "demo", secret)
+            except IntegrityError:
+                if admin_service.token_with_secret(db, secret) is None:
+                    raise
+                continue  # another process created it first: look again
+            return secret
+        if token.revoked_ms is None:
+            return secret
+        counter += 1
 
 
 def seed_groups(db: Database) -> dict[str, str]:

@@ -2,13 +2,17 @@
 left behind (several live defaults, or none) before it adds the index that forbids them."""
 
 from alembic import command
-from sqlalchemy import insert, select
+from sqlalchemy import column, insert, select, table
 
-from opencalendars.admin.models import Location
 from opencalendars.db.database import Database
 from opencalendars.db.migrate import alembic_config
 from opencalendars.services.models import ServiceLocation
 from support.databases import fresh_database
+
+# The locations table as revision 0008 left it (later revisions add columns).
+LOCATIONS_AT_0008 = table(
+    "locations", column("id"), column("name"), column("timezone"), column("date_added_ms")
+)
 
 
 def place(location_id: str, place_id: str, added_ms: int, is_default: bool, deleted=False):
@@ -39,7 +43,7 @@ def test_several_defaults_keep_the_oldest_and_none_gets_the_oldest_live(tmp_path
             with db.engine.begin() as connection:
                 for location_id in ("many", "none", "fine"):
                     connection.execute(
-                        insert(Location.__table__),
+                        insert(LOCATIONS_AT_0008),
                         {
                             "id": location_id,
                             "name": location_id,

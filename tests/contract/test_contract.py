@@ -1,6 +1,7 @@
 """The server's routes against the contract: same paths, methods and scopes as the spec."""
 
 import re
+from importlib.resources import files
 from pathlib import Path
 
 import pytest
@@ -123,6 +124,10 @@ def test_the_extract_is_up_to_date_with_the_shared_spec():
     spec.loader.exec_module(module)
     for source, target in module.EDITIONS.items():
         assert module.render(SPEC_DIR / source) == (CONTRACT_DIR / target).read_text(), target
+    for target in module.PACKAGED:
+        # The copy the server documents itself with (http/openapi.py): the same bytes.
+        packaged = files("opencalendars").joinpath("contract", target).read_text()
+        assert packaged == (CONTRACT_DIR / target).read_text(), target
     webhooks = (CONTRACT_DIR / module.WEBHOOKS_TARGET).read_text()
     assert module.render_webhooks(SPEC_DIR) == webhooks
 

@@ -242,6 +242,26 @@ def test_serve_with_worker_delivers_without_a_separate_worker(sandbox, clock, mo
     assert item.json()["type"] == "AppointmentCreate"
 
 
+def test_the_outbox_names_the_subscription_apart_from_the_delivery_id(sandbox, clock):
+    """`subscriptionId` is the `/admin/webhooks` subscription a message goes to; `webhookId` is
+    the id of that one delivery, inside the body the receiver gets."""
+    tenant = sandbox.tenant()
+    calendar_id = calendar_with(tenant, "personal", ["ann"])
+    first = sandbox.subscribe(tenant, "http://127.0.0.1:9/first")
+    second = sandbox.subscribe(tenant, "http://127.0.0.1:9/second")
+    book(tenant, calendar_id)
+
+    messages = sandbox.outbox(tenant)
+
+    assert sorted(m["subscriptionId"] for m in messages) == sorted([first["id"], second["id"]])
+    delivery_ids = set()
+    for message in messages:
+        assert "webhookId" not in message
+        delivery_ids.add(json.loads(message["payload"]["body"])["webhookId"])
+    assert len(delivery_ids) == 2
+    assert not delivery_ids & {first["id"], second["id"]}
+
+
 def test_a_refused_change_queues_nothing(sandbox, clock):
     tenant = sandbox.tenant()
     calendar_id = calendar_with(tenant, "personal", ["ann"])

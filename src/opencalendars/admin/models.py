@@ -1,6 +1,6 @@
 """Locations (tenants), their API tokens and the shared server clock."""
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opencalendars.db.base import Base
@@ -13,6 +13,13 @@ class Location(Base):
     name: Mapped[str] = mapped_column(String(255))
     timezone: Mapped[str] = mapped_column(String(64))
     date_added_ms: Mapped[int] = mapped_column(BigInteger)
+    # Contacts (docs/contacts.md). ISO 3166-1 alpha-2: the country a phone number without `+` is
+    # read in (None: US, as HighLevel reads it).
+    country: Mapped[str | None] = mapped_column(String(2), nullable=True, default=None)
+    # HighLevel's "Allow Duplicate Contact": contacts may share an email or a phone number.
+    allow_duplicate_contacts: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
 
 
 class ApiToken(Base):

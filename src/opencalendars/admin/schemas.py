@@ -4,7 +4,7 @@ from typing import Annotated
 
 from pydantic import Field, field_validator
 
-from opencalendars.http.auth import CALENDAR_SCOPES
+from opencalendars.http.auth import ALL_SCOPES
 from opencalendars.http.times import Instant, iso_utc_ms
 from opencalendars.http.validation import RequestDTO
 from opencalendars.zones import is_known_zone
@@ -33,9 +33,9 @@ class TokenCreateDTO(RequestDTO):
     @field_validator("scopes")
     @classmethod
     def known_scopes(cls, value: list[str] | None) -> list[str] | None:
-        unknown = [scope for scope in value or [] if scope not in CALENDAR_SCOPES]
+        unknown = [scope for scope in value or [] if scope not in ALL_SCOPES]
         if unknown:
-            raise ValueError(f"must only contain {', '.join(CALENDAR_SCOPES)}")
+            raise ValueError(f"must only contain {', '.join(ALL_SCOPES)}")
         return value
 
 

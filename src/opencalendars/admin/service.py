@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from opencalendars import clock
 from opencalendars.admin.models import ApiToken, Location
 from opencalendars.db.database import Database
-from opencalendars.http.auth import CALENDAR_SCOPES, hash_token
+from opencalendars.http.auth import ALL_SCOPES, hash_token
 from opencalendars.http.errors import Conflict, NotFound
 from opencalendars.http.ids import new_id
 
@@ -42,10 +42,12 @@ def get_location(session: Session, location_id: str) -> Location:
 
 
 def create_token(
-    db: Database, location_id: str, scopes: list[str] | None, name: str
+    db: Database, location_id: str, scopes: list[str] | None, name: str, secret: str | None = None
 ) -> tuple[ApiToken, str]:
-    """A new token for the location; the secret is returned here and never again."""
-    secret = TOKEN_PREFIX + str(uuid.uuid4())
+    """A new token for the location; the secret is returned here and never again. `secret`:
+    this one rather than a random one (the demo's own token, demo.py); a secret some token
+    already has is refused by the unique index on its hash (`IntegrityError`)."""
+    secret = secret or TOKEN_PREFIX + str(uuid.uuid4())
     with db.write() as session:
         get_location(session, location_id)
         token = ApiToken(
@@ -53,7 +55,7 @@ def create_token(
             location_id=location_id,
             name=name,
             token_hash=hash_token(secret),
-            scopes=list(dict.fromkeys(scopes)) if scopes is not None else list(CALENDAR_SCOPES),
+            scopes=list(dict.fromkeys(scopes)) if scopes is not None else list(ALL_SCOPES),
             date_added_ms=clock.now_ms(session),
         )
         session.add(token)
@@ -66,6 +68,12 @@ def list_tokens(db: Database, location_id: str | None) -> list[ApiToken]:
         query = query.where(ApiToken.location_id == location_id)
     with db.read() as session:
         return list(session.scalars(query))
+
+
+def token_with_secret(db: Database, secret: str) -> ApiToken | None:
+    """The token whose secret this is, revoked or not (looked up by its hash)."""
+    with db.read() as session:
+        return session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(secret)))
 
 
 def revoke_token(db: Database, token_id: str) -> ApiToken:

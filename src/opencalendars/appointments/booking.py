@@ -14,6 +14,7 @@ from opencalendars.calendars.models import Calendar
 from opencalendars.db.locks import calendar_key, person_key, resource_key, take_booking_locks
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.http.errors import BadRequest
+from opencalendars.metrics import booking_accepted_on_commit, booking_refused
 from opencalendars.resources.models import CalendarResource
 from opencalendars.resources.service import resources_of_calendar
 from opencalendars.slots.service import DAY_MS, duration_ms, persons_for, resources_for, slot_rules
@@ -207,7 +208,42 @@ def book(
     also_lock: tuple[str, ...] = (),
 ) -> tuple[str | None, list[str]]:
     """Lock, check and choose: `(assignedUserId, users)` for a booking of [start, end), or the
-    400 of PRODUCT §5. The caller writes the appointment in the same transaction."""
+    400 of PRODUCT §5. The caller writes the appointment in the same transaction: the booking is
+    counted as accepted when it commits (metrics.py), as refused here."""
+    try:
+        chosen = checked_booking(
+            session,
+            calendar,
+            location_zone,
+            assigned_user_id,
+            start_ms,
+            end_ms,
+            now_ms,
+            validate,
+            ignore_date_range,
+            exclude_appointment_id,
+            also_lock,
+        )
+    except BadRequest as refusal:
+        booking_refused("appointment", "slot_taken" if refusal.message == SLOT_TAKEN else "invalid")
+        raise
+    booking_accepted_on_commit(session, "appointment")
+    return chosen
+
+
+def checked_booking(
+    session: Session,
+    calendar: Calendar,
+    location_zone: str,
+    assigned_user_id: str | None,
+    start_ms: int,
+    end_ms: int,
+    now_ms: int,
+    validate: bool,
+    ignore_date_range: bool,
+    exclude_appointment_id: str,
+    also_lock: tuple[str, ...],
+) -> tuple[str | None, list[str]]:
     check_span(start_ms, end_ms)
     candidates = candidates_for(calendar, assigned_user_id)
     mapped = resources_of_calendar(session, calendar)  # read once: for the locks and the check

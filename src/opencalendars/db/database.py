@@ -6,7 +6,7 @@ the database's write lock up front, so concurrent writers from any number of
 processes queue on `busy_timeout` instead of failing halfway with "database is locked".
 """
 
-import os
+import re
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, nullcontext
@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event, text
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
@@ -22,6 +22,36 @@ from opencalendars.db.prepared import PreparedRead, hold_connection
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 BEGIN_MODE = "opencalendars_begin"
+# A PostgreSQL server that does not answer fails a connection attempt after this long (unless
+# the URL says `connect_timeout` itself): a process refuses to start in seconds, not minutes.
+CONNECT_TIMEOUT_S = 5
+SUPPORTED_DATABASES = (("sqlite", "pysqlite"), ("postgresql", "psycopg"))
+DATABASE_URL_FORMS = (
+    "sqlite:///PATH, sqlite:// (in memory) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+)
+
+
+class DatabaseStartError(Exception):
+    """A database a process cannot start with: a URL of an unknown kind, a server that does not
+    answer, a file that cannot be opened, a migration that fails. The message is one line for
+    the operator (`opencalendars` prints it and exits with status 2)."""
+
+
+class DatabaseUrlError(DatabaseStartError, ValueError):
+    """A database URL that names no database OpenCalendars can use."""
+
+
+def mask_url(url: str) -> str:
+    """`url` with the password of its `user:password@` part replaced by `***`."""
+    scheme, separator, rest = url.partition("://")
+    if not separator:
+        return url
+    authority = re.split(r"[?#]", rest, maxsplit=1)[0]
+    userinfo, at, _ = authority.rpartition("@")
+    if not at or ":" not in userinfo:
+        return url
+    user = userinfo.split(":", 1)[0]
+    return f"{scheme}://{user}:***@{rest[len(userinfo) + 1 :]}"
 
 
 def normalize_url(url: str) -> str:
@@ -30,6 +60,30 @@ def normalize_url(url: str) -> str:
         if url.startswith(prefix):
             return "postgresql+psycopg://" + url[len(prefix) :]
     return url
+
+
+def shown_url(url: str) -> str:
+    """A database URL for messages: as the operator writes it (`postgresql://`), the password
+    masked."""
+    prefix = "postgresql+psycopg://"
+    if url.startswith(prefix):
+        url = "postgresql://" + url[len(prefix) :]
+    return mask_url(url)
+
+
+def check_database_url(url: str) -> URL:
+    """The parsed URL of an SQLite or a PostgreSQL (psycopg 3) database; `DatabaseUrlError`
+    for anything else."""
+    try:
+        parsed = make_url(normalize_url(url))
+        kind = (parsed.get_backend_name(), parsed.get_driver_name())
+    except Exception:  # not a URL at all, or a dialect SQLAlchemy does not know
+        kind = None
+    if kind not in SUPPORTED_DATABASES:
+        raise DatabaseUrlError(
+            f"the database URL {mask_url(url)!r} is not supported: use {DATABASE_URL_FORMS}"
+        )
+    return parsed
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -58,44 +112,71 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql(f"BEGIN {mode}")
 
 
-# A server process runs at most REQUEST_THREADS requests at once (see app.py). Python runs one
-# thread at a time, so more threads mostly trade the GIL back and forth: with 32 connections on
-# one worker, 4 threads served 17% more plain GETs than 16, and 2 threads 35% more (SQLite,
-# docs/operations.md); more threads help only when requests wait on a distant database.
-REQUEST_THREADS = int(os.environ.get("OPENCALENDARS_REQUEST_THREADS") or 4)
-# Each request holds one connection at a time: the pool keeps them open (overflow connections
-# are closed when given back, which costs a reconnect per request under load); the rest is for
-# a delivery worker's threads (`serve --with-worker`) and the odd extra.
-POOL_SIZE = REQUEST_THREADS + 4
+# A server process runs at most `OPENCALENDARS_REQUEST_THREADS` requests at once (settings.py,
+# app.py). Python runs one thread at a time, so more threads mostly trade the GIL back and forth:
+# with 32 connections on one worker, 4 threads served 17% more plain GETs than 16, and 2 threads
+# 35% more (SQLite, docs/operations.md); more threads help only when requests wait on a distant
+# database.
+DEFAULT_REQUEST_THREADS = 4
+MAX_REQUEST_THREADS = 64
+# Each request holds one connection at a time: the pool keeps request_threads + 4 open (overflow
+# connections are closed when given back, which costs a reconnect per request under load); the
+# rest is for a delivery worker's threads (`serve --with-worker`) and the odd extra.
+POOL_SPARE = 4
 POOL_OVERFLOW = 16
 
 
-def create_db_engine(url: str) -> Engine:
+# A statement's values stay out of error messages, and so out of the logs (docs/operations.md,
+# "Logs"): a failed insert would otherwise quote a token's hash, a signing key, a contact's data.
+HIDE_PARAMETERS = True
+
+
+def create_db_engine(url: str, pool_size: int) -> Engine:
+    parsed = check_database_url(url)
     url = normalize_url(url)
-    backend = make_url(url).get_backend_name()
-    if backend == "sqlite":
+    if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
-        if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+        if path is not None and str(path) != ":memory:":
+            try:
+                path.parent.mkdir(parents=True, exist_ok=True)
+            except (FileExistsError, NotADirectoryError) as error:
+                raise DatabaseStartError(
+                    f"cannot open the database {url}: {path.parent} is not a directory"
+                ) from error
+            except OSError as error:
+                raise DatabaseStartError(
+                    f"cannot open the database {url}: its directory {path.parent} cannot be"
+                    f" created ({error.strerror or error})"
+                ) from error
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False},
-            pool_size=POOL_SIZE,
+            pool_size=pool_size,
             max_overflow=POOL_OVERFLOW,
+            hide_parameters=HIDE_PARAMETERS,
         )
         _configure_sqlite(engine)
         return engine
-    if backend == "postgresql":
-        return create_engine(
-            url, pool_size=POOL_SIZE, max_overflow=POOL_OVERFLOW, pool_pre_ping=True
-        )
-    raise ValueError(f"unsupported database URL scheme: {make_url(url).drivername}")
+    # libpq waits for an unanswered connection as long as TCP does (minutes) unless told.
+    connect_args = (
+        {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_S}
+    )
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=POOL_OVERFLOW,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+        hide_parameters=HIDE_PARAMETERS,
+    )
 
 
 class Database:
-    def __init__(self, url: str):
+    def __init__(self, url: str, request_threads: int = DEFAULT_REQUEST_THREADS):
         self.url = normalize_url(url)
-        self.engine = create_db_engine(self.url)
+        # How many requests of this process may use the database at once (the pool's size).
+        self.request_threads = request_threads
+        self.engine = create_db_engine(self.url, request_threads + POOL_SPARE)
         self.is_sqlite = self.engine.dialect.name == "sqlite"
         self._reader = sessionmaker(self.engine, expire_on_commit=False)
         write_engine = (

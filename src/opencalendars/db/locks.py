@@ -25,6 +25,12 @@ def resource_key(resource_id: str) -> str:
     return f"resource:{resource_id}"
 
 
+def contact_key(location_id: str, field: str, value: str) -> str:
+    """A contact's email (lower-cased) or E.164 phone within a location: creates, updates and
+    upserts that give it take turns, so a duplicate check and its insert are one step."""
+    return f"contact:{location_id}:{field}:{value}"
+
+
 # One round trip for all the keys: `unnest` yields the array's elements in order and the lock
 # function runs on each row as it is produced, so the locks are taken in the array's order.
 _TAKE_LOCKS = text(

@@ -1,10 +1,15 @@
 """Writing to the outbox: always inside the transaction of the change being reported."""
 
+from collections.abc import Sequence
+
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from opencalendars import clock
 from opencalendars.db.database import Database
+from opencalendars.db.queries import one_or_not_found
 from opencalendars.events.models import DeliveryAttempt, OutboxMessage
+from opencalendars.http.errors import Conflict
 from opencalendars.http.ids import new_id
 
 # Notifications that wait for a time relative to the appointment; moved or cancelled with it.
@@ -53,17 +58,25 @@ def cancel_timed(session: Session, appointment_id: str, now_ms: int) -> None:
 
 
 def list_messages(
-    db: Database, location_id: str, status: str | None, limit: int
+    db: Database,
+    location_id: str | None,
+    status: str | None,
+    limit: int,
+    kinds: Sequence[str] | None = None,
 ) -> list[tuple[OutboxMessage, list[DeliveryAttempt]]]:
-    """A location's outbox, newest first, each message with its attempts."""
+    """A location's outbox (every location's when `location_id` is None), newest first, each
+    message with its attempts; `kinds` keeps only those kinds (webhook, email, sms)."""
     query = (
         select(OutboxMessage)
-        .where(OutboxMessage.location_id == location_id)
         .order_by(OutboxMessage.date_added_ms.desc(), OutboxMessage.id)
         .limit(limit)
     )
+    if location_id is not None:
+        query = query.where(OutboxMessage.location_id == location_id)
     if status is not None:
         query = query.where(OutboxMessage.status == status)
+    if kinds is not None:
+        query = query.where(OutboxMessage.kind.in_(kinds))
     with db.read() as session:
         messages = list(session.scalars(query))
         attempts = session.scalars(
@@ -75,3 +88,47 @@ def list_messages(
         for attempt in attempts:
             by_message[attempt.message_id].append(attempt)
     return [(message, by_message[message.id]) for message in messages]
+
+
+def retry_message(db: Database, message_id: str) -> OutboxMessage:
+    """Make a message due again now: a failed one (refused for good, or out of attempts) goes
+    back to pending, and a pending one waiting out its back-off waits no longer. The next
+    worker poll claims it and tries once more (attempt numbers go on; a message already at
+    the worker's `max_attempts` is failed again if that try fails too).
+
+    The row is locked (`SELECT … FOR UPDATE`) like any read-modify-write, so it is safe
+    beside workers: a worker recording an attempt waits for this transaction and, on
+    PostgreSQL, re-reads the row; a claim skips it while it is locked (`SKIP LOCKED`) and
+    takes it at its next poll. A message a worker holds right now (its lease has not
+    expired) is refused: that attempt decides. Delivered and cancelled messages are refused.
+    """
+    with db.write() as session:
+        message = one_or_not_found(
+            session,
+            select(OutboxMessage).where(OutboxMessage.id == message_id),
+            f"Message {message_id} not found",
+            to_change=True,
+        )
+        if message.status == "pending":
+            leased = message.lease_until_ms is not None and message.lease_until_ms >= (
+                clock.real_now_ms()
+            )
+            if leased:
+                raise Conflict(f"Message {message_id} is being delivered right now")
+            if message.retry_at_ms is None:
+                raise Conflict(
+                    f"Message {message_id} is pending and not waiting for a retry: "
+                    "a worker takes it when it is due"
+                )
+        elif message.status != "failed":
+            raise Conflict(
+                f"Message {message_id} is {message.status}: only a failed message, "
+                "or a pending one waiting for a retry, can be retried"
+            )
+        message.status = "pending"
+        message.finished_ms = None
+        message.retry_at_ms = None
+        message.lease_until_ms = None
+        # Due now even if the sandbox clock has been set back before its due time.
+        message.due_ms = min(message.due_ms, clock.now_ms(session))
+    return message

@@ -53,7 +53,9 @@ def message_dto(message: OutboxMessage, attempts: list[DeliveryAttempt]) -> dict
         "topic": message.topic,
         "status": message.status,
         "appointmentId": message.appointment_id,
-        "webhookId": message.subscription_id,
+        # The subscription it goes to (`/admin/webhooks` ids), None for a notification. Not
+        # `webhookId`: that is the id of one delivery, inside a webhook's body (docs/events.md).
+        "subscriptionId": message.subscription_id,
         "dueAt": iso_utc_ms(message.due_ms),
         "attempts": [attempt_dto(attempt) for attempt in attempts],
         "lastError": message.last_error,

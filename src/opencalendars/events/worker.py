@@ -25,7 +25,14 @@ from opencalendars.events import signing
 from opencalendars.events.delivery import Channels, Outcome, send_email, send_sms, send_webhook
 from opencalendars.events.models import DeliveryAttempt, OutboxMessage
 from opencalendars.http.ids import new_id
-from opencalendars.settings import WEBHOOK_SIGNATURES_DEFAULT, webhook_signatures
+from opencalendars.http.times import iso_utc_ms
+from opencalendars.logs import redact
+from opencalendars.metrics import delivery_attempted
+from opencalendars.settings import (
+    WEBHOOK_SIGNATURES_DEFAULT,
+    load_environment,
+    webhook_signatures,
+)
 
 log = logging.getLogger("opencalendars.worker")
 
@@ -36,7 +43,7 @@ def wall_ms() -> int:
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    """From `OPENCALENDARS_*` variables (docs/events.md)."""
+    """From `OPENCALENDARS_*` variables (docs/events.md, docs/operations.md "Settings")."""
 
     smtp_url: str | None = None
     sms_webhook_url: str | None = None
@@ -55,25 +62,23 @@ class WorkerSettings:
 
     @classmethod
     def from_env(cls) -> "WorkerSettings":
-        env = os.environ.get
-        number = {
-            "timeout_s": "OPENCALENDARS_DELIVERY_TIMEOUT_SECONDS",
-            "retry_base_s": "OPENCALENDARS_RETRY_BASE_SECONDS",
-            "retry_cap_s": "OPENCALENDARS_RETRY_CAP_SECONDS",
-            "lease_s": "OPENCALENDARS_DELIVERY_LEASE_SECONDS",
-            "poll_s": "OPENCALENDARS_WORKER_POLL_SECONDS",
-        }
+        """The worker's part of the settings (settings.py: environment and `.env`, checked)."""
+        env = load_environment()
         return cls(
-            smtp_url=env("OPENCALENDARS_SMTP_URL") or None,
-            sms_webhook_url=env("OPENCALENDARS_SMS_WEBHOOK_URL") or None,
-            webhook_key_file=env("OPENCALENDARS_WEBHOOK_KEY_FILE") or None,
-            webhook_ed25519_key_file=env("OPENCALENDARS_WEBHOOK_ED25519_KEY_FILE") or None,
-            webhook_signatures=webhook_signatures(env("OPENCALENDARS_WEBHOOK_SIGNATURES")),
-            contact_email=env("OPENCALENDARS_CONTACT_EMAIL") or None,
-            user_email=env("OPENCALENDARS_USER_EMAIL") or None,
-            max_attempts=int(env("OPENCALENDARS_MAX_ATTEMPTS") or cls.max_attempts),
-            batch=int(env("OPENCALENDARS_WORKER_BATCH") or cls.batch),
-            **{field: float(env(name) or getattr(cls, field)) for field, name in number.items()},
+            smtp_url=env.smtp_url,
+            sms_webhook_url=env.sms_webhook_url,
+            webhook_key_file=env.webhook_key_file,
+            webhook_ed25519_key_file=env.webhook_ed25519_key_file,
+            webhook_signatures=webhook_signatures(env.webhook_signatures),
+            contact_email=env.contact_email,
+            user_email=env.user_email,
+            timeout_s=env.delivery_timeout_seconds,
+            max_attempts=env.max_attempts,
+            retry_base_s=env.retry_base_seconds,
+            retry_cap_s=env.retry_cap_seconds,
+            lease_s=env.delivery_lease_seconds,
+            poll_s=env.worker_poll_seconds,
+            batch=env.worker_batch,
         )
 
 
@@ -112,6 +117,21 @@ class Worker:
         )
         self.http = httpx.Client(timeout=settings.timeout_s, follow_redirects=False)
         self.pool = ThreadPoolExecutor(max_workers=settings.batch)
+        log.info(
+            "delivery worker %s started (database %s, batches of %d, up to %d attempts)",
+            self.name,
+            redact(db.url),
+            settings.batch,
+            settings.max_attempts,
+            extra={
+                "fields": {
+                    "event": "worker_started",
+                    "worker": self.name,
+                    "database": redact(db.url),
+                    "maxAttempts": settings.max_attempts,
+                }
+            },
+        )
 
     def claim(self) -> list[Claimed]:
         """Take up to `batch` due messages whose lease is free, in due order."""
@@ -173,7 +193,7 @@ class Worker:
         else:
             values.update(status=result, finished_ms=now)
         with self.db.write() as session:
-            session.execute(
+            kept = session.execute(
                 update(OutboxMessage)
                 .where(
                     OutboxMessage.id == message.id,
@@ -182,7 +202,7 @@ class Worker:
                     OutboxMessage.status == "pending",
                 )
                 .values(**values)
-            )
+            ).rowcount
             session.execute(
                 update(DeliveryAttempt)
                 .where(
@@ -196,6 +216,74 @@ class Worker:
                     error=outcome.error,
                 )
             )
+        self.report(message, outcome, result, values.get("retry_at_ms"), lease_kept=kept > 0)
+
+    def report(
+        self,
+        message: Claimed,
+        outcome: Outcome,
+        result: str,
+        retry_at_ms: int | None,
+        lease_kept: bool,
+    ) -> None:
+        """The attempt's metric and, unless it delivered, its log line: a failure to be tried
+        again (WARNING, with the next try's time) or a give-up (ERROR). Never the message's
+        URL or payload; the reason with any URL's password and query masked."""
+        if result == "delivered":
+            delivery_attempted(message.kind, "delivered")
+            log.debug(
+                "delivered message %s (%s) at attempt %d", message.id, message.kind, message.attempt
+            )
+            return
+        reason = redact(outcome.error or "no reason given")
+        fields = {
+            "event": "delivery_failed",
+            "messageId": message.id,
+            "kind": message.kind,
+            "attempt": message.attempt,
+            "maxAttempts": self.settings.max_attempts,
+            "reason": reason,
+            "statusCode": outcome.status_code,
+            "worker": self.name,
+        }
+        if not lease_kept:
+            # Another worker has claimed the message again: its attempt decides what happens.
+            delivery_attempted(message.kind, "failed")
+            log.warning(
+                "delivery of message %s (%s) failed at attempt %d of %d: %s; its lease had run"
+                " out, another worker tries it again",
+                message.id,
+                message.kind,
+                message.attempt,
+                self.settings.max_attempts,
+                reason,
+                extra={"fields": fields},
+            )
+        elif result == "retry":
+            delivery_attempted(message.kind, "failed")
+            next_retry = iso_utc_ms(retry_at_ms)
+            log.warning(
+                "delivery of message %s (%s) failed at attempt %d of %d: %s; next try at %s",
+                message.id,
+                message.kind,
+                message.attempt,
+                self.settings.max_attempts,
+                reason,
+                next_retry,
+                extra={"fields": {**fields, "nextRetryAt": next_retry}},
+            )
+        else:
+            delivery_attempted(message.kind, "gave_up")
+            log.error(
+                "delivery of message %s (%s) gave up after %d attempts: %s",
+                message.id,
+                message.kind,
+                message.attempt,
+                reason,
+                extra={
+                    "fields": {**fields, "event": "delivery_gave_up", "attempts": message.attempt}
+                },
+            )
 
     def deliver(self, message: Claimed) -> None:
         self.record(message, self.send(message))
@@ -207,7 +295,6 @@ class Worker:
         return len(claimed)
 
     def run(self, stop: threading.Event) -> None:
-        log.info("delivery worker %s started", self.name)
         while not stop.is_set():
             try:
                 handled = self.run_once()

@@ -31,6 +31,9 @@ CALENDAR_SCOPES = (
     "calendars/resources.readonly",
     "calendars/resources.write",
 )
+CONTACT_SCOPES = ("contacts.readonly", "contacts.write")
+# Every scope a token may carry.
+ALL_SCOPES = CALENDAR_SCOPES + CONTACT_SCOPES
 
 INVALID_TOKEN = "Invalid token: access token is invalid"
 
@@ -122,7 +125,7 @@ class Authorizer:
     """The dependency behind `authorize(scope)`; tests read `.scope` to compare with the spec."""
 
     def __init__(self, scope: str):
-        if scope not in CALENDAR_SCOPES:
+        if scope not in ALL_SCOPES:
             raise ValueError(f"unknown scope {scope}")
         self.scope = scope
 

@@ -8,7 +8,8 @@ nothing; one refused by the day (the day's quota spent) still took one from its 
 - `MemoryCounters`: one process alone (an in-memory SQLite database cannot be shared).
 - `SharedMemoryCounters`: every process on the machine of an SQLite database (which must be on a
   local disk anyway), through a file beside it mapped into each process's memory, counted under
-  an exclusive `flock`. Nothing is synced to disk.
+  an exclusive `flock` (without `fcntl`, on Windows, a `filelock` lock file). Nothing is synced to
+  disk.
 - `PostgresCounters`: every process on every host of a PostgreSQL database, in an UNLOGGED table,
   counted in the statement that finds the request's token (no round trip of its own).
 - `RedisCounters`: every process that names the same Redis (`OPENCALENDARS_REDIS_URL`), one Lua
@@ -24,7 +25,6 @@ them again).
 import asyncio
 import collections
 import contextlib
-import fcntl
 import hashlib
 import mmap
 import os
@@ -39,8 +39,56 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opencalendars.db.base import Base
-from opencalendars.db.database import REQUEST_THREADS, Database, sqlite_path
+from opencalendars.db.database import Database, sqlite_path
 from opencalendars.http.redis_pipe import Scripts
+
+try:
+    from fcntl import LOCK_EX, LOCK_UN, flock
+except ImportError:  # Windows: see portable_flock
+    from filelock import FileLock
+
+    LOCK_EX, LOCK_UN = 2, 8
+    HAVE_FCNTL = False
+else:
+    HAVE_FCNTL = True
+
+# Without fcntl, the counters file's lock (a lock file beside it, through `filelock`) by the
+# file's descriptor; a process whose lock file is left behind by a crash counts nothing for this
+# long, then requests go on unlimited (logged) until the file is deleted.
+PORTABLE_LOCKS: dict[int, "FileLock"] = {}
+PORTABLE_LOCK_TIMEOUT_S = 5.0
+
+
+def portable_flock(fd: int, operation: int) -> None:
+    """`fcntl.flock` for the counters file where there is no fcntl (Windows): the exclusive
+    lock of the file's `filelock` lock file. On Windows it is released by the system when a
+    process dies, like a `flock`. Slower (a lock file opened and closed per count), but exact
+    across processes."""
+    lock = PORTABLE_LOCKS[fd]
+    if operation == LOCK_EX:
+        lock.acquire(timeout=PORTABLE_LOCK_TIMEOUT_S, poll_interval=0.001)
+    else:
+        lock.release()
+
+
+if not HAVE_FCNTL:
+    flock = portable_flock
+
+
+def read_at(fd: int, size: int, offset: int) -> bytes:
+    if hasattr(os, "pread"):
+        return os.pread(fd, size, offset)
+    os.lseek(fd, offset, os.SEEK_SET)
+    return os.read(fd, size)
+
+
+def write_at(fd: int, data: bytes, offset: int) -> None:
+    if hasattr(os, "pwrite"):
+        os.pwrite(fd, data, offset)
+        return
+    os.lseek(fd, offset, os.SEEK_SET)
+    os.write(fd, data)
+
 
 DAY_MS = 86_400_000
 CLEANUP_EVERY_MS = 60_000
@@ -160,19 +208,22 @@ class SharedMemoryCounters:
         size = self.HEADER + self.SLOTS * self.SLOT.size
         header = self.MAGIC + struct.pack("<II", self.SLOTS, self.SLOT.size)
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o666)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT | getattr(os, "O_BINARY", 0), 0o666)
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            if not HAVE_FCNTL:
+                PORTABLE_LOCKS[fd] = FileLock(f"{self.path}.lock")
+            flock(fd, LOCK_EX)
             try:
-                if os.fstat(fd).st_size != size or os.pread(fd, len(header), 0) != header:
+                if os.fstat(fd).st_size != size or read_at(fd, len(header), 0) != header:
                     # New, or another layout: start from zero (free slots everywhere).
                     os.ftruncate(fd, 0)
                     os.ftruncate(fd, size)
-                    os.pwrite(fd, header, 0)
+                    write_at(fd, header, 0)
             finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+                flock(fd, LOCK_UN)
             mapped = mmap.mmap(fd, size)
         except BaseException:
+            PORTABLE_LOCKS.pop(fd, None)
             os.close(fd)
             raise
         self._fd, self._map = fd, mapped
@@ -194,7 +245,7 @@ class SharedMemoryCounters:
         oldest_live, newest_live = w.day_start_ms, w.day_start_ms + DAY_MS
         with self._lock:
             mapped = self._map or self._open()
-            fcntl.flock(self._fd, fcntl.LOCK_EX)
+            flock(self._fd, LOCK_EX)
             try:
                 for _ in range(self.SLOTS):
                     offset = self.HEADER + index * slot
@@ -220,12 +271,13 @@ class SharedMemoryCounters:
                 pack(mapped, offset, key, burst_start, burst, day_start, day)
                 return (burst, day, day)
             finally:
-                fcntl.flock(self._fd, fcntl.LOCK_UN)
+                flock(self._fd, LOCK_UN)
 
     def close(self) -> None:
         with self._lock:
             if self._map is not None:
                 self._map.close()
+                PORTABLE_LOCKS.pop(self._fd, None)
                 os.close(self._fd)
                 self._map = self._fd = None
 
@@ -335,7 +387,7 @@ class AsyncConnections:
 class PostgresCounters:
     """Every process on every host of one PostgreSQL database: the UNLOGGED table, counted in
     the same statement that finds the request's token (`find_and_hit`), on an async connection
-    of the process's own (autocommit: no BEGIN, no COMMIT), at most REQUEST_THREADS of them per
+    of the process's own (autocommit: no BEGIN, no COMMIT), at most `request_threads` of them per
     event loop. So limits on cost a plain GET no round trip: the token is read either way.
 
     The first design ran a counting statement of its own on a connection of the SQLAlchemy pool
@@ -348,6 +400,7 @@ class PostgresCounters:
     def __init__(self, db: Database, live_token_sql: str):
         self._conninfo = make_url(db.url).set(drivername="postgresql").render_as_string(False)
         self._find_and_take = pg_find_and_take(live_token_sql)
+        self._size = db.request_threads
         self._connections: dict[asyncio.AbstractEventLoop, AsyncConnections] = {}
         self._next_cleanup_ms = 0
 
@@ -358,7 +411,7 @@ class PostgresCounters:
         loop = asyncio.get_running_loop()
         connections = self._connections.get(loop)
         if connections is None:
-            connections = AsyncConnections(self._conninfo, REQUEST_THREADS)
+            connections = AsyncConnections(self._conninfo, self._size)
             self._connections[loop] = connections
         parameters = {
             "token_hash": token_hash,

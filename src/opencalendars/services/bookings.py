@@ -17,6 +17,7 @@ from opencalendars.db.queries import one_or_not_found
 from opencalendars.http.errors import BadRequest
 from opencalendars.http.ids import new_id
 from opencalendars.http.times import body_instant_ms, iso_local
+from opencalendars.metrics import booking_accepted_on_commit, booking_refused
 from opencalendars.services.catalog import MAX_TIMING_MINUTES, live_services, minutes, whole
 from opencalendars.services.locations import live_places
 from opencalendars.services.models import Service, ServiceBooking, ServiceLocation
@@ -219,14 +220,17 @@ def choose_staff(
     exclude_booking_id: str = "",
 ) -> list[str]:
     """Lock everyone who could be booked, then give each service the first of its candidates
-    who is free (or, with `overrideAvailability`, the first)."""
+    who is free (or, with `overrideAvailability`, the first). Counted (metrics.py) as accepted
+    when the caller's transaction commits, as refused here."""
     take_booking_locks(
         session,
         [person_key(location_id, user) for service in planned for user in service.staff_ids],
     )
     if checks.notice and times[0][0] < now_ms:
+        booking_refused("service", "invalid")
         raise BadRequest(["startTime must not be in the past"])
     if not checks.availability:
+        booking_accepted_on_commit(session, "service")
         return [service.staff_ids[0] for service in planned]
     chosen, problems = [], []
     for service, (start, end) in zip(planned, times, strict=True):
@@ -251,7 +255,9 @@ def choose_staff(
             who = "no staff member of the service is"
         problems.append(f"services.{service.index}: {who} available {span}")
     if problems:
+        booking_refused("service", "slot_taken")
         raise BadRequest(problems)
+    booking_accepted_on_commit(session, "service")
     return chosen
 
 

@@ -1,5 +1,6 @@
 """`GET /calendars/{calendarId}/free-slots`."""
 
+import time
 from datetime import date, timedelta
 from typing import Annotated
 
@@ -10,6 +11,7 @@ from opencalendars.http.auth import Caller, authorize
 from opencalendars.http.errors import BadRequest
 from opencalendars.http.json import JsonResponse
 from opencalendars.http.times import checked_day, checked_epoch_ms, epoch_ms_text
+from opencalendars.metrics import FREE_SLOTS_SECONDS
 from opencalendars.slots import service
 from opencalendars.zones import is_known_zone
 
@@ -68,8 +70,9 @@ def get_slots(
         user_ids=split_user_ids(userId, userIds),
         enable_look_busy=enableLookBusy,
     )
-    return JsonResponse(
-        service.get_free_slots(
-            request.app.state.db, caller.location_id, caller.timezone, calendarId, query
-        )
+    started = time.perf_counter()
+    slots = service.get_free_slots(
+        request.app.state.db, caller.location_id, caller.timezone, calendarId, query
     )
+    FREE_SLOTS_SECONDS.observe(time.perf_counter() - started)
+    return JsonResponse(slots)

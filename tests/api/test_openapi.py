@@ -1,0 +1,288 @@
+"""`/openapi.json` and `/docs`: the contract the server serves, offline (issue 20)."""
+
+import re
+from html.parser import HTMLParser
+
+import jsonschema
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from openapi_spec_validator import validate
+
+from opencalendars.app import add_routes, create_app
+from opencalendars.groups.router import router as groups_router
+from opencalendars.http.auth import API_VERSIONS
+from opencalendars.http.openapi import build_openapi
+from opencalendars.settings import Settings
+from support.api import ADMIN_HEADERS
+from support.contract import contract
+
+VERSION_REF = {"$ref": "#/components/parameters/Version"}
+# The live service's status where it differs from the spec's (docs/fidelity.md).
+LIVE_STATUSES = {("delete", "/calendars/events/{eventId}"): ("201", "200")}
+
+
+@pytest.fixture(scope="module")
+def document(client):
+    response = client.get("/openapi.json")
+    assert response.status_code == 200
+    return response.json()
+
+
+def contract_operations(app):
+    """(method, path, the extract's operation) of every contract operation the app routes."""
+    paths = contract()["paths"]
+    for route in app.routes:
+        if isinstance(route, APIRoute) and route.include_in_schema:
+            for method in sorted(m.lower() for m in route.methods if m != "HEAD"):
+                if method in paths.get(route.path, {}):
+                    yield method, route.path, paths[route.path][method]
+
+
+def resolve(document, node):
+    while "$ref" in node:
+        *_, section, name = node["$ref"].split("/")
+        node = document["components"][section][name]
+    return node
+
+
+def test_the_document_is_valid_openapi_3_1(document):
+    validate(document)
+
+    assert document["openapi"] == "3.1.0"
+
+
+def test_every_served_contract_operation_has_the_extract_s_parameters_body_and_scope(app, document):
+    served = list(contract_operations(app))
+
+    assert len(served) == 59
+    for method, path, facts in served:
+        operation = document["paths"][path][method]
+        assert operation["operationId"] == facts["operationId"]
+        assert operation["tags"] == facts["tags"] != []
+        expected = [
+            VERSION_REF
+            if (p["in"], p["name"]) == ("header", "Version")
+            else {key: p[key] for key in ("name", "in", "required", "schema")}
+            for p in facts["parameters"]
+        ]
+        assert operation["parameters"][: len(expected)] == expected, (method, path)
+        documented_path = {p["name"] for p in operation["parameters"] if p.get("in") == "path"}
+        assert documented_path == set(re.findall(r"\{(\w+)\}", path)), (method, path)
+        if facts["requestBody"] is None:
+            assert "requestBody" not in operation, (method, path)
+        else:
+            body = operation["requestBody"]
+            assert body["required"] == facts["requestBody"]["required"]
+            assert body["content"]["application/json"]["schema"] == facts["requestBody"]["schema"]
+        assert operation["security"] == [{"bearer": facts["scopes"]}]
+
+
+def test_the_spec_s_forgotten_path_parameters_are_documented(document):
+    # The spec leaves `noteId` out of the parameters of two notes operations.
+    path = "/calendars/appointments/{appointmentId}/notes/{noteId}"
+    for method in ("put", "delete"):
+        names = {p["name"] for p in contract()["paths"][path][method]["parameters"]}
+        assert "noteId" not in names
+        assert {
+            "name": "noteId",
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string"},
+        } in document["paths"][path][method]["parameters"]
+
+
+def test_only_routes_the_app_has_are_documented():
+    app = FastAPI()
+    add_routes(app, groups_router)
+
+    document = build_openapi(app)
+
+    assert sorted(document["paths"]) == [
+        "/calendars/groups",
+        "/calendars/groups/validate-slug",
+        "/calendars/groups/{groupId}",
+        "/calendars/groups/{groupId}/status",
+    ]
+    assert "CalendarDTO" not in document["components"]["schemas"]
+    validate(document)
+
+
+def test_success_statuses_are_the_routes_with_the_spec_s_schema(app, document):
+    differences = {}
+    for method, path, facts in contract_operations(app):
+        documented = [s for s in document["paths"][path][method]["responses"] if s[0] == "2"]
+        spec = [s for s in facts["responses"] if s[0] == "2"]
+        assert len(documented) == len(spec) == 1
+        response = document["paths"][path][method]["responses"][documented[0]]
+        assert response["content"]["application/json"]["schema"] == facts["responses"][spec[0]]
+        if documented != spec:
+            differences[(method, path)] = (spec[0], documented[0])
+
+    assert differences == LIVE_STATUSES
+
+
+def test_bearer_security_and_the_version_header(app, document):
+    components = document["components"]
+
+    assert components["securitySchemes"]["bearer"]["type"] == "http"
+    assert components["securitySchemes"]["bearer"]["scheme"] == "bearer"
+    version = components["parameters"]["Version"]
+    assert (version["name"], version["in"], version["required"]) == ("Version", "header", True)
+    assert version["schema"]["enum"] == list(API_VERSIONS)
+    assert version["schema"]["default"] == version["example"] == "2021-07-28"
+    for method, path, _facts in contract_operations(app):
+        assert VERSION_REF in document["paths"][path][method]["parameters"]
+
+
+def test_the_documented_defaults_are_answered(tenant):
+    response = tenant.get(
+        f"/calendars/groups?locationId={tenant.location_id}", headers={"Version": "2021-07-28"}
+    )
+
+    assert response.status_code == 200
+
+
+def test_no_422_validation_shape_every_4xx_is_the_envelope(document):
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    assert "ValidationError" not in schemas
+    unprocessable = set()
+    for item in document["paths"].values():
+        for operation in item.values():
+            for status, response in operation["responses"].items():
+                if status.startswith("4"):
+                    schema = resolve(document, response)["content"]["application/json"]["schema"]
+                    assert schema == {"$ref": "#/components/schemas/ErrorEnvelope"}
+                if status == "422":
+                    unprocessable.add(operation["operationId"])
+
+    # Only the schedule operations whose rules the server checks answer 422 (the spec's list).
+    assert unprocessable == {
+        "createSchedule",
+        "updateSchedule",
+        "createCalendarSchedule",
+        "updateCalendarSchedule",
+    }
+
+
+def test_the_envelope_schema_matches_real_error_answers(tenant, client, document):
+    envelope = {
+        **document["components"]["schemas"]["ErrorEnvelope"],
+        "unevaluatedProperties": False,
+    }
+    validator = jsonschema.Draft202012Validator(envelope)
+    schedule = {
+        "locationId": tenant.location_id,
+        "name": "Hours",
+        "userId": "u",
+        "timezone": "Mars/Olympus",
+        "rules": [],
+    }
+    answers = {
+        400: tenant.post("/calendars/events/appointments", json={}),
+        401: client.get("/calendars/groups"),
+        403: tenant.get("/calendars/groups?locationId=elsewhere"),
+        404: tenant.get("/calendars/" + "x" * 20),
+        422: tenant.post("/calendars/schedules", json=schedule),
+    }
+    for status, response in answers.items():
+        assert response.status_code == status, response.text
+        validator.validate(response.json())
+
+
+def test_admin_is_documented_under_its_tag_only_with_an_admin_key(database_url, document):
+    admin = {
+        (method, path): operation
+        for path, item in document["paths"].items()
+        for method, operation in item.items()
+        if "Admin" in operation["tags"]
+    }
+    assert {path for _, path in admin} == {p for p in document["paths"] if p.startswith("/admin")}
+    assert ("post", "/admin/tokens") in admin
+    for operation in admin.values():
+        assert operation["security"] == [{"adminKey": []}]
+        assert "401" in operation["responses"]
+    assert document["components"]["securitySchemes"]["adminKey"]["scheme"] == "bearer"
+    body = admin[("post", "/admin/locations")]["requestBody"]
+    schema = resolve(document, body["content"]["application/json"]["schema"])
+    assert body["required"] is True
+    assert schema["required"] == ["name"]
+
+    without = create_app(Settings(database_url=database_url, admin_key=None))
+    try:
+        plain = without.openapi()
+    finally:
+        if without.state.rate_limiter is not None:
+            without.state.rate_limiter.close()
+        without.state.db.dispose()
+    validate(plain)
+    tags = {tag for item in plain["paths"].values() for op in item.values() for tag in op["tags"]}
+    assert "Admin" not in tags
+    assert not [path for path in plain["paths"] if path.startswith("/admin")]
+    assert "adminKey" not in plain["components"]["securitySchemes"]
+    assert "LocationCreateDTO" not in plain["components"]["schemas"]
+    # That app counts requests (rate limits on by default): its operations say 429; the
+    # suite's app, with limits off, never answers one.
+    booking = ("/calendars/events/appointments", "post")
+    assert "429" in plain["paths"][booking[0]][booking[1]]["responses"]
+    assert "429" not in document["paths"][booking[0]][booking[1]]["responses"]
+
+
+def test_the_admin_api_s_documented_body_is_the_one_it_reads(client, document):
+    schema = resolve(
+        document,
+        document["paths"]["/admin/locations"]["post"]["requestBody"]["content"]["application/json"][
+            "schema"
+        ],
+    )
+    body = {"name": "Documented", "timezone": "Europe/Paris"}
+    jsonschema.Draft202012Validator(schema).validate(body)
+
+    response = client.post("/admin/locations", json=body, headers=ADMIN_HEADERS)
+
+    assert response.status_code == 201
+    assert response.json()["location"]["timezone"] == "Europe/Paris"
+
+
+class Assets(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.urls: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        self.urls += [value for name, value in attrs if name in ("src", "href") and value]
+
+
+def test_the_docs_page_loads_only_local_assets(client):
+    response = client.get("/docs")
+
+    assert response.status_code == 200
+    html = response.text
+    assert "cdn" not in html.lower()
+    assert "https://" not in html and "http://" not in html
+    parser = Assets()
+    parser.feed(html)
+    assert parser.urls, html
+    for url in parser.urls:
+        assert url.startswith("/docs/assets/"), url
+        asset = client.get(url)
+        assert asset.status_code == 200, url
+        assert len(asset.content) > 1000, url
+    assert "/openapi.json" in html
+
+
+def test_the_swagger_page_keeps_the_token_and_asks_no_validator(client):
+    html = client.get("/docs").text
+
+    assert '"persistAuthorization": true' in html
+    assert '"validatorUrl": null' in html
+    assert "/docs/assets/swagger-ui-bundle.js" in html
+
+
+def test_there_is_no_redoc_page(client):
+    # ReDoc loads its logo from a CDN even when its script is local: /docs is the one page.
+    response = client.get("/redoc")
+
+    assert response.status_code == 404
+    assert response.json()["message"] == "Cannot GET /redoc"
