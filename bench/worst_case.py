@@ -65,7 +65,11 @@ def tenant(base_url: str) -> tuple[httpx.Client, str]:
     admin = {"Authorization": f"Bearer {ADMIN_KEY}"}
     with httpx.Client(base_url=base_url, headers=admin, timeout=60) as client:
         location = created(
-            client.post("/admin/locations", json={"name": "Worst", "timezone": ZONE}), 201
+            client.post(
+                "/admin/locations",
+                json={"name": "Worst", "timezone": ZONE, "requireContacts": False},
+            ),
+            201,
         )["location"]["id"]
         token = created(
             client.post("/admin/tokens", json={"locationId": location, "name": "bench"}), 201

@@ -5,8 +5,9 @@ which a user's clone does not have. This keeps in the repo only the facts the te
 need — paths, methods, operation ids, tags, parameters, security scopes, status codes and
 the structure and types of the schemas — and drops descriptions and examples.
 
-The v3 extract is also written into the package (`src/opencalendars/contract/`): the
-server builds `/openapi.json` from it (http/openapi.py), so an installed server has it.
+The v3 extracts (calendars and contacts) are also written into the package
+(`src/opencalendars/contract/`): the server builds `/openapi.json` from them (http/openapi.py),
+so an installed server has them.
 
     python scripts/extract_spec.py [SPEC_DIR]
 """
@@ -27,7 +28,7 @@ EDITIONS = {
 }
 # The extract the server documents itself with, shipped as package data.
 PACKAGE_DIR = ROOT / "src" / "opencalendars" / "contract"
-PACKAGED = ("calendars-v3.facts.json",)
+PACKAGED = ("calendars-v3.facts.json", "contacts-v3.facts.json")
 # Keys that say what a value is; everything else (descriptions, examples, titles) is prose.
 SCHEMA_KEYS = {
     "type",
@@ -56,7 +57,14 @@ SCHEMA_KEYS = {
 }
 METHODS = ("get", "post", "put", "patch", "delete")
 # Webhook payloads: the JSON schema block of each `webhook-<Event>.md`.
-WEBHOOK_EVENTS = ("AppointmentCreate", "AppointmentUpdate", "AppointmentDelete")
+WEBHOOK_EVENTS = (
+    "AppointmentCreate",
+    "AppointmentUpdate",
+    "AppointmentDelete",
+    "ContactCreate",
+    "ContactUpdate",
+    "ContactDelete",
+)
 WEBHOOKS_TARGET = "webhooks.facts.json"
 SCHEMA_BLOCK = re.compile(r"```json json_schema\n(.*?)\n```", re.DOTALL)
 

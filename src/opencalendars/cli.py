@@ -232,6 +232,13 @@ def location_create(
     name: Annotated[str, typer.Option(help="Location name.")],
     timezone: Annotated[str, typer.Option(help="IANA time zone.")] = "UTC",
     location_id: Annotated[str | None, typer.Option("--id", help="Use this id.")] = None,
+    require_contacts: Annotated[
+        bool,
+        typer.Option(
+            help="Bookings must name a live contact of the location (off: any contact id, "
+            "for contacts kept in another system)."
+        ),
+    ] = True,
     database_url_flag: DatabaseUrl = None,
 ) -> None:
     """Create a location and print its id."""
@@ -239,7 +246,9 @@ def location_create(
         raise typer.BadParameter(f"unknown time zone {timezone!r}", param_hint="--timezone")
     db = open_database(database_url_flag)
     try:
-        location = admin_service.create_location(db, name, timezone, location_id)
+        location = admin_service.create_location(
+            db, name, timezone, location_id, require_contacts=require_contacts
+        )
     except ApiError as error:
         raise typer.BadParameter(str(error.message), param_hint="--id") from None
     typer.echo(location.id)
@@ -359,7 +368,7 @@ def webhook_create(
     ] = None,
     database_url_flag: DatabaseUrl = None,
 ) -> None:
-    """Subscribe a URL to a location's appointment events; prints its id."""
+    """Subscribe a URL to a location's appointment and contact events; prints its id."""
     try:
         body = WebhookCreateDTO.model_validate(
             {"locationId": location_id, "url": url, "events": event or None}

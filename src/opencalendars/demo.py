@@ -30,6 +30,8 @@ from opencalendars.availability.limits import window_end_ms
 from opencalendars.availability.resolver import local_instant_ms
 from opencalendars.calendars import service as calendar_service
 from opencalendars.calendars.schemas import CalendarCreateDTO
+from opencalendars.contacts import service as contact_service
+from opencalendars.contacts.schemas import CreateContactDto
 from opencalendars.db.database import Database
 from opencalendars.events import signing
 from opencalendars.groups import service as group_service
@@ -61,6 +63,20 @@ DEMO_GROUPS = (
     ("Workshops", "Classes and group sessions", "workshops", True),
     ("Seasonal", "Calendars that open for the holidays", "seasonal", False),
 )
+# The people the demo's appointments and service bookings are for (555-01xx: fictional numbers).
+DEMO_CONTACTS = (
+    ("Ava", "Thompson", "+1 212-555-0101", ["new"]),
+    ("Liam", "Garcia", "+1 212-555-0102", ["lead"]),
+    ("Mia", "Chen", "+1 212-555-0103", ["customer"]),
+    ("Noah", "Patel", "+1 212-555-0104", ["candidate"]),
+    ("Emma", "Rossi", "+1 212-555-0105", ["yoga"]),
+    ("Lucas", "Moreau", "+1 212-555-0106", ["yoga"]),
+    ("Sofia", "Nguyen", "+1 212-555-0107", ["spa", "vip"]),
+    ("Ethan", "Okafor", "+1 212-555-0108", ["customer"]),
+    ("Olivia", "Kim", "+1 212-555-0109", ["customer", "weekly"]),
+    ("James", "Silva", "+1 212-555-0110", ["salon"]),
+    ("Amara", "Haddad", "+1 212-555-0111", ["salon", "home-visit"]),
+)
 
 
 @dataclass(frozen=True)
@@ -79,9 +95,10 @@ def create_demo(db: Database) -> DemoResult:
         seed_schedules(db, calendars)
         seed_resources(db, calendars)
         seed_service_locations(db)
-        seed_services(db)
+        contacts = seed_contacts(db)
+        seed_services(db, contacts[9:])
         seed_notifications(db, calendars)
-        seed_appointments(db, calendars)
+        seed_appointments(db, calendars, contacts[:9])
     return DemoResult(DEMO_LOCATION_ID, DEMO_TIMEZONE, demo_token(db))
 
 
@@ -251,35 +268,57 @@ def at(day: date, hour: int, minute: int = 0) -> str:
     return iso_local(local_instant_ms(day, hour * 60 + minute, DEMO_TIMEZONE), zone(DEMO_TIMEZONE))
 
 
-def seed_appointments(db: Database, calendars: dict[str, str]) -> None:
+def seed_contacts(db: Database) -> list[str]:
+    """The demo's contacts, in `DEMO_CONTACTS` order: their ids."""
+    return [
+        contact_service.create_contact(
+            db,
+            CreateContactDto.model_validate(
+                {
+                    "locationId": DEMO_LOCATION_ID,
+                    "firstName": first,
+                    "lastName": last,
+                    "email": f"{first}.{last}@example.com".lower(),
+                    "phone": phone,
+                    "tags": tags,
+                    "source": "demo",
+                }
+            ),
+        ).id
+        for first, last, phone, tags in DEMO_CONTACTS
+    ]
+
+
+def seed_appointments(db: Database, calendars: dict[str, str], contacts: list[str]) -> None:
     """Bookings of every kind on the next weekdays, validated like any client's, one
-    cancelled appointment and a weekly series."""
+    cancelled appointment and a weekly series. The first has no title: the calendar's
+    `eventTitle` names its contact."""
     monday = next_monday(db)
     tuesday, thursday = monday + timedelta(days=1), monday + timedelta(days=3)
     bookings = [
-        ("personal", at(monday, 9), "demo-contact-1", "First visit", {}),
-        ("round_robin", at(monday, 10), "demo-contact-2", "Pricing questions", {}),
-        ("round_robin", at(monday, 10), "demo-contact-3", "Renewal", {}),
-        ("collective", at(tuesday, 13), "demo-contact-4", "Final interview", {}),
-        ("class_booking", at(monday, 9), "demo-contact-5", "Yoga", {}),
-        ("class_booking", at(monday, 9), "demo-contact-6", "Yoga", {}),
-        ("service_booking", at(thursday, 10, 40), "demo-contact-7", "Massage", {}),
+        ("personal", at(monday, 9), {}),
+        ("round_robin", at(monday, 10), {"title": "Pricing questions"}),
+        ("round_robin", at(monday, 10), {"title": "Renewal"}),
+        ("collective", at(tuesday, 13), {"title": "Final interview"}),
+        ("class_booking", at(monday, 9), {"title": "Yoga"}),
+        ("class_booking", at(monday, 9), {"title": "Yoga"}),
+        ("service_booking", at(thursday, 10, 40), {"title": "Massage"}),
         (
             "personal",
             at(monday, 11),
-            "demo-contact-8",
-            "Cancelled visit",
-            {"appointmentStatus": "cancelled"},
+            {"title": "Cancelled visit", "appointmentStatus": "cancelled"},
         ),
         (
             "personal",
             at(monday, 15),
-            "demo-contact-9",
-            "Weekly check-in",
-            {"rrule": "RRULE:FREQ=WEEKLY;COUNT=6", "ignoreFreeSlotValidation": True},
+            {
+                "title": "Weekly check-in",
+                "rrule": "RRULE:FREQ=WEEKLY;COUNT=6",
+                "ignoreFreeSlotValidation": True,
+            },
         ),
     ]
-    for calendar_type, start, contact, title, extra in bookings:
+    for (calendar_type, start, extra), contact in zip(bookings, contacts, strict=True):
         appointment_service.create_appointment(
             db,
             DEMO_TIMEZONE,
@@ -289,7 +328,6 @@ def seed_appointments(db: Database, calendars: dict[str, str]) -> None:
                     "locationId": DEMO_LOCATION_ID,
                     "contactId": contact,
                     "startTime": start,
-                    "title": title,
                     **extra,
                 }
             ),
@@ -351,8 +389,9 @@ def seed_service_locations(db: Database) -> None:
         )
 
 
-def seed_services(db: Database) -> None:
-    """A salon menu given by two stylists with their own hours, and bookings of it."""
+def seed_services(db: Database, contacts: list[str]) -> None:
+    """A salon menu given by two stylists with their own hours, and bookings of it for two
+    `contacts`."""
     for user_id in ("eva-lopez", "finn-walsh"):
         schedule_service.create_schedule(
             db,
@@ -409,7 +448,7 @@ def seed_services(db: Database) -> None:
     bookings = [
         # Colour then a haircut with a wash add-on: 60 + 30 + 15 minutes.
         {
-            "contactId": "demo-contact-10",
+            "contactId": contacts[0],
             "startTime": at(wednesday, 9),
             "endTime": at(wednesday, 10, 45),
             "services": [
@@ -422,7 +461,7 @@ def seed_services(db: Database) -> None:
             ],
         },
         {
-            "contactId": "demo-contact-11",
+            "contactId": contacts[1],
             "startTime": at(wednesday, 14),
             "endTime": at(wednesday, 14, 20),
             "services": [{"id": services["beard-trim"]}],

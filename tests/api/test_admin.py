@@ -11,6 +11,8 @@ from opencalendars.settings import Settings
 from support.api import ADMIN_HEADERS
 
 ID = re.compile(r"^[A-Za-z0-9]{20}$")
+# What a new location decides about contacts unless told (tests/contacts/ test each).
+CONTACT_DEFAULTS = {"requireContacts": True, "country": None, "allowDuplicateContacts": False}
 
 
 def test_without_an_admin_key_every_admin_path_is_404(database_url):
@@ -59,7 +61,12 @@ def test_create_location(client):
     location = response.json()["location"]
     assert ID.match(location["id"])
     assert response.json() == {
-        "location": {"id": location["id"], "name": "Clinic", "timezone": "America/New_York"}
+        "location": {
+            "id": location["id"],
+            "name": "Clinic",
+            "timezone": "America/New_York",
+            **CONTACT_DEFAULTS,
+        }
     }
     listed = client.get("/admin/locations", headers=ADMIN_HEADERS).json()["locations"]
     assert location in listed
@@ -78,7 +85,12 @@ def test_create_location_with_its_own_id_and_the_default_zone(client):
     )
 
     assert response.json() == {
-        "location": {"id": "ve9EPM428h8vShlRW1KT", "name": "Mine", "timezone": "UTC"}
+        "location": {
+            "id": "ve9EPM428h8vShlRW1KT",
+            "name": "Mine",
+            "timezone": "UTC",
+            **CONTACT_DEFAULTS,
+        }
     }
     assert again.status_code == 409
     assert again.json() == {

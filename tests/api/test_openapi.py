@@ -1,11 +1,13 @@
-"""`/openapi.json` and `/docs`: the contract the server serves, offline (issue 20)."""
+"""`/openapi.json` and `/docs`: the contract the server serves, offline (issue 20), the
+contacts operations included (issue 16)."""
 
 import re
 from html.parser import HTMLParser
+from typing import Annotated
 
 import jsonschema
 import pytest
-from fastapi import FastAPI
+from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 from openapi_spec_validator import validate
 
@@ -13,13 +15,24 @@ from opencalendars.app import add_routes, create_app
 from opencalendars.groups.router import router as groups_router
 from opencalendars.http.auth import API_VERSIONS
 from opencalendars.http.openapi import build_openapi
+from opencalendars.http.validation import json_body
 from opencalendars.settings import Settings
 from support.api import ADMIN_HEADERS
+from support.contacts_contract import SERVED_CONTACTS, contacts_contract
 from support.contract import contract
 
 VERSION_REF = {"$ref": "#/components/parameters/Version"}
 # The live service's status where it differs from the spec's (docs/fidelity.md).
 LIVE_STATUSES = {("delete", "/calendars/events/{eventId}"): ("201", "200")}
+# Named in both specs but defined otherwise: the calendars' are documented (appointment notes);
+# the contacts notes operations, which use the others, are not served.
+NOTE_SCHEMAS = {
+    "NotesDTO",
+    "GetNoteSchema",
+    "DeleteNoteSuccessfulResponseDto",
+    "GetCreateUpdateNoteSuccessfulResponseDto",
+    "GetNotesListSuccessfulResponseDto",
+}
 
 
 @pytest.fixture(scope="module")
@@ -37,6 +50,34 @@ def contract_operations(app):
             for method in sorted(m.lower() for m in route.methods if m != "HEAD"):
                 if method in paths.get(route.path, {}):
                     yield method, route.path, paths[route.path][method]
+
+
+def documented_parameters(facts):
+    """The extract's parameters as the document gives them: `Version` by reference."""
+    return [
+        VERSION_REF
+        if (p["in"], p["name"]) == ("header", "Version")
+        else {key: p[key] for key in ("name", "in", "required", "schema")}
+        for p in facts["parameters"]
+    ]
+
+
+def reachable(node, schemas):
+    """The schema names `node` reaches through `$ref`s, transitively."""
+    found, pending = set(), [node]
+    while pending:
+        node = pending.pop()
+        if isinstance(node, dict):
+            ref = node.get("$ref")
+            if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+                name = ref.rsplit("/", 1)[1]
+                if name not in found:
+                    found.add(name)
+                    pending.append(schemas[name])
+            pending.extend(node.values())
+        elif isinstance(node, list):
+            pending.extend(node)
+    return found
 
 
 def resolve(document, node):
@@ -60,12 +101,7 @@ def test_every_served_contract_operation_has_the_extract_s_parameters_body_and_s
         operation = document["paths"][path][method]
         assert operation["operationId"] == facts["operationId"]
         assert operation["tags"] == facts["tags"] != []
-        expected = [
-            VERSION_REF
-            if (p["in"], p["name"]) == ("header", "Version")
-            else {key: p[key] for key in ("name", "in", "required", "schema")}
-            for p in facts["parameters"]
-        ]
+        expected = documented_parameters(facts)
         assert operation["parameters"][: len(expected)] == expected, (method, path)
         documented_path = {p["name"] for p in operation["parameters"] if p.get("in") == "path"}
         assert documented_path == set(re.findall(r"\{(\w+)\}", path)), (method, path)
@@ -90,6 +126,132 @@ def test_the_spec_s_forgotten_path_parameters_are_documented(document):
             "required": True,
             "schema": {"type": "string"},
         } in document["paths"][path][method]["parameters"]
+
+
+def test_the_ten_contacts_operations_are_the_spec_s(document):
+    facts = contacts_contract()["paths"]
+    documented = {
+        (method, path): operation
+        for path, item in document["paths"].items()
+        if path.startswith("/contacts")
+        for method, operation in item.items()
+    }
+
+    # `POST /contacts` (no slash) is an alias the document does not list twice.
+    assert "/contacts" not in document["paths"]
+    assert set(documented) == set(SERVED_CONTACTS)
+    for (method, path), operation in documented.items():
+        spec = facts[path][method]
+        assert operation["operationId"] == spec["operationId"] == SERVED_CONTACTS[(method, path)]
+        assert operation["tags"] == spec["tags"] != []
+        assert operation["parameters"] == documented_parameters(spec), (method, path)
+        assert operation["security"] == [{"bearer": spec["scopes"]}]
+        assert spec["scopes"] in (["contacts.readonly"], ["contacts.write"])
+        if spec["requestBody"] is None:
+            assert "requestBody" not in operation, (method, path)
+        else:
+            body = operation["requestBody"]
+            assert body["required"] == spec["requestBody"]["required"]
+            assert body["content"]["application/json"]["schema"] == spec["requestBody"]["schema"]
+        # The spec's success status and schema (none for search and the duplicate lookup).
+        successes = [s for s in operation["responses"] if s[0] == "2"]
+        assert successes == [s for s in spec["responses"] if s[0] == "2"], (method, path)
+        answer = operation["responses"][successes[0]]
+        schema = spec["responses"][successes[0]]
+        assert answer.get("content", {}).get("application/json", {}).get("schema") == schema
+        # What the contacts area answers: never a 422 (invalid input is a 400), a 404 for an
+        # unknown contact, a 403 for another location's id.
+        errors = {s for s in operation["responses"] if s[0] == "4"}
+        expected = {"400", "401"}
+        if "{contactId}" in path:
+            expected.add("404")
+        if (method, path) in {
+            ("post", "/contacts/"),
+            ("post", "/contacts/upsert"),
+            ("post", "/contacts/search"),
+            ("get", "/contacts/search/duplicate"),
+        }:
+            expected.add("403")
+        if spec["requestBody"] is not None:
+            expected |= {"408", "413"}
+        assert errors == expected, (method, path)
+
+
+def test_the_contacts_tags_follow_the_calendars_ones(document):
+    names = [tag["name"] for tag in document["tags"]]
+    calendars = list(
+        dict.fromkeys(
+            tag
+            for item in contract()["paths"].values()
+            for op in item.values()
+            for tag in op["tags"]
+        )
+    )
+    contacts = list(
+        dict.fromkeys(
+            tag
+            for (method, path) in SERVED_CONTACTS
+            for tag in contacts_contract()["paths"][path][method]["tags"]
+        )
+    )
+
+    assert contacts
+    assert not set(contacts) & set(calendars)
+    assert names[: len(calendars)] == calendars
+    assert sorted(names[len(calendars) : len(calendars) + len(contacts)]) == sorted(contacts)
+
+
+def test_the_contacts_schemas_are_the_reachable_ones_and_none_clashes(document):
+    schemas = document["components"]["schemas"]
+    calendars = contract()["components"]["schemas"]
+    contacts = contacts_contract()["components"]["schemas"]
+    paths = contacts_contract()["paths"]
+    reached = set()
+    for method, path in SERVED_CONTACTS:
+        # The error answers are the envelope: the spec's bodies and successes are documented.
+        spec = paths[path][method]
+        answers = {s: schema for s, schema in spec["responses"].items() if s[0] == "2"}
+        reached |= reachable([spec["requestBody"], answers], contacts)
+
+    assert reached and reached <= set(schemas)
+    # The whole spec operation reaches no other note than these, nor a clashing one.
+    everything = set().union(*(reachable(paths[p][m], contacts) for m, p in SERVED_CONTACTS))
+    assert everything - reached == {"BadRequestDTO", "UnauthorizedDTO", "UnprocessableDTO"}
+    for name in reached:
+        assert schemas[name] == contacts[name], name
+    # Every other schema of the contacts spec in the document is the calendars' one, alike.
+    for name in set(contacts) & set(schemas) - reached:
+        assert schemas[name] == calendars[name], name
+    assert not (set(contacts) - set(calendars) - reached) & set(schemas)
+    # The calendars' schemas are kept as they are, those named like a contacts one included.
+    for name in set(calendars) & set(schemas):
+        assert schemas[name] == calendars[name], name
+    shared = set(calendars) & set(contacts)
+    assert {name for name in shared if calendars[name] != contacts[name]} == NOTE_SCHEMAS
+    assert {name for name in shared if calendars[name] == contacts[name]} == {
+        "BadRequestDTO",
+        "UnauthorizedDTO",
+        "UnprocessableDTO",
+    }
+    # The contacts notes schemas are not in it, and no contacts operation reaches a note.
+    assert not reached & NOTE_SCHEMAS
+    for name in NOTE_SCHEMAS & set(schemas):
+        assert schemas[name] == calendars[name] != contacts[name], name
+    assert "UpdateNoteDTO" in contacts and "UpdateNoteDTO" not in schemas
+
+
+def test_serving_an_operation_that_reaches_a_clashing_schema_fails_loudly():
+    router = APIRouter()
+
+    @router.post("/contacts/{contactId}/notes")
+    def create_note(contactId: str, body: Annotated[dict, json_body(dict)]):  # pragma: no cover
+        return body
+
+    app = FastAPI()
+    add_routes(app, router)
+
+    with pytest.raises(ValueError, match="NotesDTO"):
+        build_openapi(app)
 
 
 def test_only_routes_the_app_has_are_documented():

@@ -138,6 +138,8 @@ def test_demo_creates_its_data_once_and_gives_the_same_token_each_time(cli_datab
         assert tenant.get(f"/calendars/schedules/event-calendar/{event['id']}").status_code == 200
         now = int(time.time() * 1000)
         statuses = []
+        contact_ids = set()
+        titles = []
         for calendar in calendars["calendars"]:
             events = tenant.get(
                 "/calendars/events",
@@ -149,6 +151,8 @@ def test_demo_creates_its_data_once_and_gives_the_same_token_each_time(cli_datab
                 },
             ).json()["events"]
             statuses += [e["appointmentStatus"] for e in events]
+            contact_ids |= {e["contactId"] for e in events}
+            titles += [e["title"] for e in events]
         places = tenant.get(
             "/calendars/services/locations", params={"locationId": DEMO_LOCATION_ID}
         ).json()["serviceLocations"]
@@ -183,6 +187,15 @@ def test_demo_creates_its_data_once_and_gives_the_same_token_each_time(cli_datab
         ).json()["bookings"]
         assert [len(b["services"]) for b in service_bookings] == [2, 1]
         assert service_bookings[1]["meetingLocation"]
+        # Every booking is for a real contact with a name, an email and a phone; the one booked
+        # without a title is titled with its contact's name.
+        contact_ids |= {b["contactId"] for b in service_bookings}
+        assert len(contact_ids) == 11
+        people = [
+            tenant.get(f"/contacts/{contact_id}").json()["contact"] for contact_id in contact_ids
+        ]
+        assert all(p["firstName"] and p["lastName"] and p["email"] and p["phone"] for p in people)
+        assert "Ava Thompson" in titles
     app.state.db.dispose()
 
 

@@ -58,6 +58,10 @@ def command(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+# A new location's contact settings (docs/contacts.md "Bookings and contacts").
+CONTACTS_REQUIRED = {"requireContacts": True, "country": None, "allowDuplicateContacts": False}
+
+
 def lines(output: str) -> list[list[str]]:
     return [line.split("\t") for line in output.splitlines()]
 
@@ -71,7 +75,9 @@ def test_version_prints_the_package_version():
 
 def test_locations_and_tokens_are_listed_without_secrets_and_a_revoked_token_is_refused(url):
     shop = invoke(url, "location", "create", "--name", "Shop", "--timezone", "Europe/London")
-    office = invoke(url, "location", "create", "--name", "Back\toffice\nroom").strip()
+    office = invoke(
+        url, "location", "create", "--name", "Back\toffice\nroom", "--no-require-contacts"
+    ).strip()
     shop = shop.strip()
     full_secret = invoke(url, "token", "create", "--location-id", shop, "--name", "app").strip()
     reader_secret = invoke(
@@ -102,8 +108,14 @@ def test_locations_and_tokens_are_listed_without_secrets_and_a_revoked_token_is_
     ]
     assert as_json == {
         "locations": [
-            {"id": shop, "name": "Shop", "timezone": "Europe/London"},
-            {"id": office, "name": "Back\toffice\nroom", "timezone": "UTC"},
+            {"id": shop, "name": "Shop", "timezone": "Europe/London", **CONTACTS_REQUIRED},
+            {
+                "id": office,
+                "name": "Back\toffice\nroom",
+                "timezone": "UTC",
+                **CONTACTS_REQUIRED,
+                "requireContacts": False,
+            },
         ]
     }
     rows = lines(tokens)
@@ -166,7 +178,9 @@ def test_unknown_token_ids_and_scopes_are_refused_with_what_is_valid(url):
 
 def book_with_webhooks(url: str, receiver_urls: list[str]) -> str:
     """A location whose webhooks go to `receiver_urls`, and one booking there."""
-    location_id = invoke(url, "location", "create", "--name", "Hooks").strip()
+    location_id = invoke(
+        url, "location", "create", "--name", "Hooks", "--no-require-contacts"
+    ).strip()
     secret = invoke(url, "token", "create", "--location-id", location_id).strip()
     for receiver_url in receiver_urls:
         invoke(url, "webhook", "create", "--location-id", location_id, "--url", receiver_url)

@@ -212,7 +212,7 @@ def test_webhook_subscriptions_through_the_admin_api(sandbox):
     assert bad.json()["message"] == [
         "url must be an http:// or https:// URL",
         "events.0 must be one of the following values: AppointmentCreate, AppointmentUpdate,"
-        " AppointmentDelete",
+        " AppointmentDelete, ContactCreate, ContactUpdate, ContactDelete",
     ]
     assert unknown_location.status_code == 404
     assert deleted.json() == {"success": True}

@@ -12,6 +12,7 @@ from highlevel import HighLevel
 from highlevel.error import GHLError
 
 from opencalendars.http.auth import ALL_SCOPES
+from sdk.harness import Outcome
 from support.api import create_tenant
 from support.contacts_contract import (
     CONTACTS_V3,
@@ -24,16 +25,10 @@ from support.contacts_contract import (
 
 
 @dataclass
-class Outcome:
-    operation_id: str
-    status: int
-    schema_errors: list[str]
-    version: str
-
-
-@dataclass
 class ContactsHarness:
-    """The SDK pointed at the server, speaking one edition of the Contacts API."""
+    """The SDK pointed at the server, speaking one edition of the Contacts API. Its outcomes
+    are the calendars harness's kind (sdk/harness.py): the conformance story passes that
+    harness's list, so both record into one table."""
 
     base_url: str
     token: str

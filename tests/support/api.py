@@ -38,11 +38,21 @@ class Tenant:
 
 
 def create_tenant(
-    client: Any, timezone: str = "UTC", scopes: list[str] | None = None, name: str = "Test"
+    client: Any,
+    timezone: str = "UTC",
+    scopes: list[str] | None = None,
+    name: str = "Test",
+    require_contacts: bool = False,
 ) -> Tenant:
-    """A new location with a token, made through the admin API as an operator would."""
+    """A new location with a token, made through the admin API as an operator would.
+
+    Unless `require_contacts`, the location books for any contact id, as a location whose
+    contacts live in another system does: the calendar tests book for made-up ids
+    (tests/contacts/ test the requirement, on by default for a new location)."""
     created = client.post(
-        "/admin/locations", json={"name": name, "timezone": timezone}, headers=ADMIN_HEADERS
+        "/admin/locations",
+        json={"name": name, "timezone": timezone, "requireContacts": require_contacts},
+        headers=ADMIN_HEADERS,
     )
     assert created.status_code == 201, created.text
     location_id = created.json()["location"]["id"]

@@ -20,6 +20,9 @@ class Location(Base):
     allow_duplicate_contacts: Mapped[bool] = mapped_column(
         Boolean, default=False, server_default=false()
     )
+    # Bookings name a live contact of the location (docs/contacts.md). On for locations created
+    # since contacts exist; off (the column's default) for those created before.
+    require_contacts: Mapped[bool] = mapped_column(Boolean, default=True, server_default=false())
 
 
 class ApiToken(Base):

@@ -33,8 +33,28 @@ def create_location(
     request: Request,
     body: Annotated[schemas.LocationCreateDTO, json_body(schemas.LocationCreateDTO)],
 ):
-    location = service.create_location(request.app.state.db, body.name, body.timezone, body.id)
+    location = service.create_location(
+        request.app.state.db,
+        body.name,
+        body.timezone,
+        body.id,
+        require_contacts=body.requireContacts is not False,
+        country=body.country,
+        allow_duplicate_contacts=body.allowDuplicateContacts is True,
+    )
     return JsonResponse({"location": schemas.location_dto(location)}, status_code=201)
+
+
+@router.put("/locations/{locationId}")
+def update_location(
+    request: Request,
+    locationId: str,
+    body: Annotated[schemas.LocationUpdateDTO, json_body(schemas.LocationUpdateDTO)],
+):
+    location = service.update_location(
+        request.app.state.db, locationId, body.model_dump(exclude_unset=True)
+    )
+    return JsonResponse({"location": schemas.location_dto(location)})
 
 
 @router.get("/locations")

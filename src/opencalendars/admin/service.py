@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from opencalendars import clock
 from opencalendars.admin.models import ApiToken, Location
 from opencalendars.db.database import Database
+from opencalendars.db.queries import for_change
 from opencalendars.http.auth import ALL_SCOPES, hash_token
 from opencalendars.http.errors import Conflict, NotFound
 from opencalendars.http.ids import new_id
@@ -15,7 +16,17 @@ from opencalendars.http.ids import new_id
 TOKEN_PREFIX = "pit-"
 
 
-def create_location(db: Database, name: str, timezone: str, location_id: str | None) -> Location:
+def create_location(
+    db: Database,
+    name: str,
+    timezone: str,
+    location_id: str | None,
+    *,
+    require_contacts: bool = True,
+    country: str | None = None,
+    allow_duplicate_contacts: bool = False,
+) -> Location:
+    """A new location requires live contacts for its bookings unless told otherwise."""
     with db.write() as session:
         if location_id is not None and session.get(Location, location_id) is not None:
             raise Conflict(f"Location {location_id} already exists")
@@ -24,8 +35,34 @@ def create_location(db: Database, name: str, timezone: str, location_id: str | N
             name=name,
             timezone=timezone,
             date_added_ms=clock.now_ms(session),
+            require_contacts=require_contacts,
+            country=country,
+            allow_duplicate_contacts=allow_duplicate_contacts,
         )
         session.add(location)
+    return location
+
+
+# LocationUpdateDTO's fields and their columns.
+LOCATION_FIELDS = {
+    "name": "name",
+    "requireContacts": "require_contacts",
+    "country": "country",
+    "allowDuplicateContacts": "allow_duplicate_contacts",
+}
+# Fields a body may set to null (the country: back to the US); the others keep their value.
+NULLABLE_FIELDS = {"country"}
+
+
+def update_location(db: Database, location_id: str, given: dict) -> Location:
+    """Partial: each field the body gives (`LOCATION_FIELDS`) is set."""
+    with db.write() as session:
+        location = session.scalar(for_change(select(Location).where(Location.id == location_id)))
+        if location is None:
+            raise NotFound("Location not found")
+        for field, column in LOCATION_FIELDS.items():
+            if field in given and (given[field] is not None or field in NULLABLE_FIELDS):
+                setattr(location, column, given[field])
     return location
 
 

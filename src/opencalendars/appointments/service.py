@@ -21,6 +21,7 @@ from opencalendars.availability import recurrence
 from opencalendars.blocked_slots import service as blocked_slots
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.service import calendar_ids_in_group, read_live_calendar
+from opencalendars.contacts.bookings import booking_contact, event_title
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key
 from opencalendars.db.queries import for_change, one_or_not_found
@@ -229,6 +230,7 @@ def create_appointment(db: Database, location_zone: str, dto: AppointmentCreateS
     start_ms = body_instant_ms("startTime", dto.startTime, zone_info)
     with db.write() as session:
         calendar = read_live_calendar(session, dto.locationId, dto.calendarId)
+        contact = booking_contact(session, dto.locationId, dto.contactId)
         end_ms = (
             body_instant_ms("endTime", dto.endTime, zone_info)
             if dto.endTime is not None
@@ -258,7 +260,7 @@ def create_appointment(db: Database, location_zone: str, dto: AppointmentCreateS
             assigned_user_id=assigned,
             users=users,
             contact_id=dto.contactId,
-            title=dto.title or calendar.name,
+            title=dto.title or event_title(calendar, dto.contactId, contact),
             status=dto.appointmentStatus or ("confirmed" if auto_confirm else "new"),
             start_ms=start_ms,
             end_ms=end_ms,
@@ -320,6 +322,8 @@ def update_appointment(
         # Cancelled or invalid back to a live status takes the time again: that is a booking.
         revived = occupies_after and not appointment.occupies
         if moved or revived:
+            # Taking time again is a booking: for a live contact, where the location says so.
+            booking_contact(session, location_id, appointment.contact_id)
             wanted = dto.assignedUserId if "assignedUserId" in fields else None
             if wanted is None and calendar.id == appointment.calendar_id:
                 # Keep the assignee when only the time moves, if they are still a member.

@@ -7,6 +7,11 @@ from opencalendars.appointments.models import Appointment
 from opencalendars.db.base import Base
 
 
+def full_name_of(first_name: str | None, last_name: str | None) -> str:
+    """First and last name joined, as every answer and template shows a contact's name."""
+    return " ".join(part for part in (first_name, last_name) if part)
+
+
 class Contact(Base):
     """A person a location books for. Soft-deleted: a deleted contact answers 404 everywhere,
     but its row stays, so appointments that name it keep their `contactId`.
@@ -64,7 +69,7 @@ class Contact(Base):
 
     @property
     def full_name(self) -> str:
-        return " ".join(part for part in (self.first_name, self.last_name) if part)
+        return full_name_of(self.first_name, self.last_name)
 
 
 class ContactTag(Base):

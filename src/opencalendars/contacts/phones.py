@@ -16,6 +16,11 @@ DEFAULT_COUNTRY = "US"
 MAX_INPUT = 64
 
 
+def is_dialling_country(code: str) -> bool:
+    """An ISO 3166-1 alpha-2 code whose numbering plan libphonenumber knows (upper case)."""
+    return code in phonenumbers.SUPPORTED_REGIONS
+
+
 def location_country(country: str | None) -> str:
     return country or DEFAULT_COUNTRY
 

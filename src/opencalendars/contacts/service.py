@@ -40,6 +40,7 @@ from opencalendars.contacts.schemas import (
 from opencalendars.db.database import Database
 from opencalendars.db.locks import contact_key, take_booking_locks
 from opencalendars.db.queries import for_change, one_or_not_found
+from opencalendars.events.webhooks import enqueue_contact_event
 from opencalendars.http.errors import BadRequest
 from opencalendars.http.ids import new_id
 
@@ -266,9 +267,9 @@ def apply(session: Session, contact: Contact, values: dict[str, Any], dto: Conta
 
 
 def new_contact(
-    session: Session, location_id: str, values: dict[str, Any], dto: ContactFields
+    session: Session, location_id: str, values: dict[str, Any], dto: ContactFields, now: int
 ) -> Contact:
-    now = clock.now_ms(session)
+    """A new contact with the body's fields, added at `now`, and its `ContactCreate`."""
     contact = Contact(
         id=new_id(),
         location_id=location_id,
@@ -285,7 +286,14 @@ def new_contact(
     session.add(contact)
     session.flush()  # the tag index refers to it
     apply(session, contact, values, dto)
+    enqueue_contact_event(session, "ContactCreate", contact, now)
     return contact
+
+
+def changed(session: Session, contact: Contact, now: int) -> None:
+    """The contact was changed at `now`: `dateUpdated` follows and `ContactUpdate` is sent."""
+    contact.date_updated_ms = now
+    enqueue_contact_event(session, "ContactUpdate", contact, now)
 
 
 # ---- operations --------------------------------------------------------------------------------
@@ -300,7 +308,7 @@ def create_contact(db: Database, dto: CreateContactDto) -> Contact:
             refuse_duplicates(
                 session, dto.locationId, values.get("email_lower"), values.get("phone")
             )
-        return new_contact(session, dto.locationId, values, dto)
+        return new_contact(session, dto.locationId, values, dto, clock.now_ms(session))
 
 
 def read_contact(db: Database, location_id: str, contact_id: str) -> Contact:
@@ -327,7 +335,7 @@ def update_contact(db: Database, location_id: str, contact_id: str, dto: Contact
                 except_id=contact.id,
             )
         apply(session, contact, values, dto)
-        contact.date_updated_ms = clock.now_ms(session)
+        changed(session, contact, clock.now_ms(session))
         return contact
 
 
@@ -341,7 +349,7 @@ def upsert_contact(db: Database, dto: UpsertContactDto) -> tuple[Contact, bool]:
         values = changes_of(dto, settings.country)
         lock_identities(session, location_id, values)
         if dto.createNewIfDuplicateAllowed and settings.allow_duplicates:
-            return new_contact(session, location_id, values, dto), True
+            return new_contact(session, location_id, values, dto, clock.now_ms(session)), True
         email_lower, phone = values.get("email_lower"), values.get("phone")
         by_email = (
             first_with(session, location_id, "email", email_lower, to_change=True)
@@ -353,11 +361,11 @@ def upsert_contact(db: Database, dto: UpsertContactDto) -> tuple[Contact, bool]:
         if contact is None and by_phone is not None:
             contact = live_contact(session, location_id, by_phone.id, to_change=True)
         if contact is None:
-            return new_contact(session, location_id, values, dto), True
+            return new_contact(session, location_id, values, dto, clock.now_ms(session)), True
         if not settings.allow_duplicates and by_phone is not None and by_phone.id != contact.id:
             del values["phone"]
         apply(session, contact, values, dto)
-        contact.date_updated_ms = clock.now_ms(session)
+        changed(session, contact, clock.now_ms(session))
         return contact, False
 
 
@@ -369,6 +377,8 @@ def delete_contact(db: Database, location_id: str, contact_id: str) -> None:
         contact.deleted = True
         contact.deleted_ms = now
         contact.date_updated_ms = now
+        # The contact as it was: the body has no field that deleting changes.
+        enqueue_contact_event(session, "ContactDelete", contact, now)
 
 
 def add_tags(db: Database, location_id: str, contact_id: str, tags: list[str]) -> Contact:
@@ -380,7 +390,7 @@ def add_tags(db: Database, location_id: str, contact_id: str, tags: list[str]) -
             raise BadRequest([TOO_MANY_TAGS])
         if wanted != contact.tags:
             write_tags(session, contact, wanted)
-            contact.date_updated_ms = clock.now_ms(session)
+            changed(session, contact, clock.now_ms(session))
         return contact
 
 
@@ -392,7 +402,7 @@ def remove_tags(db: Database, location_id: str, contact_id: str, tags: list[str]
         wanted = [tag for tag in contact.tags if tag not in doomed]
         if wanted != contact.tags:
             write_tags(session, contact, wanted)
-            contact.date_updated_ms = clock.now_ms(session)
+            changed(session, contact, clock.now_ms(session))
         return contact
 
 

@@ -1,5 +1,11 @@
 """Sending one outbox message: a signed webhook POST, an email over SMTP, or a POST to the
-SMS endpoint. Each answers an `Outcome`: delivered, worth retrying, or failed for good."""
+SMS endpoint. Each answers an `Outcome`: delivered, worth retrying, or failed for good.
+
+An email or a text for a contact is sent to the contact as the worker found it just before
+sending (worker.py adds these to a copy of the stored payload): `contactEmail` and
+`contactPhone` (None when the contact has none or is unknown), and `contactDeleted: true` for a
+deleted contact or `contactDnd: true` for one with do not disturb on for the channel, who get
+nothing."""
 
 import smtplib
 from dataclasses import dataclass
@@ -56,18 +62,71 @@ def send_webhook(client: httpx.Client, signer: Signer, payload: dict) -> Outcome
     return post(client, payload["url"], body, headers)
 
 
+def no_recipient(reason: str, payload: dict) -> Outcome:
+    if payload.get("contactDeleted"):
+        reason += f" (contact {payload['contactId']} is deleted)"
+    elif payload.get("contactDnd"):
+        contact, channel = payload["contactId"], payload["channel"]
+        reason += f" (contact {contact} has do not disturb on for {channel})"
+    return Outcome("failed", error=reason)
+
+
+def unreachable(payload: dict) -> bool:
+    """A deleted contact, or one with do not disturb on for the channel, gets nothing."""
+    return bool(payload.get("contactDeleted") or payload.get("contactDnd"))
+
+
+def contact_phone(payload: dict) -> str | None:
+    """The contact's phone (E.164) as the worker looked it up; none for a deleted contact or
+    one with do not disturb on."""
+    if unreachable(payload):
+        return None
+    return payload.get("contactPhone") or None
+
+
+def sms_body(payload: dict) -> dict:
+    """What the SMS endpoint receives: the payload with the contact's phone first in
+    `phoneNumbers` (then `additionalPhoneNumbers`) and as `contactPhone`."""
+    phone = contact_phone(payload)
+    body = {
+        key: value for key, value in payload.items() if key not in ("contactDeleted", "contactDnd")
+    }
+    numbers = [phone] if phone else []
+    body["phoneNumbers"] = list(dict.fromkeys([*numbers, *payload.get("phoneNumbers", [])]))
+    body["contactPhone"] = phone
+    return body
+
+
 def send_sms(client: httpx.Client, channels: Channels, payload: dict) -> Outcome:
     if channels.sms_webhook_url is None:
         return Outcome("failed", error="OPENCALENDARS_SMS_WEBHOOK_URL is not set")
+    body = sms_body(payload)
+    if not body["phoneNumbers"]:
+        return no_recipient("no recipient phone number", payload)
     headers = {"content-type": "application/json"}
-    return post(client, channels.sms_webhook_url, dumps(payload), headers)
+    return post(client, channels.sms_webhook_url, dumps(body), headers)
+
+
+def contact_address(channels: Channels, payload: dict) -> str | None:
+    """The contact's own email as the worker looked it up; for a contact without one (or an id
+    that names no contact) the `OPENCALENDARS_CONTACT_EMAIL` pattern; none for a deleted one or
+    one with do not disturb on."""
+    contact_id = payload.get("contactId")
+    if not contact_id or unreachable(payload):
+        return None
+    if payload.get("contactEmail"):
+        return payload["contactEmail"]
+    if channels.contact_email:
+        return channels.contact_email.format(id=contact_id)
+    return None
 
 
 def email_addresses(channels: Channels, payload: dict) -> list[str]:
-    """The notification's own addresses, and the contact's and users' from the patterns."""
+    """The notification's own addresses, the contact's, and the users' from their pattern."""
     addresses = list(payload.get("emails", []))
-    if payload.get("contactId") and channels.contact_email:
-        addresses.append(channels.contact_email.format(id=payload["contactId"]))
+    contact = contact_address(channels, payload)
+    if contact:
+        addresses.append(contact)
     if channels.user_email:
         addresses += [channels.user_email.format(id=user) for user in payload.get("userIds", [])]
     return list(dict.fromkeys(addresses))
@@ -78,7 +137,7 @@ def send_email(channels: Channels, payload: dict) -> Outcome:
         return Outcome("failed", error="OPENCALENDARS_SMTP_URL is not set")
     to = email_addresses(channels, payload)
     if not to:
-        return Outcome("failed", error="no recipient address")
+        return no_recipient("no recipient address", payload)
     url = urlsplit(channels.smtp_url)
     message = EmailMessage()
     sender = payload.get("fromAddress") or f"notifications@{url.hostname or 'localhost'}"

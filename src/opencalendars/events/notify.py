@@ -3,10 +3,10 @@
 `booked`, `confirmation`, `cancellation` and `reschedule` go out when those happen;
 `reminder`s at each `beforeTime` offset before the start and `followup`s at each `afterTime`
 offset after the end wait in the outbox, due on the server clock, and are cancelled or moved
-with the appointment. `toNotify: false` sends nothing. Messages are rendered when queued.
+with the appointment. `toNotify: false` sends nothing. Messages are rendered when queued (the
+contact as it is then); the contact's email and phone are looked up when they are sent (worker.py).
 """
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -15,13 +15,15 @@ from sqlalchemy.orm import Session
 
 from opencalendars.appointments.models import Appointment
 from opencalendars.calendars.models import Calendar
+from opencalendars.contacts.bookings import named_contact
+from opencalendars.contacts.placeholders import BookedContact, contact_placeholders
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.events.outbox import enqueue
 from opencalendars.notifications.models import CalendarNotification
+from opencalendars.templates import render
 from opencalendars.zones import zone
 
 OFFSET_MS = {"mins": 60_000, "minutes": 60_000, "hours": 3_600_000, "days": 86_400_000}
-PLACEHOLDER = re.compile(r"\{\{\s*([a-z_.]+)\s*\}\}")
 # Email subjects and bodies of notifications that set none.
 DEFAULT_TEXTS = {
     "booked": (
@@ -109,9 +111,16 @@ def human_time(epoch_ms: int, zone_name: str) -> str:
     return f"{local:%A, %B} {local.day}, {local.year} {hour}:{local:%M %p %Z}"
 
 
-def placeholders(appointment: Appointment, calendar: Calendar | None, zone_name: str) -> dict:
+def placeholders(
+    appointment: Appointment,
+    calendar: Calendar | None,
+    zone_name: str,
+    contact: BookedContact | None = None,
+) -> dict:
+    """What a notification's subject and body may name; `contact` is the appointment's live
+    contact (None: its `{{contact.*}}` but the id are empty)."""
     return {
-        "contact.id": appointment.contact_id,
+        **contact_placeholders(appointment.contact_id, contact),
         "appointment.id": appointment.id,
         "appointment.title": appointment.title,
         "appointment.status": appointment.status,
@@ -123,11 +132,6 @@ def placeholders(appointment: Appointment, calendar: Calendar | None, zone_name:
         "location.id": appointment.location_id,
         "user.id": appointment.assigned_user_id or "",
     }
-
-
-def render(template: str, values: dict) -> str:
-    """`{{name}}` becomes its value; an unknown placeholder is left as written."""
-    return PLACEHOLDER.sub(lambda m: values.get(m.group(1), m.group(0)), template)
 
 
 def due_times(fields: dict, appointment: Appointment, topics: list[str], timed: bool) -> list:
@@ -191,11 +195,12 @@ def enqueue_notifications(
     now_ms: int,
 ) -> None:
     """Queue the calendar's active email, SMS and WhatsApp notifications this change sends.
-    In-app notifications have no channel here; timed ones already past are skipped."""
+    In-app notifications have no channel here; timed ones already past are skipped. The contact
+    is read once, and only when something is queued."""
     if not topics and not timed:
         return
     notifications = _ACTIVE_NOTIFICATIONS.all(session, {"calendar_id": appointment.calendar_id})
-    values = placeholders(appointment, calendar, zone_name)
+    values = None
     for notification in notifications:
         fields = notification.fields
         kind = SENT_CHANNELS.get(fields["channel"])
@@ -204,6 +209,9 @@ def enqueue_notifications(
         for topic, due_ms in due_times(fields, appointment, topics, timed):
             if due_ms is not None and due_ms < now_ms:
                 continue
+            if values is None:
+                contact = named_contact(session, appointment.location_id, appointment.contact_id)
+                values = placeholders(appointment, calendar, zone_name, contact)
             subject, body = DEFAULT_TEXTS[topic]
             payload = {
                 "channel": fields["channel"],

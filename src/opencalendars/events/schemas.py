@@ -8,7 +8,14 @@ from opencalendars.events.models import DeliveryAttempt, OutboxMessage, WebhookS
 from opencalendars.http.times import iso_utc_ms
 from opencalendars.http.validation import RequestDTO
 
-EventType = Literal["AppointmentCreate", "AppointmentUpdate", "AppointmentDelete"]
+EventType = Literal[
+    "AppointmentCreate",
+    "AppointmentUpdate",
+    "AppointmentDelete",
+    "ContactCreate",
+    "ContactUpdate",
+    "ContactDelete",
+]
 
 
 class WebhookCreateDTO(RequestDTO):

@@ -1,4 +1,7 @@
-"""Webhook subscriptions (admin API) and the appointment events they receive (PRODUCT §8)."""
+"""Webhook subscriptions (admin API) and the appointment and contact events they receive
+(PRODUCT §8)."""
+
+from collections.abc import Callable
 
 from sqlalchemy import bindparam, delete, select, update
 from sqlalchemy.orm import Session
@@ -6,6 +9,8 @@ from sqlalchemy.orm import Session
 from opencalendars import clock
 from opencalendars.admin.models import Location
 from opencalendars.appointments.models import Appointment
+from opencalendars.contacts.models import Contact
+from opencalendars.contacts.schemas import custom_field_dto
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.events.models import OutboxMessage, WebhookSubscription
@@ -15,8 +20,6 @@ from opencalendars.http.ids import new_id
 from opencalendars.http.json import dumps
 from opencalendars.http.times import iso_local, iso_utc_ms
 from opencalendars.zones import zone
-
-EVENT_TYPES = ("AppointmentCreate", "AppointmentUpdate", "AppointmentDelete")
 
 
 def create_subscription(
@@ -87,13 +90,87 @@ def appointment_payload(appointment: Appointment, group_id: str | None, location
     }
 
 
+def contact_payload(contact: Contact) -> dict:
+    """The fields of `spec/webhook-Contact*.md` after `type` and `locationId`, in its order. A
+    field the contact has no value for is left out (the schema types them as strings, never
+    null); `dnd`, `tags`, `attachments` and `customFields` are always there."""
+    optional = {
+        "address1": contact.address1,
+        "city": contact.city,
+        "companyName": contact.company_name,
+        "country": contact.country,
+        "source": contact.source,
+        "dateAdded": iso_utc_ms(contact.date_added_ms),
+        # A date, sent as the spec's example does: midnight UTC of that day.
+        "dateOfBirth": f"{contact.date_of_birth}T00:00:00.000Z" if contact.date_of_birth else None,
+        "dnd": contact.dnd,
+        "email": contact.email,
+        "name": contact.full_name or None,
+        "firstName": contact.first_name,
+        "lastName": contact.last_name,
+        "phone": contact.phone,
+        "postalCode": contact.postal_code,
+        "state": contact.state,
+        "tags": list(contact.tags),
+        "website": contact.website,
+        "attachments": [],
+        "assignedTo": contact.assigned_to,
+        "customFields": [custom_field_dto(entry) for entry in contact.custom_fields],
+    }
+    return {
+        "id": contact.id,
+        **{key: value for key, value in optional.items() if value is not None},
+    }
+
+
 _subscriptions = WebhookSubscription.__table__.c
-# Built once: every appointment change reads the location's subscriptions.
+# Built once: every appointment and contact change reads the location's subscriptions.
 _SUBSCRIPTIONS = PreparedRead(
     select(_subscriptions.id, _subscriptions.url, _subscriptions.events).where(
         _subscriptions.location_id == bindparam("location_id")
     )
 )
+
+
+def _enqueue_webhooks(
+    session: Session,
+    event_type: str,
+    location_id: str,
+    render: Callable[[], dict],
+    now_ms: int,
+    appointment_id: str | None,
+) -> None:
+    """One outbox message per subscription of the location that wants this event, each with
+    its own `webhookId`. `render` gives the body's fields between `locationId` and `timestamp`
+    (called once, and only when some subscription wants the event). The body is rendered now
+    and stored as the exact bytes that will be signed and sent."""
+    subscriptions = [
+        subscription
+        for subscription in _SUBSCRIPTIONS.all(session, {"location_id": location_id})
+        if subscription.events is None or event_type in subscription.events
+    ]
+    if not subscriptions:
+        return
+    fields = render()
+    for subscription in subscriptions:
+        body = {
+            "type": event_type,
+            "locationId": location_id,
+            **fields,
+            "timestamp": iso_utc_ms(now_ms),
+            "webhookId": new_id(),
+        }
+        enqueue(
+            session,
+            "webhook",
+            location_id,
+            event_type,
+            {"url": subscription.url, "body": dumps(body).decode()},
+            due_ms=now_ms,
+            now_ms=now_ms,
+            appointment_id=appointment_id,
+            subscription_id=subscription.id,
+        )
 
 
 def enqueue_event(
@@ -104,28 +181,26 @@ def enqueue_event(
     location_zone: str,
     now_ms: int,
 ) -> None:
-    """One outbox message per subscription that wants this event, with its own `webhookId`.
-    The body is rendered now and stored as the exact bytes that will be signed and sent."""
-    subscriptions = _SUBSCRIPTIONS.all(session, {"location_id": appointment.location_id})
-    payload = appointment_payload(appointment, group_id, location_zone)
-    for subscription in subscriptions:
-        if subscription.events is not None and event_type not in subscription.events:
-            continue
-        body = {
-            "type": event_type,
-            "locationId": appointment.location_id,
-            "appointment": payload,
-            "timestamp": iso_utc_ms(now_ms),
-            "webhookId": new_id(),
-        }
-        enqueue(
-            session,
-            "webhook",
-            appointment.location_id,
-            event_type,
-            {"url": subscription.url, "body": dumps(body).decode()},
-            due_ms=now_ms,
-            now_ms=now_ms,
-            appointment_id=appointment.id,
-            subscription_id=subscription.id,
-        )
+    """An appointment event (AppointmentCreate, AppointmentUpdate, AppointmentDelete) for the
+    subscriptions of the appointment's location that want it."""
+    _enqueue_webhooks(
+        session,
+        event_type,
+        appointment.location_id,
+        lambda: {"appointment": appointment_payload(appointment, group_id, location_zone)},
+        now_ms,
+        appointment_id=appointment.id,
+    )
+
+
+def enqueue_contact_event(session: Session, event_type: str, contact: Contact, now_ms: int) -> None:
+    """A contact event (ContactCreate, ContactUpdate, ContactDelete) for the subscriptions of the
+    contact's location that want it: the contact as it is now (as it was, for a delete)."""
+    _enqueue_webhooks(
+        session,
+        event_type,
+        contact.location_id,
+        lambda: contact_payload(contact),
+        now_ms,
+        appointment_id=None,
+    )

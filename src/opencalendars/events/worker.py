@@ -5,6 +5,9 @@ Claiming is one short transaction: due messages are taken with a lease (on Postg
 transaction serialises claims). Sending happens outside any transaction; the result is written
 in another. A worker that dies mid-delivery leaves its lease to expire, and the message is
 claimed again: delivery is at least once, never lost (receivers dedupe by `webhookId`).
+
+An email or a text for a contact goes to the contact's email or phone as they are when it is
+sent, not when it was queued: the contact is read just before sending, in a read of its own.
 """
 
 import logging
@@ -17,10 +20,13 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import httpx
-from sqlalchemy import or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 
 from opencalendars import clock
+from opencalendars.contacts.dnd import do_not_disturb
+from opencalendars.contacts.models import Contact
 from opencalendars.db.database import Database
+from opencalendars.db.prepared import PreparedRead
 from opencalendars.events import signing
 from opencalendars.events.delivery import Channels, Outcome, send_email, send_sms, send_webhook
 from opencalendars.events.models import DeliveryAttempt, OutboxMessage
@@ -35,6 +41,22 @@ from opencalendars.settings import (
 )
 
 log = logging.getLogger("opencalendars.worker")
+
+_contacts = Contact.__table__.c
+# Built once: the contact an email or a text is for, deleted or not (a deleted one gets nothing,
+# nor does one with do not disturb on for the channel).
+_CONTACT = PreparedRead(
+    select(
+        _contacts.email,
+        _contacts.phone,
+        _contacts.deleted,
+        _contacts.dnd,
+        _contacts.dnd_settings,
+    ).where(
+        _contacts.id == bindparam("contact_id"),
+        _contacts.location_id == bindparam("location_id"),
+    )
+)
 
 
 def wall_ms() -> int:
@@ -169,13 +191,39 @@ class Worker:
                 claimed.append(Claimed(message.id, message.kind, message.payload, message.attempts))
             return claimed
 
+    def addressed(self, message: Claimed) -> dict:
+        """The payload to send: for an email or a text naming a contact, a copy with the
+        contact's current `contactEmail` or `contactPhone` (None when it has none or the id
+        names no contact of the location), or `contactDeleted: true`, or `contactDnd: true` when
+        the contact has do not disturb on for the channel. The stored payload is not changed."""
+        payload = message.payload
+        contact_id = payload.get("contactId")
+        if message.kind == "webhook" or not contact_id:
+            return payload
+        parameters = {"contact_id": contact_id, "location_id": payload.get("locationId")}
+        contact = self.db.first_row(_CONTACT, parameters)
+        key = "contactEmail" if message.kind == "email" else "contactPhone"
+        if contact is not None and contact.deleted:
+            return {**payload, key: None, "contactDeleted": True}
+        if contact is not None and do_not_disturb(
+            contact.dnd, contact.dnd_settings, payload.get("channel", message.kind)
+        ):
+            return {**payload, key: None, "contactDnd": True}
+        if contact is None:
+            return {**payload, key: None}
+        return {**payload, key: contact.email if message.kind == "email" else contact.phone}
+
     def send(self, message: Claimed) -> Outcome:
         try:
+            payload = self.addressed(message)
+        except Exception as error:  # the database may be restarting: try again later
+            return Outcome("retry", None, f"reading the contact: {type(error).__name__}: {error}")
+        try:
             if message.kind == "webhook":
-                return send_webhook(self.http, self.signer, message.payload)
+                return send_webhook(self.http, self.signer, payload)
             if message.kind == "email":
-                return send_email(self.channels, message.payload)
-            return send_sms(self.http, self.channels, message.payload)
+                return send_email(self.channels, payload)
+            return send_sms(self.http, self.channels, payload)
         except Exception as error:  # a bug or a broken payload must not stop the worker
             log.exception("delivery of %s failed", message.id)
             return Outcome("failed", None, f"{type(error).__name__}: {error}")

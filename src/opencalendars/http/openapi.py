@@ -1,11 +1,15 @@
 """`/openapi.json` and `/docs`: the contract this server serves, readable offline.
 
-One source for the contract: the facts-only extract of the official spec shipped in the package
-(`opencalendars/contract/calendars-v3.facts.json`, written by `scripts/extract_spec.py`), kept to
-the operations the app really routes (method and path template of every `APIRoute`). The
-server's own paths outside the spec (health checks, the webhook public key, the admin API when
-it is on) come from FastAPI's generated document for just those routes, corrected where FastAPI
-cannot see what the server does. Either way the document says what the server answers:
+One source for the contract: the facts-only extracts of the official specs shipped in the package
+(`opencalendars/contract/calendars-v3.facts.json` and `contacts-v3.facts.json`, written by
+`scripts/extract_spec.py`), kept to the operations the app really routes (method and path
+template of every `APIRoute`). The two extracts share some schema names: the calendars' schemas
+are kept as they are, and a served contacts operation may only reach a schema the calendars
+define alike (`BadRequestDTO`...): the contacts notes schemas, named like the calendars' but
+different, are not served (the build fails loudly if one ever is). The server's own paths
+outside the specs (health checks, the webhook public key, the admin API when it is on) come from
+FastAPI's generated document for just those routes, corrected where FastAPI cannot see what the
+server does. Either way the document says what the server answers:
 
 - request bodies (parsed by `json_body` dependencies, which FastAPI does not see): the spec's
   schema for contract operations, the Pydantic model's for ours;
@@ -14,7 +18,8 @@ cannot see what the server does. Either way the document says what the server an
 - the success status the route answers (the live service's where it differs from the spec:
   `DELETE /calendars/events/{eventId}` answers 200, docs/fidelity.md) with the spec's schema;
 - 4xx answers in the one error envelope (http/errors.py); never FastAPI's 422 validation shape,
-  which the server does not send (its validation errors are 400s).
+  which the server does not send (its validation errors are 400s), nor the 422 the Contacts
+  spec lists on most operations (the contacts area answers invalid input 400, docs/contacts.md).
 
 `/docs` loads Swagger UI 5 from the `fastapi-offline` package (MIT, maintained, depends on
 FastAPI alone), served by this server under `/docs/assets`: nothing comes from a CDN. There is no
@@ -43,7 +48,13 @@ from opencalendars.admin.router import require_admin
 from opencalendars.http.auth import API_VERSIONS
 from opencalendars.http.validation import json_body
 
-CONTRACT = "calendars-v3.facts.json"
+CALENDARS_CONTRACT = "calendars-v3.facts.json"
+CONTACTS_CONTRACT = "contacts-v3.facts.json"
+# The extracts, in the order of their tags; the first one's schemas win a shared name.
+CONTRACTS = (CALENDARS_CONTRACT, CONTACTS_CONTRACT)
+# 4xx statuses an extract lists that the server never answers for its operations: the contacts
+# area answers every invalid input 400 (docs/contacts.md), never the spec's 422.
+UNANSWERED_ERRORS = {CONTACTS_CONTRACT: {422}}
 OPENAPI_VERSION = "3.1.0"
 # The edition HighLevel's own examples and most integrations send.
 DEFAULT_VERSION = "2021-07-28"
@@ -85,9 +96,46 @@ SWAGGER_UI_PARAMETERS = {
 
 
 @cache
+def extract(name: str) -> dict:
+    """One facts-only extract of a v3 spec (package data; read, never changed)."""
+    return json.loads(files("opencalendars").joinpath("contract", name).read_text())
+
+
+@cache
 def contract() -> dict:
-    """The facts-only extract of the v3 spec (package data; read, never changed)."""
-    return json.loads(files("opencalendars").joinpath("contract", CONTRACT).read_text())
+    """The extracts as one: the paths of each (no path is in two), and their schemas, the
+    calendars' kept as they are where the contacts extract names one alike. Whether a served
+    operation reaches a schema its own extract defines otherwise is checked at build
+    (`check_schemas`)."""
+    paths: dict = {}
+    schemas: dict = {}
+    for name in CONTRACTS:
+        facts = extract(name)
+        shared = set(paths) & set(facts["paths"])
+        if shared:
+            raise ValueError(f"paths in two extracts: {sorted(shared)}")
+        paths.update(facts["paths"])
+        for schema_name, schema in facts["components"]["schemas"].items():
+            schemas.setdefault(schema_name, schema)
+    return {"paths": paths, "components": {"schemas": schemas}}
+
+
+def source(path: str) -> str:
+    """The extract that has this path."""
+    return next(name for name in CONTRACTS if path in extract(name)["paths"])
+
+
+def check_schemas(operation: dict, path: str) -> None:
+    """Fail loudly if the operation reaches (through `$ref`s) a schema its own extract defines
+    otherwise than the document's (the contacts notes schemas, named like the calendars')."""
+    own = extract(source(path))["components"]["schemas"]
+    merged = contract()["components"]["schemas"]
+    clashes = sorted(name for name in referenced(operation, own) if merged[name] != own[name])
+    if clashes:
+        raise ValueError(
+            f"{operation['operationId']} reaches schemas that {source(path)} defines otherwise "
+            f"than {CONTRACTS[0]}: {clashes}"
+        )
 
 
 def served_routes(app: FastAPI) -> list[APIRoute]:
@@ -137,13 +185,21 @@ def has_path_parameters(path: str) -> bool:
     return PATH_PARAMETER.search(path) is not None
 
 
-def names_location(operation: dict, schemas: dict) -> bool:
-    """Whether the request names a `locationId` (query or top-level body field): a location
-    other than the token's is a 403."""
+def names_location(operation: dict, schemas: dict, route: APIRoute) -> bool:
+    """Whether the request names a `locationId` (query or top-level body field, of the spec's
+    body or of the model the route parses: the spec gives the contacts search body no
+    properties): a location other than the token's is a 403."""
     if any(p["name"] == "locationId" for p in operation["parameters"]):
         return True
     body = (operation["requestBody"] or {}).get("schema") or {}
-    return "locationId" in resolved_properties(body, schemas)
+    if "locationId" in resolved_properties(body, schemas):
+        return True
+    target = body_type(route)
+    return (
+        isinstance(target, type)
+        and issubclass(target, BaseModel)
+        and "locationId" in target.model_fields
+    )
 
 
 def resolved_properties(schema: dict, schemas: dict) -> dict:
@@ -176,10 +232,11 @@ def contract_operation(operation: dict, route: APIRoute, path: str, rate_limited
     spec_success = [status for status in operation["responses"] if status.startswith("2")]
     schema = operation["responses"][spec_success[0]] if spec_success else None
     errors = {int(status) for status in operation["responses"] if status.startswith("4")}
+    errors -= UNANSWERED_ERRORS.get(source(path), set())
     errors |= {400, 401}
     if has_path_parameters(path):
         errors.add(404)
-    if names_location(operation, schemas):
+    if names_location(operation, schemas, route):
         errors.add(403)
     if operation["requestBody"]:
         errors |= {408, 413}
@@ -312,6 +369,7 @@ def build_openapi(app: FastAPI) -> dict:
         spec_item = facts["paths"].get(route.path, {})
         if all(method in spec_item for method in route_methods(route)):
             for method in route_methods(route):
+                check_schemas(spec_item[method], route.path)
                 operation = contract_operation(spec_item[method], route, route.path, rate_limited)
                 paths.setdefault(route.path, {})[method] = operation
         else:
@@ -364,12 +422,15 @@ def build_openapi(app: FastAPI) -> dict:
             "title": app.title,
             "version": app.version,
             "description": (
-                f"{app.description}\n\nThe HighLevel Calendars API operations (v3 spec) as this "
-                "server serves them, and its own paths. Every JSON object answer also carries a "
-                "`traceId`."
+                f"{app.description}\n\nThe HighLevel Calendars API operations and the scheduling "
+                "subset of the Contacts API (v3 specs) as this server serves them, and its own "
+                "paths. Every JSON object answer also carries a `traceId`. Contacts answer every "
+                "edition alike: where editions spell a key differently, the answer carries both "
+                "(`succeeded` and `succeded`)."
             ),
         },
-        # The spec's groups first, in the extract's order, then the server's own.
+        # The specs' groups first, in the extracts' order (calendars, then contacts), then the
+        # server's own.
         "tags": [{"name": tag} for tag in tag_order(paths)],
         "paths": dict(sorted(paths.items())),
         "components": components,

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 from opencalendars import clock
 from opencalendars.appointments.models import FREEING_STATUSES
 from opencalendars.appointments.store import MAX_APPOINTMENT_MS
+from opencalendars.contacts.bookings import booking_contact
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key, take_booking_locks
 from opencalendars.db.queries import one_or_not_found
@@ -287,6 +288,7 @@ def create_booking(
     start_ms = body_instant_ms("startTime", dto.startTime, shown_in)
     end_ms = body_instant_ms("endTime", dto.endTime, shown_in)
     with db.write() as session:
+        booking_contact(session, dto.locationId, dto.contactId)
         place = service_location_for(session, dto.locationId, dto.serviceLocationId)
         meeting, messages = meeting_location_for(place, dto.meetingLocation)
         planned = plan_services(session, dto.locationId, dto.services)
@@ -403,6 +405,8 @@ def update_booking(
         changed = dto.startTime is not None or dto.services is not None
         now = clock.now_ms(session)
         if occupies and (changed or not booking.occupies):
+            # Taking time again is a booking: for a live contact, where the location says so.
+            booking_contact(session, location_id, booking.contact_id)
             staff = choose_staff(
                 session,
                 location_id,

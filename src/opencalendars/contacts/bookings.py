@@ -1,0 +1,77 @@
+"""The contact a booking names: required to be live where the location says so, and what the
+appointment's title is rendered with (docs/contacts.md "Bookings and contacts")."""
+
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import Session
+
+from opencalendars.admin.models import Location
+from opencalendars.contacts.models import Contact
+from opencalendars.contacts.placeholders import BookedContact, contact_placeholders
+from opencalendars.contacts.service import CONTACT_NOT_FOUND
+from opencalendars.db.prepared import PreparedRead
+from opencalendars.http.errors import NotFound
+from opencalendars.templates import render
+
+# The live service's default `eventTitle`.
+DEFAULT_EVENT_TITLE = "{{contact.name}}"
+
+_contacts = Contact.__table__.c
+_locations = Location.__table__.c
+# What a booking and a notification read of a contact: `BookedContact`'s columns.
+_NAMES = (_contacts.id, _contacts.first_name, _contacts.last_name, _contacts.email, _contacts.phone)
+# Built once: every booking reads whether its location requires contacts and the contact.
+_BOOKING_CONTACT = PreparedRead(
+    select(_locations.require_contacts, *_NAMES)
+    .select_from(Location.__table__)
+    .outerjoin(
+        Contact.__table__,
+        and_(
+            _contacts.id == bindparam("contact_id"),
+            _contacts.location_id == _locations.id,
+            _contacts.deleted.is_(False),
+        ),
+    )
+    .where(_locations.id == bindparam("location_id"))
+)
+# Built once: a live contact's names, for the texts of the notifications an appointment queues.
+_LIVE_NAMES = PreparedRead(
+    select(*_NAMES).where(
+        _contacts.id == bindparam("contact_id"),
+        _contacts.location_id == bindparam("location_id"),
+        _contacts.deleted.is_(False),
+    )
+)
+
+
+def booked(row) -> BookedContact:
+    return BookedContact(row.id, row.first_name, row.last_name, row.email, row.phone)
+
+
+def named_contact(session: Session, location_id: str, contact_id: str) -> BookedContact | None:
+    """The location's live contact `contact_id`, or None."""
+    row = _LIVE_NAMES.first(session, {"location_id": location_id, "contact_id": contact_id})
+    return None if row is None else booked(row)
+
+
+def booking_contact(session: Session, location_id: str, contact_id: str) -> BookedContact | None:
+    """The location's live contact `contact_id`; 404 `Contact not found` when the location
+    requires contacts and it is not one (unknown, deleted, another location's). None when the
+    location does not require contacts and the id names no live contact.
+
+    No lock is taken: a contact deleted while the booking commits is the same as one deleted
+    just after it, and a deleted contact's appointments stay (as HighLevel keeps them)."""
+    row = _BOOKING_CONTACT.first(session, {"location_id": location_id, "contact_id": contact_id})
+    if row is None or row.id is None:
+        if row is None or row.require_contacts:
+            raise NotFound(CONTACT_NOT_FOUND)
+        return None
+    return booked(row)
+
+
+def event_title(calendar, contact_id: str, contact: BookedContact | None) -> str:
+    """The calendar's `eventTitle` (`{{contact.name}}` by default) rendered with the contact and
+    the calendar; the calendar's name when that leaves nothing (a contact without a name, or an
+    id that names no contact on a location that does not require contacts)."""
+    template = calendar.settings.get("eventTitle") or DEFAULT_EVENT_TITLE
+    values = {**contact_placeholders(contact_id, contact), "calendar.name": calendar.name}
+    return render(template, values).strip() or calendar.name
