@@ -387,3 +387,20 @@ def test_locations_of_an_older_release_keep_booking_for_any_contact_id(tmp_path)
             assert newer.require_contacts is True
         finally:
             db.dispose()
+
+
+def test_a_title_template_is_bounded(clinic):
+    """A template full of placeholders could otherwise make every booking's title megabytes."""
+    response = clinic.post(
+        "/calendars/",
+        json={
+            "locationId": clinic.location_id,
+            "name": "Long",
+            "eventTitle": "{{contact.name}}" * 32,
+        },
+    )
+
+    assert response.status_code == 400
+    assert response.json()["message"] == [
+        "eventTitle must be shorter than or equal to 500 characters"
+    ]

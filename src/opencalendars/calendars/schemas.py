@@ -33,6 +33,9 @@ LocationKind = Literal[
     "ms_teams_conference",
 ]
 NonEmpty = Annotated[str, Field(min_length=1)]
+# A title template is rendered into every booking's title (docs/contacts.md "Titles"): bounded,
+# so that placeholders cannot make one booking's title megabytes long.
+MAX_EVENT_TITLE = 500
 # Bounds far beyond any real calendar that keep every derived instant inside the years 1-9999.
 Count = Annotated[int, Field(ge=0, le=100_000)]
 Length = Annotated[PositiveNumber, Field(le=100_000)]
@@ -111,7 +114,7 @@ class CalendarSettings(RequestDTO):
     slug: NonEmpty | None = None
     widgetSlug: NonEmpty | None = None
     widgetType: Literal["default", "classic"] | None = None
-    eventTitle: str | None = None
+    eventTitle: Annotated[str, Field(max_length=MAX_EVENT_TITLE)] | None = None
     eventColor: str | None = None
     locationConfigurations: list[LocationConfiguration] | None = None
     slotDuration: Length | None = None
