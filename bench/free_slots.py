@@ -34,7 +34,7 @@ from opencalendars.calendars import service as calendar_service
 from opencalendars.calendars.schemas import CalendarCreateDTO
 from opencalendars.db import migrate
 from opencalendars.db.database import Database
-from opencalendars.http.ids import new_id
+from opencalendars.ids import new_id
 from opencalendars.schedules import service as schedule_service
 from opencalendars.schedules.schemas import CreateScheduleDTO
 from opencalendars.slots import service as slots_service

@@ -40,7 +40,7 @@ from common import ADMIN_KEY, machine, running_server
 from opencalendars.blocked_slots.models import BlockedSlot
 from opencalendars.db import migrate
 from opencalendars.db.database import Database
-from opencalendars.http.ids import new_id
+from opencalendars.ids import new_id
 
 ZONE = "America/New_York"
 DAY_MS = 86_400_000

@@ -16,18 +16,18 @@ from starlette.routing import BaseRoute
 
 from opencalendars import __version__, health, metrics
 from opencalendars.admin.router import router as admin_router
+from opencalendars.admin.tokens import TokenLookup
 from opencalendars.appointments.router import router as appointments_router
 from opencalendars.blocked_slots.router import router as blocked_slots_router
 from opencalendars.calendars.router import router as calendars_router
 from opencalendars.contacts.router import router as contacts_router
 from opencalendars.db import migrate
 from opencalendars.db.database import Database
+from opencalendars.errors import ApiError, envelope
 from opencalendars.events.router import admin_router as events_admin_router
 from opencalendars.events.router import public_router as webhooks_router
 from opencalendars.events.worker import Worker, WorkerSettings
 from opencalendars.groups.router import router as groups_router
-from opencalendars.http.auth import live_token_sql
-from opencalendars.http.errors import ApiError, envelope
 from opencalendars.http.json import JsonResponse
 from opencalendars.http.limits import BodySizeLimit
 from opencalendars.http.nul import NulInUrl
@@ -134,9 +134,11 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.db = db
+    # How http/auth finds a request's token.
+    app.state.tokens = TokenLookup(db)
     # Per-token rate limits (http/rate_limits.py), counted by the token check; None when off.
     app.state.rate_limiter = create_limiter(
-        settings.rate_limits, db, settings.redis_url, live_token_sql(db)
+        settings.rate_limits, db, settings.redis_url, app.state.tokens.sql()
     )
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(RequestValidationError, validation_error)

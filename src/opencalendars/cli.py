@@ -29,11 +29,11 @@ from opencalendars.admin import schemas as admin_schemas
 from opencalendars.admin import service as admin_service
 from opencalendars.db import migrate
 from opencalendars.db.database import Database, DatabaseStartError
+from opencalendars.errors import ApiError, NotFound
 from opencalendars.events import outbox, webhooks
 from opencalendars.events.schemas import WebhookCreateDTO, message_dto
 from opencalendars.events.worker import Worker, WorkerSettings
 from opencalendars.http.auth import ALL_SCOPES
-from opencalendars.http.errors import ApiError, NotFound
 from opencalendars.http.rate_limits import InvalidRateLimits
 from opencalendars.http.times import iso_utc_ms
 from opencalendars.http.validation import messages_for

@@ -6,13 +6,22 @@ so that every server process and worker sees the same sandbox time.
 
 import time
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import BigInteger, Integer, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from opencalendars.admin.models import ServerClock
+from opencalendars.db.base import Base
 from opencalendars.db.prepared import PreparedRead
 
 CLOCK_ROW_ID = 1
+
+
+class ServerClock(Base):
+    """One row: the frozen "now" shared by every server process, or NULL for real time."""
+
+    __tablename__ = "server_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    frozen_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
 
 
 def real_now_ms() -> int:

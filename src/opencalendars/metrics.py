@@ -212,7 +212,7 @@ def add_route(app, settings) -> None:
     admin key in `admin` mode."""
     from fastapi import APIRouter, Depends, Request, Response
 
-    from opencalendars.admin.router import require_admin
+    from opencalendars.http.admin_key import require_admin
 
     check(settings)
     if settings.metrics == "off":

@@ -4,7 +4,7 @@ from datetime import datetime
 
 from opencalendars.appointments.models import Appointment
 from opencalendars.appointments.store import save_appointment
-from opencalendars.http.ids import new_id
+from opencalendars.ids import new_id
 
 ZONE = "America/New_York"
 

@@ -9,7 +9,7 @@ from api.slot_helpers import ZONE, make_calendar, ms
 from opencalendars.appointments.models import Appointment
 from opencalendars.availability import recurrence
 from opencalendars.blocked_slots.models import BlockedSlot
-from opencalendars.http.ids import new_id
+from opencalendars.ids import new_id
 from support.api import create_tenant
 
 LISTS = ["/calendars/events", "/calendars/blocked-slots"]

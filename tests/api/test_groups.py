@@ -5,9 +5,9 @@ import threading
 
 import pytest
 
+from opencalendars.errors import BadRequest
 from opencalendars.groups import service
 from opencalendars.groups.schemas import GroupCreateDTO
-from opencalendars.http.errors import BadRequest
 
 ID = re.compile(r"^[A-Za-z0-9]{20}$")
 SLUG_TAKEN = {

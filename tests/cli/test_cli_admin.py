@@ -16,10 +16,10 @@ from opencalendars.app import create_app
 from opencalendars.cli import app as cli
 from opencalendars.db.database import Database
 from opencalendars.demo import DEMO_LOCATION_ID
+from opencalendars.errors import Conflict
 from opencalendars.events import outbox
 from opencalendars.events.worker import Worker, WorkerSettings
 from opencalendars.http.auth import ALL_SCOPES, hash_token
-from opencalendars.http.errors import Conflict
 from opencalendars.settings import Settings
 from support.api import Tenant
 from support.databases import fresh_database

@@ -14,7 +14,7 @@ import schemathesis
 from sqlalchemy import Engine, create_engine, select
 
 from opencalendars.db.database import normalize_url
-from opencalendars.db.models import metadata
+from opencalendars.db.migrations.models import metadata
 
 READ_ONLY = {"GET", "HEAD", "OPTIONS"}
 _before: dict[int, str] = {}

@@ -3,10 +3,10 @@
 import pytest
 from pydantic import Field, TypeAdapter
 
-from opencalendars.http.errors import BadRequest
-from opencalendars.http.ids import new_id
+from opencalendars.errors import BadRequest
 from opencalendars.http.times import iso_utc_ms, parse_instant_ms
 from opencalendars.http.validation import RequestDTO, parse_body
+from opencalendars.ids import new_id
 from opencalendars.zones import is_known_zone, zone
 
 

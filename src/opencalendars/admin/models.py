@@ -1,6 +1,6 @@
-"""Locations (tenants), their API tokens and the shared server clock."""
+"""Locations (tenants) and their API tokens."""
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, false
+from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opencalendars.db.base import Base
@@ -38,12 +38,3 @@ class ApiToken(Base):
     scopes: Mapped[list[str]] = mapped_column(JSON)
     date_added_ms: Mapped[int] = mapped_column(BigInteger)
     revoked_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-
-
-class ServerClock(Base):
-    """One row: the frozen "now" shared by every server process, or NULL for real time."""
-
-    __tablename__ = "server_clock"
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    frozen_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)

@@ -1,29 +1,15 @@
 """`/admin`: locations, tokens and the clock, behind `OPENCALENDARS_ADMIN_KEY`."""
 
-import hmac
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
 
 from opencalendars.admin import schemas, service
-from opencalendars.http.errors import Unauthorized
+from opencalendars.http.admin_key import require_admin
 from opencalendars.http.json import JsonResponse
 from opencalendars.http.times import body_instant_ms
 from opencalendars.http.validation import json_body
 from opencalendars.zones import zone
-
-
-def require_admin(request: Request) -> None:
-    """The admin key. Without a configured key the admin routes are never added (app.py):
-    their paths answer 404 like any unknown path."""
-    admin_key = request.app.state.settings.admin_key
-    header = request.headers.get("authorization", "")
-    scheme, _, key = header.partition(" ")
-    if scheme.lower() != "bearer" or not hmac.compare_digest(
-        key.strip().encode(), admin_key.encode()
-    ):
-        raise Unauthorized("A valid admin key is required")
-
 
 router = APIRouter(prefix="/admin", tags=["admin"], dependencies=[Depends(require_admin)])
 

@@ -9,9 +9,9 @@ from opencalendars import clock
 from opencalendars.admin.models import ApiToken, Location
 from opencalendars.db.database import Database
 from opencalendars.db.queries import for_change
+from opencalendars.errors import Conflict, NotFound
 from opencalendars.http.auth import ALL_SCOPES, hash_token
-from opencalendars.http.errors import Conflict, NotFound
-from opencalendars.http.ids import new_id
+from opencalendars.ids import new_id
 
 TOKEN_PREFIX = "pit-"
 

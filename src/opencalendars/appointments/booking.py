@@ -13,7 +13,7 @@ from opencalendars.availability.engine import free_slots
 from opencalendars.calendars.models import Calendar
 from opencalendars.db.locks import calendar_key, person_key, resource_key, take_booking_locks
 from opencalendars.db.prepared import PreparedRead
-from opencalendars.http.errors import BadRequest
+from opencalendars.errors import BadRequest
 from opencalendars.metrics import booking_accepted_on_commit, booking_refused
 from opencalendars.resources.models import CalendarResource
 from opencalendars.resources.service import resources_of_calendar

@@ -25,12 +25,12 @@ from opencalendars.contacts.bookings import booking_contact, event_title
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key
 from opencalendars.db.queries import for_change, one_or_not_found
+from opencalendars.errors import BadRequest, NotFound
 from opencalendars.events.emit import appointment_changed
 from opencalendars.events.notify import snapshot
-from opencalendars.http.errors import BadRequest, NotFound
 from opencalendars.http.event_lists import MAX_EVENTS, EventListQuery, check_count
-from opencalendars.http.ids import new_id
 from opencalendars.http.times import MAX_EPOCH_MS, MIN_EPOCH_MS, body_instant_ms
+from opencalendars.ids import new_id
 from opencalendars.zones import zone
 
 APPOINTMENT_NOT_FOUND = "Appointment not found"

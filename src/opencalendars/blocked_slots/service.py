@@ -14,10 +14,10 @@ from opencalendars.calendars.service import calendar_ids_in_group, get_live_cale
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.db.queries import for_change, one_or_not_found
-from opencalendars.http.errors import BadRequest
+from opencalendars.errors import BadRequest
 from opencalendars.http.event_lists import MAX_EVENTS, EventListQuery, check_count
-from opencalendars.http.ids import new_id
 from opencalendars.http.times import body_instant_ms
+from opencalendars.ids import new_id
 from opencalendars.zones import zone
 
 EVENT_NOT_FOUND = "Event not found"

@@ -12,9 +12,9 @@ from opencalendars.calendars.schemas import CalendarCreateDTO, CalendarUpdateDTO
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.db.queries import one_or_not_found
+from opencalendars.errors import BadRequest, NotFound
 from opencalendars.groups import service as groups
-from opencalendars.http.errors import BadRequest, NotFound
-from opencalendars.http.ids import new_id
+from opencalendars.ids import new_id
 from opencalendars.schedules.models import ScheduleCalendar
 from opencalendars.slugs import slugify
 

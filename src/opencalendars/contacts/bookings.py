@@ -9,7 +9,7 @@ from opencalendars.contacts.models import Contact
 from opencalendars.contacts.placeholders import BookedContact, contact_placeholders
 from opencalendars.contacts.service import CONTACT_NOT_FOUND
 from opencalendars.db.prepared import PreparedRead
-from opencalendars.http.errors import NotFound
+from opencalendars.errors import NotFound
 from opencalendars.templates import render
 
 # The live service's default `eventTitle`.

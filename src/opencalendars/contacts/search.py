@@ -25,7 +25,7 @@ from sqlalchemy.sql.elements import ColumnClause
 from opencalendars.contacts.models import Contact, ContactTag
 from opencalendars.contacts.phones import invalid_message, to_e164
 from opencalendars.contacts.schemas import normalized_tag
-from opencalendars.http.errors import BadRequest
+from opencalendars.errors import BadRequest
 from opencalendars.http.times import INSTANT_FORMS, OutOfRange, parse_instant_ms
 from opencalendars.http.validation import RequestDTO
 from opencalendars.zones import zone

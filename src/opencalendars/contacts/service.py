@@ -40,9 +40,9 @@ from opencalendars.contacts.schemas import (
 from opencalendars.db.database import Database
 from opencalendars.db.locks import contact_key, take_booking_locks
 from opencalendars.db.queries import for_change, one_or_not_found
+from opencalendars.errors import BadRequest
 from opencalendars.events.webhooks import enqueue_contact_event
-from opencalendars.http.errors import BadRequest
-from opencalendars.http.ids import new_id
+from opencalendars.ids import new_id
 
 CONTACT_NOT_FOUND = "Contact not found"
 DUPLICATED = "This location does not allow duplicated contacts."

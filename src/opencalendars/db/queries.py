@@ -5,7 +5,7 @@ from typing import Any
 from sqlalchemy import Select
 from sqlalchemy.orm import Session
 
-from opencalendars.http.errors import NotFound
+from opencalendars.errors import NotFound
 
 
 def for_change(query: Select) -> Select:

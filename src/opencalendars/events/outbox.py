@@ -8,9 +8,9 @@ from sqlalchemy.orm import Session
 from opencalendars import clock
 from opencalendars.db.database import Database
 from opencalendars.db.queries import one_or_not_found
+from opencalendars.errors import Conflict
 from opencalendars.events.models import DeliveryAttempt, OutboxMessage
-from opencalendars.http.errors import Conflict
-from opencalendars.http.ids import new_id
+from opencalendars.ids import new_id
 
 # Notifications that wait for a time relative to the appointment; moved or cancelled with it.
 TIMED_TOPICS = ("reminder", "followup")

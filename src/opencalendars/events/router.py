@@ -5,8 +5,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import PlainTextResponse
 
-from opencalendars.admin.router import require_admin
 from opencalendars.events import outbox, schemas, signing, webhooks
+from opencalendars.http.admin_key import require_admin
 from opencalendars.http.json import JsonResponse
 from opencalendars.http.validation import json_body
 

@@ -13,12 +13,12 @@ from opencalendars.contacts.models import Contact
 from opencalendars.contacts.schemas import custom_field_dto
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
+from opencalendars.errors import NotFound
 from opencalendars.events.models import OutboxMessage, WebhookSubscription
 from opencalendars.events.outbox import enqueue
-from opencalendars.http.errors import NotFound
-from opencalendars.http.ids import new_id
 from opencalendars.http.json import dumps
 from opencalendars.http.times import iso_local, iso_utc_ms
+from opencalendars.ids import new_id
 from opencalendars.zones import zone
 
 

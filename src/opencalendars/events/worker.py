@@ -30,8 +30,8 @@ from opencalendars.db.prepared import PreparedRead
 from opencalendars.events import signing
 from opencalendars.events.delivery import Channels, Outcome, send_email, send_sms, send_webhook
 from opencalendars.events.models import DeliveryAttempt, OutboxMessage
-from opencalendars.http.ids import new_id
 from opencalendars.http.times import iso_utc_ms
+from opencalendars.ids import new_id
 from opencalendars.logs import redact
 from opencalendars.metrics import delivery_attempted
 from opencalendars.settings import (

@@ -9,10 +9,10 @@ from opencalendars.calendars.models import Calendar
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.db.queries import one_or_not_found
+from opencalendars.errors import BadRequest
 from opencalendars.groups.models import CalendarGroup
 from opencalendars.groups.schemas import GroupCreateDTO, GroupUpdateDTO
-from opencalendars.http.errors import BadRequest
-from opencalendars.http.ids import new_id
+from opencalendars.ids import new_id
 from opencalendars.slugs import is_slug
 
 SLUG_TAKEN = "slug is already used by another group of this location"

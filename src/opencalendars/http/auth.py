@@ -7,15 +7,11 @@ request learns nothing about the shape of its input.
 
 import hashlib
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from fastapi import Depends, Request
-from sqlalchemy import bindparam, select
 
-from opencalendars.admin.models import ApiToken, Location
-from opencalendars.db.database import Database
-from opencalendars.db.prepared import PreparedRead
-from opencalendars.http.errors import BadRequest, Forbidden, Unauthorized
+from opencalendars.errors import BadRequest, Forbidden, Unauthorized
 from opencalendars.http.rate_limits import LIMITER_KEY, answer_counted, count_request
 
 API_VERSIONS = ("2021-04-15", "2021-07-28", "v3")
@@ -52,6 +48,7 @@ class Caller:
 
 
 def hash_token(token: str) -> str:
+    """SHA-256 of a secret: what `api_tokens` stores and every lookup compares."""
     return hashlib.sha256(token.encode()).hexdigest()
 
 
@@ -74,19 +71,10 @@ def check_version(request: Request) -> None:
         )
 
 
-_tokens, _locations = ApiToken.__table__.c, Location.__table__.c
-# Built once: every request runs it.
-_LIVE_TOKEN = PreparedRead(
-    select(_tokens.id, _tokens.location_id, _locations.timezone, _tokens.scopes)
-    .join_from(ApiToken.__table__, Location.__table__, _locations.id == _tokens.location_id)
-    .where(_tokens.token_hash == bindparam("token_hash"), _tokens.revoked_ms.is_(None))
-)
+class Tokens(Protocol):
+    """How a token is found (`admin/tokens.TokenLookup`, on `app.state.tokens`)."""
 
-
-def live_token_sql(db: Database) -> str:
-    """The token lookup's SQL on this database, for a rate-limit store that counts in the same
-    statement (http/rate_counters.py)."""
-    return _LIVE_TOKEN.compiled(db.engine.dialect).compiled.string
+    async def find(self, token_hash: str) -> tuple | None: ...
 
 
 def caller_of(row: tuple | None) -> Caller:
@@ -98,25 +86,24 @@ def caller_of(row: tuple | None) -> Caller:
     )
 
 
-async def find_caller(db: Database, token: str) -> Caller:
-    return caller_of(
-        await db.run_read(db.first_row, _LIVE_TOKEN, {"token_hash": hash_token(token)})
-    )
+async def find_caller(tokens: Tokens, token_hash: str) -> Caller:
+    return caller_of(await tokens.find(token_hash))
 
 
 async def find_counted_caller(request: Request, token: str) -> Caller:
     """The token's caller, its request counted by the rate limits (429 past a limit). A store
     that can (PostgreSQL) finds the token in the statement that counts it."""
     limiter = request.scope.get(LIMITER_KEY)
+    tokens, token_hash = request.app.state.tokens, hash_token(token)
     if limiter is not None and limiter.finds_tokens:
-        found = await limiter.find_and_count(hash_token(token))
+        found = await limiter.find_and_count(token_hash)
         if found is None:  # the store failed: found the usual way, uncounted
-            return await find_caller(request.app.state.db, token)
+            return await find_caller(tokens, token_hash)
         row, decision = found
         caller = caller_of(row)
         answer_counted(request, decision)
         return caller
-    caller = await find_caller(request.app.state.db, token)
+    caller = await find_caller(tokens, token_hash)
     await count_request(request, caller.token_id)
     return caller
 

@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Query
 
-from opencalendars.http.errors import BadRequest
+from opencalendars.errors import BadRequest
 from opencalendars.http.times import query_epoch_ms
 
 MAX_RANGE_DAYS = 366

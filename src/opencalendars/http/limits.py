@@ -2,7 +2,7 @@
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from opencalendars.http.errors import PayloadTooLarge
+from opencalendars.errors import PayloadTooLarge
 from opencalendars.http.json import JsonResponse
 
 TOO_LARGE = "Request body must not be larger than {limit} bytes"

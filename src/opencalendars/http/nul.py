@@ -10,7 +10,7 @@ from urllib.parse import parse_qsl
 from pydantic_core import from_json
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from opencalendars.http.errors import BadRequest, envelope
+from opencalendars.errors import BadRequest, envelope
 from opencalendars.http.json import JsonResponse
 
 NUL = "\x00"

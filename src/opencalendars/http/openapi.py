@@ -17,7 +17,7 @@ server does. Either way the document says what the server answers:
 - bearer security with the operation's scope, and the admin key for the admin API;
 - the success status the route answers (the live service's where it differs from the spec:
   `DELETE /calendars/events/{eventId}` answers 200, docs/fidelity.md) with the spec's schema;
-- 4xx answers in the one error envelope (http/errors.py); never FastAPI's 422 validation shape,
+- 4xx answers in the one error envelope (errors.py); never FastAPI's 422 validation shape,
   which the server does not send (its validation errors are 400s), nor the 422 the Contacts
   spec lists on most operations (the contacts area answers invalid input 400, docs/contacts.md).
 
@@ -44,7 +44,7 @@ from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, TypeAdapter
 from starlette.responses import HTMLResponse
 
-from opencalendars.admin.router import require_admin
+from opencalendars.http.admin_key import require_admin
 from opencalendars.http.auth import API_VERSIONS
 from opencalendars.http.validation import json_body
 

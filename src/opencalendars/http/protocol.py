@@ -18,7 +18,7 @@ from functools import cache
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-from opencalendars.http.errors import envelope
+from opencalendars.errors import envelope
 from opencalendars.http.json import dumps
 from opencalendars.http.trace import new_trace_id
 from opencalendars.settings import MAX_HEADER_BYTES, Settings

@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from starlette.requests import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from opencalendars.http.errors import ApiError
+from opencalendars.errors import ApiError
 from opencalendars.http.rate_counters import Counted, Windows, counters_for
 
 log = logging.getLogger("opencalendars")
@@ -264,7 +264,7 @@ class Limiter:
 def create_limiter(
     limits: RateLimits | None, db, redis_url: str | None, live_token_sql: str
 ) -> Limiter | None:
-    """`live_token_sql`: the token lookup (http/auth.py), for a store that counts in the same
+    """`live_token_sql`: the token lookup (admin/tokens.py), for a store that counts in the same
     statement."""
     if limits is None:
         return None

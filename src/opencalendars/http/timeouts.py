@@ -9,7 +9,7 @@ import asyncio
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from opencalendars.http.errors import envelope
+from opencalendars.errors import envelope
 from opencalendars.http.json import JsonResponse
 
 TOO_SLOW = "The request body did not arrive within {seconds:g} s"

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 from pydantic import PlainValidator
 from pydantic_core import PydanticCustomError
 
-from opencalendars.http.errors import BadRequest
+from opencalendars.errors import BadRequest
 
 INSTANT_FORMS = "an ISO 8601 time (2021-06-23T03:30:00+05:30) or epoch milliseconds"
 

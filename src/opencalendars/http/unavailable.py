@@ -13,7 +13,7 @@ import psycopg
 from sqlalchemy.exc import DBAPIError
 from starlette.requests import Request
 
-from opencalendars.http.errors import envelope
+from opencalendars.errors import envelope
 from opencalendars.http.json import JsonResponse
 
 log = logging.getLogger("opencalendars")

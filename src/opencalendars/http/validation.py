@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import Depends, Request
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from opencalendars.http.errors import BadRequest
+from opencalendars.errors import BadRequest
 from opencalendars.http.nul import refuse_nul_in_body
 from opencalendars.http.times import INSTANT_FORMS
 

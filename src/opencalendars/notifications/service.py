@@ -9,8 +9,8 @@ from opencalendars import clock
 from opencalendars.calendars.service import get_live_calendar
 from opencalendars.db.database import Database
 from opencalendars.db.queries import one_or_not_found
-from opencalendars.http.errors import BadRequest
-from opencalendars.http.ids import new_id
+from opencalendars.errors import BadRequest
+from opencalendars.ids import new_id
 from opencalendars.notifications.models import CalendarNotification
 from opencalendars.notifications.schemas import (
     CreateCalendarNotificationDTO,

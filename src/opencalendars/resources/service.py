@@ -7,8 +7,8 @@ from opencalendars import clock
 from opencalendars.calendars.models import Calendar
 from opencalendars.db.database import Database
 from opencalendars.db.queries import one_or_not_found
-from opencalendars.http.errors import BadRequest
-from opencalendars.http.ids import new_id
+from opencalendars.errors import BadRequest
+from opencalendars.ids import new_id
 from opencalendars.resources.models import CalendarResource
 from opencalendars.resources.schemas import CreateCalendarResourceDTO, UpdateCalendarResourceDTO
 

@@ -15,9 +15,9 @@ from opencalendars.calendars.service import get_live_calendar
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.db.queries import one_or_not_found
-from opencalendars.http.errors import BadRequest, NotFound, Unprocessable
-from opencalendars.http.ids import new_id
+from opencalendars.errors import BadRequest, NotFound, Unprocessable
 from opencalendars.http.json import dumps
+from opencalendars.ids import new_id
 from opencalendars.schedules.models import EventCalendarSchedule, Schedule, ScheduleCalendar
 from opencalendars.schedules.rules import normalized_rules, rule_problems, timezone_problems
 from opencalendars.schedules.schemas import (

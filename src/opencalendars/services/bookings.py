@@ -15,9 +15,9 @@ from opencalendars.contacts.bookings import booking_contact
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key, take_booking_locks
 from opencalendars.db.queries import one_or_not_found
-from opencalendars.http.errors import BadRequest
-from opencalendars.http.ids import new_id
+from opencalendars.errors import BadRequest
 from opencalendars.http.times import body_instant_ms, iso_local
+from opencalendars.ids import new_id
 from opencalendars.metrics import booking_accepted_on_commit, booking_refused
 from opencalendars.services.catalog import MAX_TIMING_MINUTES, live_services, minutes, whole
 from opencalendars.services.locations import live_places

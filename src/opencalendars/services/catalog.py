@@ -7,8 +7,8 @@ from sqlalchemy.orm import Session
 from opencalendars import clock
 from opencalendars.db.database import Database
 from opencalendars.db.queries import apply_given, one_or_not_found
-from opencalendars.http.errors import BadRequest
-from opencalendars.http.ids import new_id
+from opencalendars.errors import BadRequest
+from opencalendars.ids import new_id
 from opencalendars.services.models import Service
 from opencalendars.services.schemas import (
     TIMING_DEFAULTS,

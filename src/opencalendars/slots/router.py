@@ -7,8 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from opencalendars.availability.resolver import local_instant_ms
+from opencalendars.errors import BadRequest
 from opencalendars.http.auth import Caller, authorize
-from opencalendars.http.errors import BadRequest
 from opencalendars.http.json import JsonResponse
 from opencalendars.http.times import checked_day, checked_epoch_ms, epoch_ms_text
 from opencalendars.metrics import FREE_SLOTS_SECONDS

@@ -27,7 +27,7 @@ from opencalendars.calendars.schemas import CALENDAR_DEFAULTS
 from opencalendars.calendars.service import read_live_calendar
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
-from opencalendars.http.errors import BadRequest
+from opencalendars.errors import BadRequest
 from opencalendars.resources.models import CalendarResource
 from opencalendars.resources.service import resources_of_calendar
 from opencalendars.schedules.service import load_calendar_availability

@@ -2,7 +2,7 @@
 
 from alembic import context
 
-from opencalendars.db.models import metadata
+from opencalendars.db.migrations.models import metadata
 
 connection = context.config.attributes["connection"]
 context.configure(

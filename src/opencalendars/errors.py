@@ -1,7 +1,8 @@
-"""The one error envelope: `{"statusCode", "message", "error"}` for every failure.
+"""The API's error vocabulary and its one envelope: `{"statusCode", "message", "error"}`.
 
-Services raise these; one handler in `app.py` turns them into responses, so no
-route ever builds an error body by hand.
+Services and the store raise these; one handler in `app.py` turns them into responses, so no
+route ever builds an error body by hand. They live at the top level, below every area and the
+HTTP layer alike (docs/architecture.md).
 """
 
 from http import HTTPStatus
