@@ -30,6 +30,8 @@ from opencalendars.admin import service as admin_service
 from opencalendars.appointments.models import Appointment, AppointmentUser
 from opencalendars.availability.engine import free_slots
 from opencalendars.blocked_slots.models import BlockedSlot
+from opencalendars.busy.people import persons_for
+from opencalendars.busy.rules import slot_rules
 from opencalendars.calendars import service as calendar_service
 from opencalendars.calendars.schemas import CalendarCreateDTO
 from opencalendars.db import migrate
@@ -37,7 +39,6 @@ from opencalendars.db.database import Database
 from opencalendars.ids import new_id
 from opencalendars.schedules import service as schedule_service
 from opencalendars.schedules.schemas import CreateScheduleDTO
-from opencalendars.slots import service as slots_service
 
 ZONE = "America/New_York"
 MEMBERS = [f"member-{n:02d}" for n in range(10)]
@@ -84,8 +85,24 @@ def insert_appointments(db: Database, rows) -> None:
             connection.execute(insert(AppointmentUser.__table__), people[offset : offset + 20_000])
 
 
-def seed(db: Database, rng: random.Random):
-    """The benchmark location; the same `rng` seed gives the same appointments and blocks."""
+def block_kinds(user_blocks: int, calendar_blocks: int) -> list[bool]:
+    """Whether each block is calendar-level: alternating user-level and calendar-level while
+    both remain (the benchmark location's 100 and 100), then the rest of whichever is left."""
+    paired = min(user_blocks, calendar_blocks)
+    kinds = [n % 2 == 1 for n in range(2 * paired)]
+    return kinds + [False] * (user_blocks - paired) + [True] * (calendar_blocks - paired)
+
+
+def seed(
+    db: Database,
+    rng: random.Random,
+    members: list[str] = MEMBERS,
+    appointments: int = 2000,
+    user_blocks: int = 100,
+    calendar_blocks: int = 100,
+):
+    """The benchmark location; the same `rng` seed gives the same appointments and blocks.
+    bench/growth.py passes another team and the counts that keep each member's load."""
     # Bookings name made-up contact ids (the location's check of them still runs).
     location = admin_service.create_location(db, "Bench", ZONE, None, require_contacts=False)
     _token, secret = admin_service.create_token(db, location.id, None, "bench")
@@ -94,7 +111,7 @@ def seed(db: Database, rng: random.Random):
         CalendarCreateDTO.model_validate(
             {
                 "locationId": location.id, "name": "Sales", "calendarType": "round_robin",
-                "teamMembers": [{"userId": m} for m in MEMBERS],
+                "teamMembers": [{"userId": m} for m in members],
                 "slotDuration": 30, "slotInterval": 30, "slotBuffer": 15,
             }
         ),
@@ -103,7 +120,7 @@ def seed(db: Database, rng: random.Random):
         {"type": "wday", "day": day, "intervals": [{"from": "09:00", "to": "17:00"}]}
         for day in WORKDAYS
     ]
-    for member in MEMBERS:
+    for member in members:
         schedule_service.create_schedule(
             db,
             CreateScheduleDTO.model_validate(
@@ -119,22 +136,22 @@ def seed(db: Database, rng: random.Random):
         if RANGE_START.date().fromordinal(RANGE_START.date().toordinal() + d).weekday() < 5
     ]
     rows = []
-    for _ in range(2000):
+    for _ in range(appointments):
         start = local_ms(rng.choice(weekdays), 9 * 60 + 30 * rng.randrange(16))
         rows.append(
             appointment_rows(
-                location.id, calendar.id, rng.choice(MEMBERS), start, start + 30 * MINUTE_MS
+                location.id, calendar.id, rng.choice(members), start, start + 30 * MINUTE_MS
             )
         )
     insert_appointments(db, rows)
     blocks = []
-    for n in range(200):
+    for calendar_level in block_kinds(user_blocks, calendar_blocks):
         start = local_ms(rng.choice(weekdays), 9 * 60 + 15 * rng.randrange(28))
         blocks.append(
             {
                 "id": new_id(), "location_id": location.id,
-                "calendar_id": calendar.id if n % 2 else None,
-                "assigned_user_id": None if n % 2 else rng.choice(MEMBERS),
+                "calendar_id": calendar.id if calendar_level else None,
+                "assigned_user_id": None if calendar_level else rng.choice(members),
                 "title": "Busy", "start_ms": start,
                 "end_ms": start + rng.choice((30, 60, 90)) * MINUTE_MS,
                 "deleted": False, "date_added_ms": 0, "date_updated_ms": 0,
@@ -182,10 +199,12 @@ def settle(db: Database) -> None:
 def engine_only_ms(db: Database, location_id: str, calendar_id: str, runs: int = 50) -> float:
     """The pure engine call on inputs loaded once (no I/O, no formatting)."""
     with db.read() as session:
-        calendar = calendar_service.get_live_calendar(session, location_id, calendar_id)
+        calendar = calendar_service.read_live_calendar(session, location_id, calendar_id)
         now_ms = clock.now_ms(session)
-        rules = slots_service.slot_rules(calendar, now_ms, ZONE, START_MS, END_MS + 1)
-        persons = slots_service.persons_for(session, calendar, ZONE, MEMBERS, START_MS, END_MS + 1)
+        rules = slot_rules(
+            calendar, now_ms=now_ms, location_zone=ZONE, start_ms=START_MS, end_ms=END_MS + 1
+        )
+        persons = persons_for(session, calendar, ZONE, MEMBERS, START_MS, END_MS + 1)
     timings = []
     for _ in range(runs):
         started = time.perf_counter()
@@ -204,20 +223,21 @@ def offered_slots(client: httpx.Client, calendar_id: str) -> int:
     return sum(len(day["slots"]) for day in answer.values())
 
 
-def million_url(url: str, workdir: Path) -> str:
-    """A second, empty database beside the first one."""
+def million_url(url: str, workdir: Path, name: str = "million") -> str:
+    """A second, empty database beside the first one: `name`.db in `workdir` for SQLite, the
+    first one's name + `_name` for PostgreSQL (dropped and created)."""
     if url.startswith("sqlite"):
-        return f"sqlite:///{workdir / 'million.db'}"
+        return f"sqlite:///{workdir / f'{name}.db'}"
     import psycopg
     from sqlalchemy.engine import make_url
 
     parsed = make_url(url)
-    name = f"{parsed.database}_million"
+    database = f"{parsed.database}_{name}"
     admin = parsed.set(drivername="postgresql").render_as_string(False)
     with psycopg.connect(admin, autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        connection.execute(f'CREATE DATABASE "{name}"')
-    return parsed.set(database=name).render_as_string(False)
+        connection.execute(f'DROP DATABASE IF EXISTS "{database}"')
+        connection.execute(f'CREATE DATABASE "{database}"')
+    return parsed.set(database=database).render_as_string(False)
 
 
 def prepared(url: str | None, workdir: Path):

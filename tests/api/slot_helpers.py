@@ -4,6 +4,7 @@ from datetime import datetime
 
 from opencalendars.appointments.models import Appointment
 from opencalendars.appointments.store import save_appointment
+from opencalendars.availability import recurrence
 from opencalendars.ids import new_id
 
 ZONE = "America/New_York"
@@ -102,3 +103,16 @@ def free(tenant, calendar_id, start="2026-03-02", end=None, **params):
 def times(answer: dict) -> list[str]:
     """All offered slots as local HH:MM (for one-day answers)."""
     return [slot[11:16] for day in answer.values() for slot in day["slots"]]
+
+
+def count_period_work(monkeypatch) -> list:
+    """Each period the expansion looks at, recorded (the real step still runs)."""
+    calls = []
+    real = recurrence._period_days
+
+    def counted(parsed, low, high):
+        calls.append(high - low)
+        return real(parsed, low, high)
+
+    monkeypatch.setattr(recurrence, "_period_days", counted)
+    return calls

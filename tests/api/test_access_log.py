@@ -47,11 +47,6 @@ def access_lines(log_format: str):
         lines += stream.getvalue().splitlines()
 
 
-@pytest.fixture
-def ny(client):
-    return create_tenant(client, timezone=ZONE)
-
-
 def test_json_lines_carry_method_path_template_status_duration_and_trace_id(ny):
     calendar_id = make_calendar(ny)
 

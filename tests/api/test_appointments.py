@@ -16,15 +16,7 @@ TAKEN = {
 NINE = "2026-03-02T09:00:00-05:00"
 
 
-@pytest.fixture
-def ny(client):
-    return create_tenant(client, timezone=ZONE)
-
-
-@pytest.fixture(autouse=True)
-def before_march(frozen_clock):
-    frozen_clock("2026-02-27T12:00:00Z")
-    return frozen_clock
+pytestmark = pytest.mark.usefixtures("before_march")
 
 
 def book(tenant, calendar_id, start=NINE, **fields):

@@ -11,11 +11,6 @@ ID = re.compile(r"^[A-Za-z0-9]{20}$")
 EVENT_NOT_FOUND = {"statusCode": 404, "message": "Event not found", "error": "Not Found"}
 
 
-@pytest.fixture
-def ny(client):
-    return create_tenant(client, timezone=ZONE)
-
-
 def block(tenant, **fields):
     body = {
         "locationId": tenant.location_id,

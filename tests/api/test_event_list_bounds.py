@@ -5,12 +5,10 @@ without building more than 5,001 of them."""
 import pytest
 from sqlalchemy import insert
 
-from api.slot_helpers import ZONE, make_calendar, ms
+from api.slot_helpers import count_period_work, make_calendar, ms
 from opencalendars.appointments.models import Appointment
-from opencalendars.availability import recurrence
 from opencalendars.blocked_slots.models import BlockedSlot
 from opencalendars.ids import new_id
-from support.api import create_tenant
 
 LISTS = ["/calendars/events", "/calendars/blocked-slots"]
 DAY_MS = 86_400_000
@@ -19,18 +17,11 @@ TOO_MANY = "the range holds more than 5000 events; ask for a shorter range"
 
 
 @pytest.fixture
-def ny(client):
-    return create_tenant(client, timezone=ZONE)
-
-
-@pytest.fixture
 def calendar_id(ny):
     return make_calendar(ny, hours=(("09:00", "12:00"),))
 
 
-@pytest.fixture(autouse=True)
-def before_march(frozen_clock):
-    frozen_clock("2026-02-27T12:00:00Z")
+pytestmark = pytest.mark.usefixtures("before_march")
 
 
 def listed(tenant, path, calendar_id, start, end):
@@ -139,19 +130,6 @@ def test_the_events_list_holds_5000_appointments_at_most(app, ny, calendar_id):
 
     assert (over.status_code, over.json()["message"]) == (400, [TOO_MANY])
     assert (shorter.status_code, len(shorter.json()["events"])) == (200, 5000)
-
-
-def count_period_work(monkeypatch) -> list:
-    """Each period the expansion looks at, recorded (the real step still runs)."""
-    calls = []
-    real = recurrence._period_days
-
-    def counted(parsed, low, high):
-        calls.append(high - low)
-        return real(parsed, low, high)
-
-    monkeypatch.setattr(recurrence, "_period_days", counted)
-    return calls
 
 
 def test_occurrences_count_and_the_expansion_stops_past_5000(app, ny, calendar_id, monkeypatch):

@@ -8,16 +8,7 @@ from support.api import create_tenant
 MONDAY = "2026-03-02"
 
 
-@pytest.fixture
-def ny(client):
-    return create_tenant(client, timezone=ZONE)
-
-
-@pytest.fixture(autouse=True)
-def before_march(frozen_clock):
-    # A Friday before the test week: everything in March is in the future.
-    frozen_clock("2026-02-27T12:00:00Z")
-    return frozen_clock
+pytestmark = pytest.mark.usefixtures("before_march")
 
 
 def test_a_personal_calendar_answers_by_local_date(ny):

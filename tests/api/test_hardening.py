@@ -6,21 +6,16 @@ and PostgreSQL alike."""
 import pytest
 from fastapi.testclient import TestClient
 
-from api.slot_helpers import ZONE, make_calendar
+from api.slot_helpers import make_calendar
 from opencalendars.app import create_app
 from opencalendars.settings import Settings
-from support.api import ADMIN_HEADERS, create_tenant
+from support.api import ADMIN_HEADERS
 
 DAY_MS = 86_400_000
 MIN_EPOCH_MS = -2_208_988_800_000  # 1900-01-01T00:00:00Z, the first instant accepted
 MAX_EPOCH_MS = 221_845_391_999_999  # 8999-12-31T23:59:59.999Z, the last
 BEFORE_1900 = "must not be before 1900-01-01T00:00:00Z"
 AFTER_9000 = "must be before 9000-01-01T00:00:00Z"
-
-
-@pytest.fixture
-def ny(client):
-    return create_tenant(client, timezone=ZONE)
 
 
 def refused(response, *messages):

@@ -2,13 +2,7 @@
 
 import pytest
 
-from api.slot_helpers import ZONE, make_calendar
-from support.api import create_tenant
-
-
-@pytest.fixture
-def ny(client):
-    return create_tenant(client, timezone=ZONE)
+from api.slot_helpers import make_calendar
 
 
 def test_huge_paging_offsets_are_refused(ny):

@@ -16,11 +16,6 @@ APPOINTMENT_NOT_FOUND = {
 
 
 @pytest.fixture
-def ny(client):
-    return create_tenant(client, timezone=ZONE)
-
-
-@pytest.fixture
 def appointment_id(ny, frozen_clock):
     frozen_clock("2026-02-27T12:00:00Z")
     calendar_id = make_calendar(ny)

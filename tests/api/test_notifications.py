@@ -21,11 +21,6 @@ REMINDER = {
 
 
 @pytest.fixture
-def ny(client):
-    return create_tenant(client, timezone=ZONE)
-
-
-@pytest.fixture
 def calendar_id(ny):
     return make_calendar(ny)
 

@@ -4,19 +4,10 @@ as a new booking, so a slot sold meanwhile is never sold twice."""
 
 import pytest
 
-from api.slot_helpers import ZONE, free, make_calendar, ms, times
+from api.slot_helpers import free, make_calendar, ms, times
 from api.test_appointments import NINE, TAKEN, booked
-from support.api import create_tenant
 
-
-@pytest.fixture
-def ny(client):
-    return create_tenant(client, timezone=ZONE)
-
-
-@pytest.fixture(autouse=True)
-def before_march(frozen_clock):
-    frozen_clock("2026-02-27T12:00:00Z")
+pytestmark = pytest.mark.usefixtures("before_march")
 
 
 def set_status(tenant, event_id, status, **fields):

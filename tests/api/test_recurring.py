@@ -2,21 +2,12 @@
 
 import pytest
 
-from api.slot_helpers import ZONE, free, make_calendar, ms, times
-from opencalendars.availability import recurrence
-from support.api import create_tenant
+from api.slot_helpers import count_period_work, free, make_calendar, ms, times
 
 MARCH = (ms("2026-03-01T00:00:00-05:00"), ms("2026-04-01T00:00:00-04:00"))
 
 
-@pytest.fixture
-def ny(client):
-    return create_tenant(client, timezone=ZONE)
-
-
-@pytest.fixture(autouse=True)
-def before_march(frozen_clock):
-    frozen_clock("2026-02-27T12:00:00Z")
+pytestmark = pytest.mark.usefixtures("before_march")
 
 
 @pytest.fixture
@@ -307,19 +298,6 @@ def test_editing_a_series_to_a_rule_beyond_the_limits_is_refused(ny, calendar_id
     assert moved.status_code == 200, moved.text  # 3 weeks from any start are within the limits
     shown = ny.get(f"/calendars/events/appointments/{master['id']}").json()["event"]
     assert shown["rrule"] == "RRULE:FREQ=WEEKLY;COUNT=3"
-
-
-def count_period_work(monkeypatch) -> list:
-    """Each period the expansion looks at, recorded (the real step still runs)."""
-    calls = []
-    real = recurrence._period_days
-
-    def counted(parsed, low, high):
-        calls.append(high - low)
-        return real(parsed, low, high)
-
-    monkeypatch.setattr(recurrence, "_period_days", counted)
-    return calls
 
 
 def test_reading_a_series_twenty_years_old_costs_what_the_range_holds(ny, calendar_id, monkeypatch):

@@ -11,14 +11,7 @@ NOT_FOUND = {"statusCode": 404, "message": "Resource not found", "error": "Not F
 TAKEN = "The slot you have selected is no longer available."
 
 
-@pytest.fixture
-def ny(client):
-    return create_tenant(client, timezone=ZONE)
-
-
-@pytest.fixture(autouse=True)
-def before_march(frozen_clock):
-    frozen_clock("2026-02-27T12:00:00Z")
+pytestmark = pytest.mark.usefixtures("before_march")
 
 
 def service_calendar(tenant, *members):

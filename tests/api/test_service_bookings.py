@@ -6,7 +6,6 @@ import re
 import pytest
 
 from api.slot_helpers import ZONE, free, make_calendar, ms, seed_appointment, times
-from support.api import create_tenant
 
 BOOKINGS = "/calendars/services/bookings"
 NOT_FOUND = {"statusCode": 404, "message": "Service booking not found", "error": "Not Found"}
@@ -14,15 +13,7 @@ NINE = "2026-03-02T09:00:00-05:00"  # a Monday
 MONDAY_HOURS = [{"type": "wday", "day": "monday", "intervals": [{"from": "09:00", "to": "17:00"}]}]
 
 
-@pytest.fixture
-def ny(client):
-    return create_tenant(client, timezone=ZONE)
-
-
-@pytest.fixture(autouse=True)
-def before_march(frozen_clock):
-    frozen_clock("2026-02-27T12:00:00Z")
-    return frozen_clock
+pytestmark = pytest.mark.usefixtures("before_march")
 
 
 def staff_hours(tenant, user_id, rules=MONDAY_HOURS):

@@ -7,19 +7,10 @@ import logging
 
 import pytest
 
-from api.slot_helpers import ZONE, make_calendar
-from support.api import create_tenant
+from api.slot_helpers import make_calendar
 from support.trace_ids import trace_id_of
 
-
-@pytest.fixture
-def ny(client):
-    return create_tenant(client, timezone=ZONE)
-
-
-@pytest.fixture(autouse=True)
-def before_march(frozen_clock):
-    frozen_clock("2026-02-27T12:00:00Z")
+pytestmark = pytest.mark.usefixtures("before_march")
 
 
 def raw(response) -> dict | list:

@@ -15,7 +15,7 @@ from contract.test_contract import SERVED
 from opencalendars.db import migrate
 from opencalendars.db.database import Database
 from opencalendars.demo import create_demo
-from support.contract import LIVE_STATUSES, contract, live_components, live_response
+from support.contract import LIVE_STATUSES, contract, live_components, live_response, operations
 from support.databases import fresh_database
 from support.server import live_server
 
@@ -108,38 +108,37 @@ def openapi_document() -> dict:
     """A valid OpenAPI 3 document of the served operations, from the extract."""
     facts = contract()
     paths: dict = {}
-    for path, item in facts["paths"].items():
-        for method, operation in item.items():
-            if operation["operationId"] not in SERVED:
-                continue
-            parameters = [
-                {
-                    "name": p["name"],
-                    "in": p["in"],
-                    "required": p["required"] or p["in"] == "path",
-                    "schema": p["schema"],
-                }
-                for p in operation["parameters"]
-            ]
-            # The spec forgets `noteId` on two note operations; the path names it anyway.
-            declared = {p["name"] for p in parameters if p["in"] == "path"}
-            parameters += [
-                {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-                for name in re.findall(r"\{(\w+)\}", path)
-                if name not in declared
-            ]
-            entry = {
-                "operationId": operation["operationId"],
-                "parameters": parameters,
-                "responses": responses_of(path, method, operation),
+    for method, path, operation in operations():
+        if operation["operationId"] not in SERVED:
+            continue
+        parameters = [
+            {
+                "name": p["name"],
+                "in": p["in"],
+                "required": p["required"] or p["in"] == "path",
+                "schema": p["schema"],
             }
-            body = operation["requestBody"]
-            if body is not None and body["schema"] is not None:
-                entry["requestBody"] = {
-                    "required": body["required"],
-                    "content": {"application/json": {"schema": body["schema"]}},
-                }
-            paths.setdefault(path, {})[method] = entry
+            for p in operation["parameters"]
+        ]
+        # The spec forgets `noteId` on two note operations; the path names it anyway.
+        declared = {p["name"] for p in parameters if p["in"] == "path"}
+        parameters += [
+            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+            for name in re.findall(r"\{(\w+)\}", path)
+            if name not in declared
+        ]
+        entry = {
+            "operationId": operation["operationId"],
+            "parameters": parameters,
+            "responses": responses_of(path, method, operation),
+        }
+        body = operation["requestBody"]
+        if body is not None and body["schema"] is not None:
+            entry["requestBody"] = {
+                "required": body["required"],
+                "content": {"application/json": {"schema": body["schema"]}},
+            }
+        paths.setdefault(path, {})[method] = entry
     add_links(paths)
     return {
         "openapi": "3.0.3",

@@ -38,7 +38,7 @@ from sdk.test_slots_sdk import drive_slots
 from support.api import ADMIN_HEADERS, create_tenant
 from support.contacts_contract import CONTACTS_V3, CONTACTS_V2021, SERVED_CONTACTS
 from support.contacts_contract import VERSIONS as CONTACTS_VERSIONS
-from support.contract import V3, V2021, contract
+from support.contract import V3, V2021, operations
 
 # The Contacts edition each story speaks: 2021-07-28 where the calendars speak 2021-04-15.
 CONTACTS_EDITION = {V3: CONTACTS_V3, V2021: CONTACTS_V2021}
@@ -53,11 +53,7 @@ def story_tenant(server):
 
 
 def operation_ids(edition: str) -> set[str]:
-    return {
-        operation["operationId"]
-        for methods in contract(edition)["paths"].values()
-        for operation in methods.values()
-    }
+    return {operation["operationId"] for _, _, operation in operations(edition)}
 
 
 def totals(harness: SdkHarness) -> str:

@@ -20,6 +20,17 @@ def operation(path: str, method: str, edition: str = V3) -> dict:
     return contract(edition)["paths"][path][method.lower()]
 
 
+def operations(edition: str = V3) -> list[tuple[str, str, dict]]:
+    """Every operation of the edition's spec as (method, path, its facts), in the extract's
+    order; the method in lower case, as the extract keys it. The operation id is
+    `facts["operationId"]`."""
+    return [
+        (method, path, facts)
+        for path, item in contract(edition)["paths"].items()
+        for method, facts in item.items()
+    ]
+
+
 def _dates_as_strings(schema):
     """The spec types NestJS `Date` fields (`startTime`, `dateAdded`...) as a bare
     `{"type": "object"}` while its examples, the real service and PRODUCT §1 send ISO strings.

@@ -1,34 +1,24 @@
-"""Booking: validate a time against the free-slot engine, choose who is assigned, and write,
-all in one transaction under the booking locks (PRODUCT §4.4, §5)."""
-
-from dataclasses import replace
+"""The appointment front door of the booking pipeline (`busy.claims`): who could take the
+booking, what to lock, and who is assigned among the free (PRODUCT §4.4, §5). The caller writes
+in the same transaction, under the locks."""
 
 from sqlalchemy import JSON, Text, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from opencalendars.appointments.models import FREEING_STATUSES, Appointment
-from opencalendars.appointments.store import MAX_APPOINTMENT_MS
-from opencalendars.availability.engine import free_slots
-from opencalendars.calendars.models import Calendar
-from opencalendars.db.locks import calendar_key, person_key, resource_key, take_booking_locks
+from opencalendars.busy.appointments import MAX_APPOINTMENT_MS
+from opencalendars.busy.claims import SlotTaken, claim
+from opencalendars.busy.people import free_members
+from opencalendars.busy.resources import resources_of_calendar
+from opencalendars.calendars.rules import CalendarRules
+from opencalendars.db.locks import calendar_key, person_key, resource_key
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.errors import BadRequest
-from opencalendars.metrics import booking_accepted_on_commit, booking_refused
 from opencalendars.resources.models import CalendarResource
-from opencalendars.resources.service import resources_of_calendar
-from opencalendars.slots.service import DAY_MS, duration_ms, persons_for, resources_for, slot_rules
 
 SLOT_TAKEN = "The slot you have selected is no longer available."
 PRIORITY_ORDER = {1: 0, 0.5: 1, 0: 2}
-
-
-def members_of(calendar: Calendar) -> list[dict]:
-    return calendar.settings.get("teamMembers", [])
-
-
-def slot_length_ms(calendar: Calendar) -> int:
-    return duration_ms(calendar, "slotDuration") or 30 * 60_000
 
 
 def check_span(start_ms: int, end_ms: int) -> None:
@@ -38,9 +28,9 @@ def check_span(start_ms: int, end_ms: int) -> None:
         raise BadRequest(["an appointment may last 31 days at most"])
 
 
-def candidates_for(calendar: Calendar, assigned_user_id: str | None) -> list[str]:
+def candidates_for(calendar: CalendarRules, assigned_user_id: str | None) -> list[str]:
     """Who could take the booking: the named member, or every member."""
-    members = [member["userId"] for member in members_of(calendar)]
+    members = calendar.members
     if assigned_user_id is None:
         return members
     if assigned_user_id not in members:
@@ -51,50 +41,15 @@ def candidates_for(calendar: Calendar, assigned_user_id: str | None) -> list[str
     return [assigned_user_id]
 
 
-def lock_keys(calendar: Calendar, user_ids: list[str], mapped: list[CalendarResource]) -> list[str]:
+def lock_keys(
+    calendar: CalendarRules, user_ids: list[str], mapped: list[CalendarResource]
+) -> list[str]:
     """Everything the booking could exhaust: the people, an event calendar, its resources."""
     keys = [person_key(calendar.location_id, user) for user in user_ids]
     if calendar.calendar_type == "event":
         keys.append(calendar_key(calendar.id))
     keys += [resource_key(resource.id) for resource in mapped]
     return keys
-
-
-def free_candidates(
-    session: Session,
-    calendar: Calendar,
-    location_zone: str,
-    candidates: list[str],
-    mapped: list[CalendarResource],
-    start_ms: int,
-    end_ms: int,
-    now_ms: int,
-    ignore_date_range: bool,
-    exclude_appointment_id: str = "",
-) -> list[str]:
-    """The candidates (or, for event calendars, the calendar) free for [start, end): the start
-    must be one the engine offers, and the whole span must be free of busy time (and of full
-    resources among `mapped`)."""
-    rules = slot_rules(calendar, now_ms, location_zone, start_ms, start_ms + 1, ignore_date_range)
-    persons = persons_for(
-        session,
-        calendar,
-        location_zone,
-        candidates,
-        start_ms - DAY_MS,
-        end_ms + DAY_MS,
-        exclude_appointment_id,
-    )
-    resources = resources_for(
-        session, calendar, mapped, location_zone, start_ms, end_ms, exclude_appointment_id
-    )
-    offered = free_slots(persons, rules, resources=resources).by_person
-    at_start = [p for p in persons if start_ms in offered.get(p.key, ())]
-    # The same check over exactly [start, end): nothing busy anywhere in the booked span.
-    whole = replace(rules, duration_ms=end_ms - start_ms, interval_ms=end_ms - start_ms)
-    spans = [replace(p, windows=[(start_ms, end_ms)]) for p in at_start]
-    free = free_slots(spans, whole, resources=resources).by_person
-    return [p.key for p in at_start if start_ms in free.get(p.key, ())]
 
 
 _appointments = Appointment.__table__.c
@@ -147,7 +102,7 @@ _LAST_BOOKED = {
 }
 
 
-def last_booked(session: Session, calendar: Calendar, user_ids: list[str]) -> dict[str, int]:
+def last_booked(session: Session, calendar: CalendarRules, user_ids: list[str]) -> dict[str, int]:
     """Per member, when they were last booked on this calendar (0: never)."""
     rows = _LAST_BOOKED[session.get_bind().dialect.name].all(
         session,
@@ -156,7 +111,9 @@ def last_booked(session: Session, calendar: Calendar, user_ids: list[str]) -> di
     return {user: last or 0 for user, last in rows}
 
 
-def occupying_counts(session: Session, calendar: Calendar, user_ids: list[str]) -> dict[str, int]:
+def occupying_counts(
+    session: Session, calendar: CalendarRules, user_ids: list[str]
+) -> dict[str, int]:
     rows = _OCCUPYING_COUNTS.all(
         session,
         {"location_id": calendar.location_id, "calendar_id": calendar.id, "user_ids": user_ids},
@@ -164,11 +121,11 @@ def occupying_counts(session: Session, calendar: Calendar, user_ids: list[str]) 
     return dict(rows)
 
 
-def round_robin_pick(session: Session, calendar: Calendar, free: list[str]) -> str:
+def round_robin_pick(session: Session, calendar: CalendarRules, free: list[str]) -> str:
     """PRODUCT §4.4: by eventType, then priority (1 > 0.5 > 0), then the member booked longest
     ago on this calendar (never booked first), then the lowest userId."""
-    priority = {m["userId"]: PRIORITY_ORDER[m.get("priority", 0.5)] for m in members_of(calendar)}
-    equal = calendar.settings.get("eventType") == "RoundRobin_OptimizeForEqualDistribution"
+    priority = {m.user_id: PRIORITY_ORDER[m.priority] for m in calendar.team}
+    equal = calendar.event_type == "RoundRobin_OptimizeForEqualDistribution"
     counts = occupying_counts(session, calendar, free) if equal else {}
     last = last_booked(session, calendar, free)
 
@@ -179,15 +136,15 @@ def round_robin_pick(session: Session, calendar: Calendar, free: list[str]) -> s
 
 
 def assign(
-    session: Session, calendar: Calendar, free: list[str], candidates: list[str]
+    session: Session, calendar: CalendarRules, free: list[str], candidates: list[str]
 ) -> tuple[str | None, list[str]]:
     """`(assignedUserId, users)` for a booking whose free people are `free`."""
     kind = calendar.calendar_type
     if kind == "event":
-        members = [m["userId"] for m in members_of(calendar)]
+        members = calendar.members
         return (members[0] if members else None), []
     if kind == "collective":
-        primary = next(m["userId"] for m in members_of(calendar) if m.get("isPrimary"))
+        primary = next(m.user_id for m in calendar.team if m.is_primary)
         return primary, candidates
     if kind == "personal" or len(free) == 1:
         return free[0], []
@@ -196,8 +153,9 @@ def assign(
 
 def book(
     session: Session,
-    calendar: Calendar,
+    calendar: CalendarRules,
     location_zone: str,
+    *,
     assigned_user_id: str | None,
     start_ms: int,
     end_ms: int,
@@ -207,65 +165,40 @@ def book(
     exclude_appointment_id: str = "",
     also_lock: tuple[str, ...] = (),
 ) -> tuple[str | None, list[str]]:
-    """Lock, check and choose: `(assignedUserId, users)` for a booking of [start, end), or the
-    400 of PRODUCT §5. The caller writes the appointment in the same transaction: the booking is
-    counted as accepted when it commits (metrics.py), as refused here."""
-    try:
-        chosen = checked_booking(
-            session,
-            calendar,
-            location_zone,
-            assigned_user_id,
-            start_ms,
-            end_ms,
-            now_ms,
-            validate,
-            ignore_date_range,
-            exclude_appointment_id,
-            also_lock,
-        )
-    except BadRequest as refusal:
-        booking_refused("appointment", "slot_taken" if refusal.message == SLOT_TAKEN else "invalid")
-        raise
-    booking_accepted_on_commit(session, "appointment")
-    return chosen
+    """`(assignedUserId, users)` for a booking of [start, end), or the 400 of PRODUCT §5:
+    the candidates (the named member, or every member) and the calendar's resources locked (with
+    `also_lock`: the people an edited appointment holds now), then, when `validate`, the free
+    ones among them, then the assignment."""
+    candidates: list[str] = []
+    mapped: list[CalendarResource] = []
 
+    def to_lock() -> list[str]:
+        nonlocal candidates, mapped
+        check_span(start_ms, end_ms)
+        candidates = candidates_for(calendar, assigned_user_id)
+        mapped = resources_of_calendar(session, calendar)  # read once: locks and check
+        return [*lock_keys(calendar, candidates, mapped), *also_lock]
 
-def checked_booking(
-    session: Session,
-    calendar: Calendar,
-    location_zone: str,
-    assigned_user_id: str | None,
-    start_ms: int,
-    end_ms: int,
-    now_ms: int,
-    validate: bool,
-    ignore_date_range: bool,
-    exclude_appointment_id: str,
-    also_lock: tuple[str, ...],
-) -> tuple[str | None, list[str]]:
-    check_span(start_ms, end_ms)
-    candidates = candidates_for(calendar, assigned_user_id)
-    mapped = resources_of_calendar(session, calendar)  # read once: for the locks and the check
-    take_booking_locks(session, [*lock_keys(calendar, candidates, mapped), *also_lock])
-    if not validate:
+    def check_and_choose() -> tuple[str | None, list[str]]:
         free = candidates
-    else:
-        free = free_candidates(
-            session,
-            calendar,
-            location_zone,
-            candidates,
-            mapped,
-            start_ms,
-            end_ms,
-            now_ms,
-            ignore_date_range,
-            exclude_appointment_id,
-        )
-        everyone = calendar.calendar_type == "collective"
-        if not free or (everyone and set(free) != set(candidates)):
-            raise BadRequest(SLOT_TAKEN)
-    if calendar.calendar_type not in ("event", "collective") and not free:
-        raise BadRequest(["this calendar has no team member to assign"])
-    return assign(session, calendar, free, candidates)
+        if validate:
+            free = free_members(
+                session,
+                calendar,
+                location_zone,
+                candidates,
+                mapped,
+                start_ms,
+                end_ms,
+                now_ms,
+                ignore_date_range,
+                exclude_appointment_id,
+            )
+            everyone = calendar.calendar_type == "collective"
+            if not free or (everyone and set(free) != set(candidates)):
+                raise SlotTaken(SLOT_TAKEN)
+        if calendar.calendar_type not in ("event", "collective") and not free:
+            raise BadRequest(["this calendar has no team member to assign"])
+        return assign(session, calendar, free, candidates)
+
+    return claim(session, "appointment", to_lock, check_and_choose)

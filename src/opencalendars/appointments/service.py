@@ -20,14 +20,14 @@ from opencalendars.appointments.store import save_appointment
 from opencalendars.availability import recurrence
 from opencalendars.blocked_slots import service as blocked_slots
 from opencalendars.calendars.models import Calendar
+from opencalendars.calendars.rules import CalendarRules
 from opencalendars.calendars.service import calendar_ids_in_group, read_live_calendar
 from opencalendars.contacts.bookings import booking_contact, event_title
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key
 from opencalendars.db.queries import for_change, one_or_not_found
 from opencalendars.errors import BadRequest, NotFound
-from opencalendars.events.emit import appointment_changed
-from opencalendars.events.notify import snapshot
+from opencalendars.events.emit import appointment_changed, snapshot
 from opencalendars.http.event_lists import MAX_EVENTS, EventListQuery, check_count
 from opencalendars.http.times import MAX_EPOCH_MS, MIN_EPOCH_MS, body_instant_ms
 from opencalendars.ids import new_id
@@ -67,7 +67,7 @@ def get_live_appointment(
     )
 
 
-def meeting_location(calendar: Calendar, assigned_user_id: str | None, fields: dict) -> dict:
+def meeting_location(calendar: CalendarRules, assigned_user_id: str | None, fields: dict) -> dict:
     """`meetingLocationType` and `address` as the spec describes: given ones when
     `overrideLocationConfig` or an explicit type or address is sent (an address alone means
     `custom`); otherwise the configuration named by `meetingLocationId` (default: the first)
@@ -81,13 +81,9 @@ def meeting_location(calendar: Calendar, assigned_user_id: str | None, fields: d
         if "address" in fields:
             chosen["address"] = fields["address"]
         return chosen
-    member = next(
-        (m for m in calendar.settings.get("teamMembers", []) if m["userId"] == assigned_user_id),
-        {},
-    )
-    configurations = member.get("locationConfigurations") or calendar.settings.get(
-        "locationConfigurations", []
-    )
+    member = calendar.member(assigned_user_id)
+    own = member.location_configurations if member is not None else ()
+    configurations = own or calendar.location_configurations
     wanted = fields.get("meetingLocationId") or "default"
     if not configurations:
         if wanted != "default":
@@ -234,17 +230,17 @@ def create_appointment(db: Database, location_zone: str, dto: AppointmentCreateS
         end_ms = (
             body_instant_ms("endTime", dto.endTime, zone_info)
             if dto.endTime is not None
-            else start_ms + booking.slot_length_ms(calendar)
+            else start_ms + calendar.slot_duration_ms
         )
         now = clock.now_ms(session)
         assigned, users = booking.book(
             session,
             calendar,
             location_zone,
-            dto.assignedUserId,
-            start_ms,
-            end_ms,
-            now,
+            assigned_user_id=dto.assignedUserId,
+            start_ms=start_ms,
+            end_ms=end_ms,
+            now_ms=now,
             validate=not dto.ignoreFreeSlotValidation,
             ignore_date_range=dto.ignoreDateRange,
         )
@@ -252,7 +248,6 @@ def create_appointment(db: Database, location_zone: str, dto: AppointmentCreateS
         rule, series_end = series_rule(
             dto.rrule if dto.ignoreFreeSlotValidation else None, start_ms, end_ms, location_zone
         )
-        auto_confirm = calendar.settings.get("autoConfirm", True)
         appointment = Appointment(
             id=new_id(),
             location_id=dto.locationId,
@@ -261,7 +256,7 @@ def create_appointment(db: Database, location_zone: str, dto: AppointmentCreateS
             users=users,
             contact_id=dto.contactId,
             title=dto.title or event_title(calendar, dto.contactId, contact),
-            status=dto.appointmentStatus or ("confirmed" if auto_confirm else "new"),
+            status=dto.appointmentStatus or ("confirmed" if calendar.auto_confirm else "new"),
             start_ms=start_ms,
             end_ms=end_ms,
             deleted=False,
@@ -325,20 +320,23 @@ def update_appointment(
             # Taking time again is a booking: for a live contact, where the location says so.
             booking_contact(session, location_id, appointment.contact_id)
             wanted = dto.assignedUserId if "assignedUserId" in fields else None
-            if wanted is None and calendar.id == appointment.calendar_id:
-                # Keep the assignee when only the time moves, if they are still a member.
-                members = [m["userId"] for m in calendar.settings.get("teamMembers", [])]
-                if appointment.assigned_user_id in members and calendar.calendar_type != "event":
-                    wanted = appointment.assigned_user_id
+            # Keep the assignee when only the time moves, if they are still a member.
+            if (
+                wanted is None
+                and calendar.id == appointment.calendar_id
+                and appointment.assigned_user_id in calendar.members
+                and calendar.calendar_type != "event"
+            ):
+                wanted = appointment.assigned_user_id
             previous = [person_key(location_id, user) for user in appointment.people]
             assigned, users = booking.book(
                 session,
                 calendar,
                 location_zone,
-                wanted,
-                start_ms,
-                end_ms,
-                now,
+                assigned_user_id=wanted,
+                start_ms=start_ms,
+                end_ms=end_ms,
+                now_ms=now,
                 # A series is never checked against availability (nor created so, as the spec
                 # says); what will not occupy time needs no check.
                 validate=occupies_after

@@ -9,9 +9,11 @@ from datetime import UTC, datetime, time
 
 from dateutil.relativedelta import relativedelta
 
+from opencalendars.units import to_ms
 from opencalendars.zones import zone as load_zone
 
-EXACT_UNITS_MS = {"mins": 60_000, "hours": 3_600_000}
+# Units of a fixed length; days and longer are counted in local dates.
+EXACT_UNITS = ("mins", "hours")
 CALENDAR_UNITS = {
     "days": lambda n: relativedelta(days=n),
     "weeks": lambda n: relativedelta(weeks=n),
@@ -30,8 +32,8 @@ def _to_ms(local: datetime, zone_name: str) -> int:
 
 
 def add_amount(epoch_ms: int, amount: float, unit: str, zone_name: str) -> int:
-    if unit in EXACT_UNITS_MS:
-        return epoch_ms + int(amount * EXACT_UNITS_MS[unit])
+    if unit in EXACT_UNITS:
+        return epoch_ms + to_ms(amount, unit)
     local = _wall_clock(epoch_ms, zone_name) + CALENDAR_UNITS[unit](int(amount))
     return _to_ms(local, zone_name)
 

@@ -1,9 +1,7 @@
 """Blocked slots: calendar-level blocks block that calendar, user-level blocks block that user
 in every calendar (PRODUCT §4.3, §5)."""
 
-from collections.abc import Iterable
-
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from opencalendars import clock
@@ -12,7 +10,6 @@ from opencalendars.blocked_slots.schemas import BlockSlotCreateRequestDTO, Block
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.service import calendar_ids_in_group, get_live_calendar
 from opencalendars.db.database import Database
-from opencalendars.db.prepared import PreparedRead
 from opencalendars.db.queries import for_change, one_or_not_found
 from opencalendars.errors import BadRequest
 from opencalendars.http.event_lists import MAX_EVENTS, EventListQuery, check_count
@@ -144,51 +141,3 @@ def delete_block(session: Session, location_id: str, block_id: str) -> bool:
     block.deleted = True
     block.date_updated_ms = clock.now_ms(session)
     return True
-
-
-_blocks = BlockedSlot.__table__.c
-# Built once: part of the free-slot hot path.
-_BLOCKING = PreparedRead(
-    select(_blocks.assigned_user_id, _blocks.start_ms, _blocks.end_ms).where(
-        _blocks.location_id == bindparam("location_id"),
-        _blocks.deleted.is_(False),
-        _blocks.start_ms < bindparam("end_ms"),
-        _blocks.end_ms > bindparam("start_ms"),
-        or_(
-            _blocks.calendar_id == bindparam("calendar_id"),
-            _blocks.assigned_user_id.in_(bindparam("user_ids", expanding=True)),
-        ),
-    ),
-    named=False,
-)
-
-
-def blocking_spans(
-    session: Session,
-    location_id: str,
-    calendar_id: str | None,
-    user_ids: Iterable[str],
-    start_ms: int,
-    end_ms: int,
-) -> tuple[list[tuple[int, int]], dict[str, list[tuple[int, int]]]]:
-    """What blocks a calendar's free slots: its own blocks, and each member's user blocks.
-    Without a calendar (Services V2 staff), only the users' blocks."""
-    user_ids = list(user_ids)
-    rows = _BLOCKING.all(
-        session,
-        {
-            "location_id": location_id,
-            "calendar_id": calendar_id,
-            "user_ids": user_ids,
-            "start_ms": start_ms,
-            "end_ms": end_ms,
-        },
-    )
-    calendar_blocks: list[tuple[int, int]] = []
-    user_blocks: dict[str, list[tuple[int, int]]] = {user_id: [] for user_id in user_ids}
-    for user_id, start, end in rows:
-        if user_id is None:
-            calendar_blocks.append((start, end))
-        else:
-            user_blocks[user_id].append((start, end))
-    return calendar_blocks, user_blocks

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from opencalendars import clock
 from opencalendars.calendars.models import Calendar
+from opencalendars.calendars.rules import CalendarRules
 from opencalendars.calendars.schemas import CalendarCreateDTO, CalendarUpdateDTO
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
@@ -17,10 +18,10 @@ from opencalendars.groups import service as groups
 from opencalendars.ids import new_id
 from opencalendars.schedules.models import ScheduleCalendar
 from opencalendars.slugs import slugify
+from opencalendars.units import MINUTE_MS, UNIT_MS
 
 TEAM_REQUIRED = {"round_robin", "collective", "class_booking", "service_booking"}
 CONFERENCE_KINDS = ("zoom_conference", "google_conference", "ms_teams_conference")
-UNIT_MINUTES = {"mins": 1, "hours": 60}
 DURATION_FIELDS = ("slotDuration", "slotInterval", "slotBuffer", "preBuffer")
 # Fields kept in their own columns rather than in `settings`.
 COLUMN_FIELDS = {"locationId", "name", "calendarType", "slug", "widgetSlug", "isActive", "groupId"}
@@ -57,12 +58,13 @@ def read_calendar(db: Database, location_id: str, calendar_id: str) -> tuple:
     return row
 
 
-def read_live_calendar(session: Session, location_id: str, calendar_id: str) -> tuple:
-    """`read_calendar` inside a session's transaction, for reads that go on with the row."""
+def read_live_calendar(session: Session, location_id: str, calendar_id: str) -> CalendarRules:
+    """The live calendar as the hot path reads it (free slots, booking), inside a session's
+    transaction: its `CalendarRules`."""
     row = _LIVE_CALENDAR.first(session, {"location_id": location_id, "calendar_id": calendar_id})
     if row is None:
         raise NotFound(CALENDAR_NOT_FOUND)
-    return row
+    return CalendarRules.of(row)
 
 
 def calendar_ids_in_group(location_id: str, group_id: str):
@@ -137,7 +139,7 @@ def duration_problems(settings: dict) -> list[str]:
     for field in DURATION_FIELDS:
         value = settings.get(field)
         unit = settings.get(f"{field}Unit", "mins")
-        if value is not None and (value * UNIT_MINUTES[unit]) % 1 != 0:
+        if value is not None and (value * (UNIT_MS[unit] // MINUTE_MS)) % 1 != 0:
             problems.append(f"{field} must be a whole number of minutes")
     return problems
 

@@ -6,7 +6,12 @@ from sqlalchemy.orm import Session
 
 from opencalendars.admin.models import Location
 from opencalendars.contacts.models import Contact
-from opencalendars.contacts.placeholders import BookedContact, contact_placeholders
+from opencalendars.contacts.placeholders import (
+    NAME_COLUMNS,
+    BookedContact,
+    booked,
+    contact_placeholders,
+)
 from opencalendars.contacts.service import CONTACT_NOT_FOUND
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.errors import NotFound
@@ -17,11 +22,9 @@ DEFAULT_EVENT_TITLE = "{{contact.name}}"
 
 _contacts = Contact.__table__.c
 _locations = Location.__table__.c
-# What a booking and a notification read of a contact: `BookedContact`'s columns.
-_NAMES = (_contacts.id, _contacts.first_name, _contacts.last_name, _contacts.email, _contacts.phone)
 # Built once: every booking reads whether its location requires contacts and the contact.
 _BOOKING_CONTACT = PreparedRead(
-    select(_locations.require_contacts, *_NAMES)
+    select(_locations.require_contacts, *NAME_COLUMNS)
     .select_from(Location.__table__)
     .outerjoin(
         Contact.__table__,
@@ -33,24 +36,6 @@ _BOOKING_CONTACT = PreparedRead(
     )
     .where(_locations.id == bindparam("location_id"))
 )
-# Built once: a live contact's names, for the texts of the notifications an appointment queues.
-_LIVE_NAMES = PreparedRead(
-    select(*_NAMES).where(
-        _contacts.id == bindparam("contact_id"),
-        _contacts.location_id == bindparam("location_id"),
-        _contacts.deleted.is_(False),
-    )
-)
-
-
-def booked(row) -> BookedContact:
-    return BookedContact(row.id, row.first_name, row.last_name, row.email, row.phone)
-
-
-def named_contact(session: Session, location_id: str, contact_id: str) -> BookedContact | None:
-    """The location's live contact `contact_id`, or None."""
-    row = _LIVE_NAMES.first(session, {"location_id": location_id, "contact_id": contact_id})
-    return None if row is None else booked(row)
 
 
 def booking_contact(session: Session, location_id: str, contact_id: str) -> BookedContact | None:
@@ -72,6 +57,6 @@ def event_title(calendar, contact_id: str, contact: BookedContact | None) -> str
     """The calendar's `eventTitle` (`{{contact.name}}` by default) rendered with the contact and
     the calendar; the calendar's name when that leaves nothing (a contact without a name, or an
     id that names no contact on a location that does not require contacts)."""
-    template = calendar.settings.get("eventTitle") or DEFAULT_EVENT_TITLE
+    template = calendar.event_title or DEFAULT_EVENT_TITLE
     values = {**contact_placeholders(contact_id, contact), "calendar.name": calendar.name}
     return render(template, values).strip() or calendar.name

@@ -1,9 +1,16 @@
-"""What a contact fills in a template (`templates.render`): titles and notification texts."""
+"""What a contact fills in a template (`templates.render`): titles and notification texts.
+
+Other areas read a contact's names here (events' notification texts): this is the contacts
+area's seam for them (docs/architecture.md "Layers")."""
 
 from dataclasses import dataclass
 from typing import Protocol
 
-from opencalendars.contacts.models import full_name_of
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from opencalendars.contacts.models import Contact, full_name_of
+from opencalendars.db.prepared import PreparedRead
 
 
 class Named(Protocol):
@@ -55,3 +62,32 @@ def contact_placeholders(contact_id: str, contact: Named | None) -> dict[str, st
         "contact.email": contact.email or "",
         "contact.phone": contact.phone or "",
     }
+
+
+_contacts = Contact.__table__.c
+# What a booking and a notification read of a contact: `BookedContact`'s columns.
+NAME_COLUMNS = (
+    _contacts.id,
+    _contacts.first_name,
+    _contacts.last_name,
+    _contacts.email,
+    _contacts.phone,
+)
+# Built once: a live contact's names, for the texts of the notifications an appointment queues.
+_LIVE_NAMES = PreparedRead(
+    select(*NAME_COLUMNS).where(
+        _contacts.id == bindparam("contact_id"),
+        _contacts.location_id == bindparam("location_id"),
+        _contacts.deleted.is_(False),
+    )
+)
+
+
+def booked(row) -> BookedContact:
+    return BookedContact(row.id, row.first_name, row.last_name, row.email, row.phone)
+
+
+def named_contact(session: Session, location_id: str, contact_id: str) -> BookedContact | None:
+    """The location's live contact `contact_id`, or None."""
+    row = _LIVE_NAMES.first(session, {"location_id": location_id, "contact_id": contact_id})
+    return None if row is None else booked(row)

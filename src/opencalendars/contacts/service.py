@@ -41,7 +41,7 @@ from opencalendars.db.database import Database
 from opencalendars.db.locks import contact_key, take_booking_locks
 from opencalendars.db.queries import for_change, one_or_not_found
 from opencalendars.errors import BadRequest
-from opencalendars.events.webhooks import enqueue_contact_event
+from opencalendars.events.emit import contact_changed
 from opencalendars.ids import new_id
 
 CONTACT_NOT_FOUND = "Contact not found"
@@ -286,14 +286,14 @@ def new_contact(
     session.add(contact)
     session.flush()  # the tag index refers to it
     apply(session, contact, values, dto)
-    enqueue_contact_event(session, "ContactCreate", contact, now)
+    contact_changed(session, "ContactCreate", contact, now)
     return contact
 
 
 def changed(session: Session, contact: Contact, now: int) -> None:
     """The contact was changed at `now`: `dateUpdated` follows and `ContactUpdate` is sent."""
     contact.date_updated_ms = now
-    enqueue_contact_event(session, "ContactUpdate", contact, now)
+    contact_changed(session, "ContactUpdate", contact, now)
 
 
 # ---- operations --------------------------------------------------------------------------------
@@ -378,7 +378,7 @@ def delete_contact(db: Database, location_id: str, contact_id: str) -> None:
         contact.deleted_ms = now
         contact.date_updated_ms = now
         # The contact as it was: the body has no field that deleting changes.
-        enqueue_contact_event(session, "ContactDelete", contact, now)
+        contact_changed(session, "ContactDelete", contact, now)
 
 
 def add_tags(db: Database, location_id: str, contact_id: str, tags: list[str]) -> Contact:

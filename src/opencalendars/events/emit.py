@@ -1,11 +1,15 @@
-"""The one call every appointment change makes, inside its own transaction: webhook events
-for the location's subscriptions and the calendar's notifications go to the outbox with it."""
+"""The one interface the areas emit events through, inside the changing transaction: an
+appointment change (`appointment_changed`, with the `snapshot` of the appointment before an edit)
+queues the webhook events of the location's subscriptions and the calendar's notifications; a
+contact change (`contact_changed`) queues the contact webhooks. Nothing else of `events/` is
+called by the areas (docs/architecture.md "Layers")."""
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from opencalendars.appointments.models import Appointment
 from opencalendars.calendars.models import Calendar
+from opencalendars.contacts.models import Contact
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.events.notify import (
     Snapshot,
@@ -15,7 +19,9 @@ from opencalendars.events.notify import (
     topics_now,
 )
 from opencalendars.events.outbox import cancel_timed
-from opencalendars.events.webhooks import enqueue_event
+from opencalendars.events.webhooks import enqueue_contact_event, enqueue_event
+
+__all__ = ["appointment_changed", "contact_changed", "snapshot"]
 
 _calendars = Calendar.__table__.c
 # Built once: the calendar's group and name, for the payload and the notification texts.
@@ -57,3 +63,8 @@ def appointment_changed(
         timed=schedule and not appointment.is_series,
         now_ms=now_ms,
     )
+
+
+def contact_changed(session: Session, event_type: str, contact: Contact, now_ms: int) -> None:
+    """`event_type` is ContactCreate, ContactUpdate or ContactDelete, at `now_ms`."""
+    enqueue_contact_event(session, event_type, contact, now_ms)

@@ -15,15 +15,14 @@ from sqlalchemy.orm import Session
 
 from opencalendars.appointments.models import Appointment
 from opencalendars.calendars.models import Calendar
-from opencalendars.contacts.bookings import named_contact
-from opencalendars.contacts.placeholders import BookedContact, contact_placeholders
+from opencalendars.contacts.placeholders import BookedContact, contact_placeholders, named_contact
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.events.outbox import enqueue
 from opencalendars.notifications.models import CalendarNotification
 from opencalendars.templates import render
+from opencalendars.units import to_ms
 from opencalendars.zones import zone
 
-OFFSET_MS = {"mins": 60_000, "minutes": 60_000, "hours": 3_600_000, "days": 86_400_000}
 # Email subjects and bodies of notifications that set none.
 DEFAULT_TEXTS = {
     "booked": (
@@ -143,12 +142,12 @@ def due_times(fields: dict, appointment: Appointment, topics: list[str], timed: 
         return []
     if kind == "reminder":
         return [
-            (kind, appointment.start_ms - int(o["timeOffset"] * OFFSET_MS[o["unit"]]))
+            (kind, appointment.start_ms - to_ms(o["timeOffset"], o["unit"]))
             for o in fields.get("beforeTime", [])
         ]
     if kind == "followup":
         return [
-            (kind, appointment.end_ms + int(o["timeOffset"] * OFFSET_MS[o["unit"]]))
+            (kind, appointment.end_ms + to_ms(o["timeOffset"], o["unit"]))
             for o in fields.get("afterTime", [])
         ]
     return []

@@ -32,6 +32,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from opencalendars.errors import ApiError
 from opencalendars.http.rate_counters import Counted, Windows, counters_for
+from opencalendars.units import to_ms
 
 log = logging.getLogger("opencalendars")
 
@@ -39,7 +40,6 @@ SETTING = "OPENCALENDARS_RATE_LIMITS"
 DAY_MS = 86_400_000
 # Counts are kept in 32-bit integer columns.
 MAX_COUNT = 2**31 - 1
-UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000}
 # Ten digits at most: enough for MAX_COUNT, and never a number too long for int().
 LIMIT_FORM = re.compile(r"([0-9]{1,10})/(?:([0-9]{1,10})(ms|s|m|h)|(day))")
 # The request scope's keys: the limiter (put there by RateLimiting), the answer's headers (put
@@ -107,7 +107,7 @@ def parse_rate_limits(text: str | None) -> RateLimits | None:
             continue
         if burst is not None:
             raise refuse("it names two interval limits")
-        interval_ms = int(match.group(2)) * UNIT_MS[match.group(3)]
+        interval_ms = to_ms(int(match.group(2)), match.group(3))
         if not 1 <= interval_ms <= DAY_MS:
             raise refuse("the interval must be from 1 ms to 24 h")
         burst = (count, interval_ms)

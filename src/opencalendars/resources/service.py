@@ -159,13 +159,3 @@ def delete_resource(db: Database, location_id: str, resource_type: str, resource
         )
         resource.deleted = True
         resource.date_updated_ms = clock.now_ms(session)
-
-
-def resources_of_calendar(session: Session, calendar: Calendar) -> list[CalendarResource]:
-    """The live, active resources mapped to a calendar (inactive ones are ignored)."""
-    if calendar.calendar_type != "service_booking":
-        return []
-    candidates = session.scalars(
-        live_resources(calendar.location_id).where(CalendarResource.is_active.is_(True))
-    )
-    return [resource for resource in candidates if calendar.id in resource.calendar_ids]

@@ -1,22 +1,14 @@
 """User availability schedules and event-calendar schedules (PRODUCT §4.2, §6)."""
 
-from dataclasses import dataclass
-
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from opencalendars import clock
-from opencalendars.availability.resolver import availability_for_member, calendar_availability
-from opencalendars.availability.rules import Availability
-from opencalendars.availability.sources import from_open_hours, from_schedule_rules
-from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.service import get_live_calendar
 from opencalendars.db.database import Database
-from opencalendars.db.prepared import PreparedRead
 from opencalendars.db.queries import one_or_not_found
 from opencalendars.errors import BadRequest, NotFound, Unprocessable
-from opencalendars.http.json import dumps
 from opencalendars.ids import new_id
 from opencalendars.schedules.models import EventCalendarSchedule, Schedule, ScheduleCalendar
 from opencalendars.schedules.rules import normalized_rules, rule_problems, timezone_problems
@@ -240,84 +232,3 @@ def update_event_schedule(
             schedule.timezone = dto.timezone
         schedule.date_updated_ms = clock.now_ms(session)
     return schedule
-
-
-# ---- what the availability engine reads ----------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CalendarAvailability:
-    """The resolver's input for one calendar: its own availability and its members'."""
-
-    calendar: Availability
-    members: dict[str, Availability]
-
-    def for_member(self, user_id: str) -> Availability:
-        return availability_for_member(user_id, self.members, self.calendar)
-
-
-_links, _schedules = ScheduleCalendar.__table__.c, Schedule.__table__.c
-# Built once: every free-slots read and booking loads the hours this way.
-_MEMBER_SCHEDULES = PreparedRead(
-    select(_links.user_id, _schedules.rules, _schedules.timezone)
-    .join_from(ScheduleCalendar.__table__, Schedule.__table__, _schedules.id == _links.schedule_id)
-    .where(
-        _links.calendar_id == bindparam("calendar_id"),
-        _links.user_id.in_(bindparam("user_ids", expanding=True)),
-    ),
-    named=False,
-)
-_event_schedules = EventCalendarSchedule.__table__.c
-_EVENT_SCHEDULE = PreparedRead(
-    select(_event_schedules.rules, _event_schedules.timezone).where(
-        _event_schedules.calendar_id == bindparam("calendar_id")
-    ),
-    named=False,
-)
-
-
-def load_calendar_availability(
-    session: Session, calendar: Calendar, location_zone: str
-) -> CalendarAvailability:
-    """Each team member's schedule for this calendar, and the calendar's own availability
-    (its event-calendar schedule, else its legacy open hours in the location's zone)."""
-    member_ids = [member["userId"] for member in calendar.settings.get("teamMembers", [])]
-    rows = _MEMBER_SCHEDULES.all(session, {"calendar_id": calendar.id, "user_ids": member_ids})
-    # Members often keep the same hours: each distinct schedule becomes one object, read once
-    # (and `persons_for` resolves the windows of one object once).
-    distinct: dict[tuple[str, bytes], Availability] = {}
-    members = {}
-    for user_id, rules, zone in rows:
-        key = (zone, dumps(rules))
-        if key not in distinct:
-            distinct[key] = from_schedule_rules(rules, zone)
-        members[user_id] = distinct[key]
-    event_schedule = _EVENT_SCHEDULE.first(session, {"calendar_id": calendar.id})
-    own = calendar_availability(
-        from_schedule_rules(*event_schedule) if event_schedule is not None else None,
-        from_open_hours(
-            calendar.settings.get("openHours", []),
-            calendar.settings.get("availabilities", []),
-            location_zone,
-        ),
-    )
-    return CalendarAvailability(calendar=own, members=members)
-
-
-def load_staff_availability(
-    session: Session, location_id: str, user_ids: list[str]
-) -> dict[str, Availability]:
-    """Services V2 staff hours (PRODUCT §4.2): each user's most recently created schedule that
-    no calendar uses. A user without one has no hours for services."""
-    unassociated = (
-        ~select(ScheduleCalendar.schedule_id)
-        .where(ScheduleCalendar.schedule_id == Schedule.id)
-        .exists()
-    )
-    rows = session.execute(
-        select(Schedule.user_id, Schedule.rules, Schedule.timezone)
-        .where(Schedule.location_id == location_id, Schedule.user_id.in_(user_ids), unassociated)
-        .order_by(Schedule.date_added_ms, Schedule.id)
-    )
-    # Oldest first, so the most recent schedule of each user is the one left in the dict.
-    return {user_id: from_schedule_rules(rules, zone) for user_id, rules, zone in rows}

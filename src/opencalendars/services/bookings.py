@@ -10,15 +10,16 @@ from sqlalchemy.orm import Session
 
 from opencalendars import clock
 from opencalendars.appointments.models import FREEING_STATUSES
-from opencalendars.appointments.store import MAX_APPOINTMENT_MS
+from opencalendars.busy.appointments import MAX_APPOINTMENT_MS
+from opencalendars.busy.claims import SlotTaken, claim
+from opencalendars.busy.people import free_staff
 from opencalendars.contacts.bookings import booking_contact
 from opencalendars.db.database import Database
-from opencalendars.db.locks import person_key, take_booking_locks
+from opencalendars.db.locks import person_key
 from opencalendars.db.queries import one_or_not_found
 from opencalendars.errors import BadRequest
 from opencalendars.http.times import body_instant_ms, iso_local
 from opencalendars.ids import new_id
-from opencalendars.metrics import booking_accepted_on_commit, booking_refused
 from opencalendars.services.catalog import MAX_TIMING_MINUTES, live_services, minutes, whole
 from opencalendars.services.locations import live_places
 from opencalendars.services.models import Service, ServiceBooking, ServiceLocation
@@ -27,12 +28,11 @@ from opencalendars.services.schemas import (
     CreatePublicServiceBookingDTO,
     UpdateServiceBookingDTO,
 )
-from opencalendars.services.staff import free_staff
 from opencalendars.services.store import save_booking
+from opencalendars.units import MINUTE_MS
 from opencalendars.zones import is_known_zone, zone
 
 NOT_FOUND = "Service booking not found"
-MINUTE_MS = 60_000
 MAX_ADD_ON_QUANTITY = 100
 MEETING_IGNORED = (
     "Meeting location is not supported for the selected service location and has been ignored."
@@ -220,46 +220,45 @@ def choose_staff(
     now_ms: int,
     exclude_booking_id: str = "",
 ) -> list[str]:
-    """Lock everyone who could be booked, then give each service the first of its candidates
-    who is free (or, with `overrideAvailability`, the first). Counted (metrics.py) as accepted
-    when the caller's transaction commits, as refused here."""
-    take_booking_locks(
-        session,
-        [person_key(location_id, user) for service in planned for user in service.staff_ids],
-    )
-    if checks.notice and times[0][0] < now_ms:
-        booking_refused("service", "invalid")
-        raise BadRequest(["startTime must not be in the past"])
-    if not checks.availability:
-        booking_accepted_on_commit(session, "service")
-        return [service.staff_ids[0] for service in planned]
-    chosen, problems = [], []
-    for service, (start, end) in zip(planned, times, strict=True):
-        free = free_staff(
-            session,
-            location_id,
-            location_zone,
-            service.staff_ids,
-            start,
-            end,
-            service.pre_buffer_ms,
-            service.post_buffer_ms,
-            exclude_booking_id,
-        )
-        if free:
-            chosen.append(free[0])
-            continue
-        span = f"from {iso_local(start, shown_in)} to {iso_local(end, shown_in)}"
-        if len(service.staff_ids) == 1:
-            who = f"staff member {service.staff_ids[0]} is not"
-        else:
-            who = "no staff member of the service is"
-        problems.append(f"services.{service.index}: {who} available {span}")
-    if problems:
-        booking_refused("service", "slot_taken")
-        raise BadRequest(problems)
-    booking_accepted_on_commit(session, "service")
-    return chosen
+    """The service front door of the booking pipeline (`busy.claims`): everyone who could be
+    booked locked, then each service given the first of its candidates who is free (or, with
+    `overrideAvailability`, the first)."""
+
+    def to_lock() -> list[str]:
+        return [person_key(location_id, user) for service in planned for user in service.staff_ids]
+
+    def check_and_choose() -> list[str]:
+        if checks.notice and times[0][0] < now_ms:
+            raise BadRequest(["startTime must not be in the past"])
+        if not checks.availability:
+            return [service.staff_ids[0] for service in planned]
+        chosen, problems = [], []
+        for service, (start, end) in zip(planned, times, strict=True):
+            free = free_staff(
+                session,
+                location_id,
+                location_zone,
+                service.staff_ids,
+                start,
+                end,
+                service.pre_buffer_ms,
+                service.post_buffer_ms,
+                exclude_booking_id,
+            )
+            if free:
+                chosen.append(free[0])
+                continue
+            span = f"from {iso_local(start, shown_in)} to {iso_local(end, shown_in)}"
+            if len(service.staff_ids) == 1:
+                who = f"staff member {service.staff_ids[0]} is not"
+            else:
+                who = "no staff member of the service is"
+            problems.append(f"services.{service.index}: {who} available {span}")
+        if problems:
+            raise SlotTaken(problems)
+        return chosen
+
+    return claim(session, "service", to_lock, check_and_choose)
 
 
 def segments_of(

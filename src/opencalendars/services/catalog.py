@@ -16,12 +16,12 @@ from opencalendars.services.schemas import (
     UpdateServiceDTO,
     UpdateServiceVariationDTO,
 )
+from opencalendars.units import MINUTE_MS, UNIT_MS
 
 NOT_FOUND = "Service not found"
 SLUG_TAKEN = "slug is already used by another service of this location"
 # Services created without a category are in the location's default category.
 DEFAULT_CATEGORY_ID = "default"
-UNIT_MINUTES = {"mins": 1, "hours": 60}
 MAX_TIMING_MINUTES = 24 * 60
 TIMED_FIELDS = ("serviceDuration", "preBuffer", "postBuffer")
 # What the columns hold; everything else of the DTO goes to `settings`.
@@ -64,7 +64,8 @@ def get_service(
 def minutes(settings: dict, field: str) -> float:
     """A duration or buffer of a service (or variation) in minutes, defaults applied."""
     value = settings.get(field, TIMING_DEFAULTS[field])
-    return value * UNIT_MINUTES[settings.get(f"{field}Unit", TIMING_DEFAULTS[f"{field}Unit"])]
+    unit = settings.get(f"{field}Unit", TIMING_DEFAULTS[f"{field}Unit"])
+    return value * (UNIT_MS[unit] // MINUTE_MS)
 
 
 def whole(value: float) -> bool:

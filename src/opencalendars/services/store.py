@@ -1,21 +1,11 @@
-"""Service booking storage and the staff busy time the availability engine reads.
-
-Every write goes through `save_booking`, so that `service_segment_staff` never drifts.
+"""Service booking storage: every write goes through `save_booking`, so that
+`service_segment_staff` (the staff busy index `busy/segments.py` reads) never drifts.
 """
 
-from collections.abc import Iterable
-
-from sqlalchemy import bindparam, delete, select
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
-from opencalendars.appointments.store import MAX_APPOINTMENT_MS
-from opencalendars.db.prepared import PreparedRead
 from opencalendars.services.models import ServiceBooking, ServiceSegmentStaff
-
-DAY_MS = 86_400_000
-# A booking lasts at most as long as an appointment, and its buffers 24 hours each side: a
-# segment's busy span starts at most this long before it ends.
-MAX_BUSY_SPAN_MS = MAX_APPOINTMENT_MS + 2 * DAY_MS
 
 
 def save_booking(session: Session, booking: ServiceBooking) -> None:
@@ -34,46 +24,4 @@ def save_booking(session: Session, booking: ServiceBooking) -> None:
             occupies=booking.occupies,
         )
         for index, segment in enumerate(booking.segments)
-    )
-
-
-_staff = ServiceSegmentStaff.__table__.c
-# Built once: free slots and bookings run it on their hot path.
-_OCCUPYING_SEGMENTS = PreparedRead(
-    select(_staff.staff_id, _staff.busy_start_ms, _staff.busy_end_ms).where(
-        _staff.location_id == bindparam("location_id"),
-        _staff.staff_id.in_(bindparam("staff_ids", expanding=True)),
-        _staff.busy_start_ms < bindparam("end_ms"),
-        _staff.busy_start_ms > bindparam("lookback_ms"),
-        _staff.busy_end_ms > bindparam("start_ms"),
-        _staff.occupies.is_(True),
-        _staff.booking_id != bindparam("exclude_id"),
-    ),
-    named=False,
-)
-
-
-def occupying_segments(
-    session: Session,
-    location_id: str,
-    staff_ids: Iterable[str],
-    start_ms: int,
-    end_ms: int,
-    exclude_booking_id: str = "",
-) -> list[tuple[str, int, int]]:
-    """The service-booking time of these people that overlaps the range, already widened by
-    each service's buffers: `(staff_id, busy_start_ms, busy_end_ms)` tuples."""
-    staff_ids = list(staff_ids)
-    if not staff_ids:
-        return []
-    return _OCCUPYING_SEGMENTS.all(
-        session,
-        {
-            "location_id": location_id,
-            "staff_ids": staff_ids,
-            "start_ms": start_ms,
-            "end_ms": end_ms,
-            "lookback_ms": start_ms - MAX_BUSY_SPAN_MS,
-            "exclude_id": exclude_booking_id,
-        },
     )

@@ -1,0 +1,204 @@
+"""The occupying appointments of people, calendars and series over a range (PRODUCT §4.3):
+what free slots and every booking read, as plain tuples over indexed ranges."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import NamedTuple
+
+from orjson import loads
+from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy.orm import Session
+
+from opencalendars.appointments.models import FREEING_STATUSES, Appointment, AppointmentUser
+from opencalendars.availability import recurrence
+from opencalendars.db.prepared import PreparedRead
+
+# The longest an appointment may last. Busy-time reads look this far back for appointments
+# that started before a range and still run into it, so they stay indexed range scans.
+MAX_APPOINTMENT_MS = 31 * 24 * 3_600_000
+
+
+class BusyAppointment(NamedTuple):
+    user_id: str | None  # None: read by calendar (an event calendar's own appointments)
+    calendar_id: str
+    start_ms: int
+    end_ms: int
+
+
+class HeldSpans(NamedTuple):
+    """One person's occupying appointments in one calendar: `[(start_ms, end_ms), ...]`."""
+
+    user_id: str
+    calendar_id: str
+    spans: list[tuple[int, int]]
+
+
+_people = AppointmentUser.__table__.c
+_OCCUPYING_FOR_USERS_WHERE = (
+    _people.location_id == bindparam("location_id"),
+    _people.user_id.in_(bindparam("user_ids", expanding=True)),
+    _people.start_ms < bindparam("end_ms"),
+    _people.start_ms > bindparam("lookback_ms"),
+    _people.end_ms > bindparam("start_ms"),
+    _people.occupies.is_(True),
+    _people.appointment_id != bindparam("exclude_id"),
+)
+# Built once: the hot path of free slots and booking reads these as prepared reads.
+_OCCUPYING_FOR_USERS = PreparedRead(
+    select(_people.user_id, _people.calendar_id, _people.start_ms, _people.end_ms).where(
+        *_OCCUPYING_FOR_USERS_WHERE
+    ),
+    named=False,
+)
+# On SQLite a row costs more in Python than in SQLite: a month of a team's appointments
+# (thousands of rows) comes back as one row per person, their calendars, starts and ends in
+# JSON arrays built in the same pass (so in the same order), in the index's order (no sort).
+_OCCUPYING_FOR_USERS_SQLITE = PreparedRead(
+    select(
+        _people.user_id,
+        func.json_group_array(_people.calendar_id),
+        func.json_group_array(_people.start_ms),
+        func.json_group_array(_people.end_ms),
+    )
+    .where(*_OCCUPYING_FOR_USERS_WHERE)
+    .group_by(_people.user_id),
+    named=False,
+)
+_appointments = Appointment.__table__.c
+_OCCUPYING_IN_CALENDAR = PreparedRead(
+    select(_appointments.start_ms, _appointments.end_ms).where(
+        _appointments.location_id == bindparam("location_id"),
+        _appointments.calendar_id == bindparam("calendar_id"),
+        _appointments.start_ms < bindparam("end_ms"),
+        _appointments.start_ms > bindparam("lookback_ms"),
+        _appointments.end_ms > bindparam("start_ms"),
+        _appointments.deleted.is_(False),
+        _appointments.status.not_in(FREEING_STATUSES),
+        _appointments.id != bindparam("exclude_id"),
+    ),
+    named=False,
+)
+# An owner is a user of the list, or the calendar (None matches no calendar).
+_OCCUPYING_SERIES = PreparedRead(
+    select(
+        _appointments.assigned_user_id,
+        _appointments.calendar_id,
+        _appointments.start_ms,
+        _appointments.end_ms,
+        _appointments.rrule,
+        _appointments.details,
+    ).where(
+        _appointments.location_id == bindparam("location_id"),
+        _appointments.rrule.is_not(None),
+        _appointments.deleted.is_(False),
+        _appointments.status.not_in(FREEING_STATUSES),
+        _appointments.start_ms < bindparam("end_ms"),
+        or_(
+            _appointments.series_end_ms.is_(None),
+            _appointments.series_end_ms > bindparam("start_ms"),
+        ),
+        _appointments.id != bindparam("exclude_id"),
+        or_(
+            _appointments.assigned_user_id.in_(bindparam("user_ids", expanding=True)),
+            _appointments.calendar_id == bindparam("calendar_id"),
+        ),
+    ),
+    named=False,
+)
+
+
+def occupying_for_users(
+    session: Session,
+    location_id: str,
+    user_ids: Iterable[str],
+    start_ms: int,
+    end_ms: int,
+    exclude_id: str = "",
+) -> list[HeldSpans]:
+    """Occupying appointments of these people, in any calendar, that overlap the range, by
+    person and calendar."""
+    user_ids = list(user_ids)
+    if not user_ids:
+        return []
+    parameters = {
+        "location_id": location_id,
+        "user_ids": user_ids,
+        "start_ms": start_ms,
+        "end_ms": end_ms,
+        "lookback_ms": start_ms - MAX_APPOINTMENT_MS,
+        "exclude_id": exclude_id,
+    }
+    if session.get_bind().dialect.name != "sqlite":
+        held: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+        for user_id, calendar_id, start, end in _OCCUPYING_FOR_USERS.all(session, parameters):
+            held[user_id, calendar_id].append((start, end))
+        return [HeldSpans(*owner, spans) for owner, spans in held.items()]
+    found = []
+    for user_id, calendar_ids, starts, ends in _OCCUPYING_FOR_USERS_SQLITE.all(session, parameters):
+        calendar_ids = loads(calendar_ids)
+        spans = list(zip(loads(starts), loads(ends), strict=True))
+        if calendar_ids.count(calendar_ids[0]) == len(calendar_ids):
+            found.append(HeldSpans(user_id, calendar_ids[0], spans))  # one calendar: usual
+            continue
+        by_calendar: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        for calendar_id, span in zip(calendar_ids, spans, strict=True):
+            by_calendar[calendar_id].append(span)
+        found += [HeldSpans(user_id, *item) for item in by_calendar.items()]
+    return found
+
+
+def occupying_in_calendar(
+    session: Session,
+    location_id: str,
+    calendar_id: str,
+    start_ms: int,
+    end_ms: int,
+    exclude_id: str = "",
+) -> list[tuple[int, int]]:
+    """Occupying appointments of one calendar that overlap the range, whoever holds them:
+    `(start_ms, end_ms)` tuples."""
+    return _OCCUPYING_IN_CALENDAR.all(
+        session,
+        {
+            "location_id": location_id,
+            "calendar_id": calendar_id,
+            "start_ms": start_ms,
+            "end_ms": end_ms,
+            "lookback_ms": start_ms - MAX_APPOINTMENT_MS,
+            "exclude_id": exclude_id,
+        },
+    )
+
+
+def occupying_series(
+    session: Session,
+    location_id: str,
+    zone_name: str,
+    start_ms: int,
+    end_ms: int,
+    user_ids: Iterable[str] = (),
+    calendar_id: str | None = None,
+    exclude_id: str = "",
+) -> list[BusyAppointment]:
+    """Occurrences of occupying recurring series of these people (or of this calendar) that
+    overlap the range, as `(user_id, calendar_id, start_ms, end_ms)`."""
+    series = _OCCUPYING_SERIES.all(
+        session,
+        {
+            "location_id": location_id,
+            "start_ms": start_ms,
+            "end_ms": end_ms,
+            "exclude_id": exclude_id,
+            "user_ids": list(user_ids),
+            "calendar_id": calendar_id,
+        },
+    )
+    busy = []
+    for user_id, series_calendar_id, first_start, first_end, rrule, details in series:
+        duration = first_end - first_start
+        exceptions = frozenset(details.get("exceptions", []))
+        for start in recurrence.occurrence_starts(
+            rrule, first_start, zone_name, start_ms - duration, end_ms, exceptions
+        ):
+            busy.append(BusyAppointment(user_id, series_calendar_id, start, start + duration))
+    return busy

@@ -1,0 +1,56 @@
+"""Blocked slots as busy time: a calendar's own blocks and its people's user blocks."""
+
+from collections.abc import Iterable
+
+from sqlalchemy import bindparam, or_, select
+from sqlalchemy.orm import Session
+
+from opencalendars.blocked_slots.models import BlockedSlot
+from opencalendars.db.prepared import PreparedRead
+
+_blocks = BlockedSlot.__table__.c
+# Built once: part of the free-slot hot path.
+_BLOCKING = PreparedRead(
+    select(_blocks.assigned_user_id, _blocks.start_ms, _blocks.end_ms).where(
+        _blocks.location_id == bindparam("location_id"),
+        _blocks.deleted.is_(False),
+        _blocks.start_ms < bindparam("end_ms"),
+        _blocks.end_ms > bindparam("start_ms"),
+        or_(
+            _blocks.calendar_id == bindparam("calendar_id"),
+            _blocks.assigned_user_id.in_(bindparam("user_ids", expanding=True)),
+        ),
+    ),
+    named=False,
+)
+
+
+def blocking_spans(
+    session: Session,
+    location_id: str,
+    calendar_id: str | None,
+    user_ids: Iterable[str],
+    start_ms: int,
+    end_ms: int,
+) -> tuple[list[tuple[int, int]], dict[str, list[tuple[int, int]]]]:
+    """What blocks a calendar's free slots: its own blocks, and each member's user blocks.
+    Without a calendar (Services V2 staff), only the users' blocks."""
+    user_ids = list(user_ids)
+    rows = _BLOCKING.all(
+        session,
+        {
+            "location_id": location_id,
+            "calendar_id": calendar_id,
+            "user_ids": user_ids,
+            "start_ms": start_ms,
+            "end_ms": end_ms,
+        },
+    )
+    calendar_blocks: list[tuple[int, int]] = []
+    user_blocks: dict[str, list[tuple[int, int]]] = {user_id: [] for user_id in user_ids}
+    for user_id, start, end in rows:
+        if user_id is None:
+            calendar_blocks.append((start, end))
+        else:
+            user_blocks[user_id].append((start, end))
+    return calendar_blocks, user_blocks

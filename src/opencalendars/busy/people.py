@@ -1,0 +1,302 @@
+"""The one busy-time picture of some people around a range (PRODUCT §4.3, §7), and who of them
+is free: the team members of a calendar for an appointment, the staff of a service for a service
+booking. Free slots read the same picture."""
+
+from collections import defaultdict
+from dataclasses import dataclass, replace
+
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session
+
+from opencalendars.availability.engine import Person, Resource, SlotRules, free_slots
+from opencalendars.availability.resolver import Window, open_windows
+from opencalendars.busy import appointments
+from opencalendars.busy.availability import load_calendar_availability, load_staff_availability
+from opencalendars.busy.blocks import blocking_spans
+from opencalendars.busy.rules import BUSY_MARGIN_MS, slot_rules
+from opencalendars.busy.segments import occupying_segments
+from opencalendars.calendars.models import Calendar
+from opencalendars.calendars.rules import CalendarRules, buffers_of
+from opencalendars.db.prepared import PreparedRead
+from opencalendars.http.times import MIN_EPOCH_MS
+from opencalendars.resources.models import CalendarResource
+from opencalendars.units import DAY_MS
+
+_calendars = Calendar.__table__.c
+_CALENDAR_SETTINGS = PreparedRead(
+    select(_calendars.id, _calendars.settings).where(
+        _calendars.id.in_(bindparam("calendar_ids", expanding=True))
+    )
+)
+
+
+def other_calendar_buffers(session: Session, calendar_ids: set[str]) -> dict[str, tuple[int, int]]:
+    if not calendar_ids:
+        return {}
+    rows = _CALENDAR_SETTINGS.all(session, {"calendar_ids": sorted(calendar_ids)})
+    return {calendar.id: buffers_of(calendar.settings) for calendar in rows}
+
+
+@dataclass(frozen=True)
+class PeopleBusy:
+    """The one busy-time picture (PRODUCT §4.3, §7) of some people around a range."""
+
+    # Raw spans of occupying appointments in the calendar being booked, per person.
+    same: dict[str, list[tuple[int, int]]]
+    # Everything else that blocks each person, already widened by its own buffers:
+    # appointments of other calendars, service bookings, their blocked slots.
+    blocking: dict[str, list[tuple[int, int]]]
+    # Blocked slots of the calendar being booked.
+    calendar_blocks: list[tuple[int, int]]
+
+
+def people_busy(
+    session: Session,
+    location_id: str,
+    location_zone: str,
+    user_ids: list[str],
+    busy_from: int,
+    busy_to: int,
+    calendar_id: str | None = None,
+    exclude_appointment_id: str = "",
+    exclude_booking_id: str = "",
+) -> PeopleBusy:
+    """What keeps these people busy between busy_from and busy_to, seen from `calendar_id` (None:
+    from no calendar, as Services V2 staff), leaving out one appointment or service booking
+    when it is being changed. Free slots, bookings and service bookings all read it."""
+    held = appointments.occupying_for_users(
+        session, location_id, user_ids, busy_from, busy_to, exclude_appointment_id
+    )
+    # Occurrences of recurring series (rare), in the same shape.
+    for user_id, busy_calendar_id, start, end in appointments.occupying_series(
+        session,
+        location_id,
+        location_zone,
+        busy_from,
+        busy_to,
+        user_ids=user_ids,
+        exclude_id=exclude_appointment_id,
+    ):
+        held.append(appointments.HeldSpans(user_id, busy_calendar_id, [(start, end)]))
+    others = other_calendar_buffers(session, {item.calendar_id for item in held} - {calendar_id})
+    same: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    blocking: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for user_id, busy_calendar_id, spans in held:
+        if busy_calendar_id == calendar_id:
+            same[user_id] += spans
+        else:
+            their_pre, their_post = others.get(busy_calendar_id, (0, 0))
+            blocking[user_id] += [(start - their_pre, end + their_post) for start, end in spans]
+    # Service bookings take their staff's time in every calendar (PRODUCT §7).
+    for user_id, start, end in occupying_segments(
+        session, location_id, user_ids, busy_from, busy_to, exclude_booking_id
+    ):
+        blocking[user_id].append((start, end))
+    calendar_blocks, user_blocks = blocking_spans(
+        session, location_id, calendar_id, user_ids, busy_from, busy_to
+    )
+    for user_id, spans in user_blocks.items():
+        blocking[user_id] += spans
+    return PeopleBusy(same, blocking, calendar_blocks)
+
+
+def persons_for(
+    session: Session,
+    calendar: CalendarRules,
+    location_zone: str,
+    members: list[str],
+    start_ms: int,
+    end_ms: int,
+    exclude_appointment_id: str = "",
+) -> list[Person]:
+    """The people whose time decides this calendar's slots between start_ms and end_ms, with
+    their windows and busy spans (leaving out one appointment, when it is being moved)."""
+    availability = load_calendar_availability(session, calendar, location_zone)
+    busy_from, busy_to = start_ms - BUSY_MARGIN_MS, end_ms + BUSY_MARGIN_MS
+    calendar_id = calendar.id  # read once: ORM attribute access is slow
+    busy = people_busy(
+        session,
+        calendar.location_id,
+        location_zone,
+        members,
+        busy_from,
+        busy_to,
+        calendar_id,
+        exclude_appointment_id,
+    )
+
+    if calendar.calendar_type == "event":
+        # The calendar itself is the person; its members' busy times count too.
+        own = appointments.occupying_in_calendar(
+            session, calendar.location_id, calendar.id, busy_from, busy_to, exclude_appointment_id
+        ) + [
+            (item.start_ms, item.end_ms)
+            for item in appointments.occupying_series(
+                session,
+                calendar.location_id,
+                location_zone,
+                busy_from,
+                busy_to,
+                calendar_id=calendar.id,
+                exclude_id=exclude_appointment_id,
+            )
+            if item.calendar_id == calendar_id
+        ]
+        member_busy = [span for user in members for span in busy.blocking[user]]
+        windows = open_windows(availability.calendar, start_ms, end_ms)
+        return [
+            Person(
+                key=calendar.id,
+                windows=windows,
+                blocking=[*busy.calendar_blocks, *member_busy],
+                same=[(start, end) for start, end in own],
+            )
+        ]
+    # Members with the same hours share one Availability object: resolve its windows once.
+    windows_of: dict[int, list[Window]] = {}
+    persons = []
+    for user in members:
+        hours = availability.for_member(user)
+        if id(hours) not in windows_of:
+            windows_of[id(hours)] = open_windows(hours, start_ms, end_ms)
+        persons.append(
+            Person(
+                key=user,
+                windows=windows_of[id(hours)],
+                blocking=[*busy.calendar_blocks, *busy.blocking[user]],
+                same=busy.same[user],
+            )
+        )
+    return persons
+
+
+def resources_for(
+    session: Session,
+    calendar: CalendarRules,
+    mapped: list[CalendarResource],
+    location_zone: str,
+    start_ms: int,
+    end_ms: int,
+    exclude_appointment_id: str = "",
+) -> list[Resource]:
+    """The rooms and equipment mapped to the calendar (`resources_of_calendar`), each with the
+    occupying appointments of every calendar it is mapped to (PRODUCT §4.4)."""
+    busy_from, busy_to = start_ms - BUSY_MARGIN_MS, end_ms + BUSY_MARGIN_MS
+    found = []
+    for resource in mapped:
+        busy = []
+        for calendar_id in resource.calendar_ids:
+            busy += appointments.occupying_in_calendar(
+                session,
+                calendar.location_id,
+                calendar_id,
+                busy_from,
+                busy_to,
+                exclude_appointment_id,
+            )
+            busy += [
+                (item.start_ms, item.end_ms)
+                for item in appointments.occupying_series(
+                    session,
+                    calendar.location_id,
+                    location_zone,
+                    busy_from,
+                    busy_to,
+                    calendar_id=calendar_id,
+                    exclude_id=exclude_appointment_id,
+                )
+                if item.calendar_id == calendar_id
+            ]
+        found.append(Resource(units=resource.units, busy=busy))
+    return found
+
+
+def free_members(
+    session: Session,
+    calendar: CalendarRules,
+    location_zone: str,
+    candidates: list[str],
+    mapped: list[CalendarResource],
+    start_ms: int,
+    end_ms: int,
+    now_ms: int,
+    ignore_date_range: bool,
+    exclude_appointment_id: str = "",
+) -> list[str]:
+    """The team members among `candidates` (or, for event calendars, the calendar) free for
+    [start, end): the start must be one the engine offers under the calendar's rules, and the
+    whole span must be free of busy time (and of full resources among `mapped`)."""
+    rules = slot_rules(
+        calendar,
+        now_ms=now_ms,
+        location_zone=location_zone,
+        start_ms=start_ms,
+        end_ms=start_ms + 1,
+        ignore_date_range=ignore_date_range,
+    )
+    persons = persons_for(
+        session,
+        calendar,
+        location_zone,
+        candidates,
+        start_ms - DAY_MS,
+        end_ms + DAY_MS,
+        exclude_appointment_id,
+    )
+    resources = resources_for(
+        session, calendar, mapped, location_zone, start_ms, end_ms, exclude_appointment_id
+    )
+    offered = free_slots(persons, rules, resources=resources).by_person
+    at_start = [p for p in persons if start_ms in offered.get(p.key, ())]
+    # The same check over exactly [start, end): nothing busy anywhere in the booked span.
+    whole = replace(rules, duration_ms=end_ms - start_ms, interval_ms=end_ms - start_ms)
+    spans = [replace(p, windows=[(start_ms, end_ms)]) for p in at_start]
+    free = free_slots(spans, whole, resources=resources).by_person
+    return [p.key for p in at_start if start_ms in free.get(p.key, ())]
+
+
+def free_staff(
+    session: Session,
+    location_id: str,
+    location_zone: str,
+    candidates: list[str],
+    start_ms: int,
+    end_ms: int,
+    pre_buffer_ms: int,
+    post_buffer_ms: int,
+    exclude_booking_id: str = "",
+) -> list[str]:
+    """The staff among `candidates`, in order, who can give a service over [start_ms, end_ms):
+    within one of their open windows (their Services V2 schedule), and with nothing busy in the
+    span widened by the service's buffers. Their busy time is the picture every calendar sees:
+    occupying appointments of every calendar (widened by that calendar's buffers), their other
+    service bookings (widened by those services' buffers) and their blocked slots."""
+    hours = load_staff_availability(session, location_id, candidates)
+    busy = people_busy(
+        session,
+        location_id,
+        location_zone,
+        candidates,
+        start_ms - BUSY_MARGIN_MS,
+        end_ms + BUSY_MARGIN_MS,
+        exclude_booking_id=exclude_booking_id,
+    ).blocking
+    persons = []
+    for user in candidates:
+        if user not in hours:
+            continue
+        windows = open_windows(hours[user], start_ms - DAY_MS, end_ms + DAY_MS)
+        if any(open_ <= start_ms and end_ms <= close for open_, close in windows):
+            # Only this start is asked about: the engine checks the span against busy time.
+            persons.append(Person(key=user, windows=[(start_ms, end_ms)], blocking=busy[user]))
+    length = end_ms - start_ms
+    rules = SlotRules(
+        duration_ms=length,
+        interval_ms=length,
+        pre_buffer_ms=pre_buffer_ms,
+        post_buffer_ms=post_buffer_ms,
+        # Notice is checked by the caller (it may be skipped); here only the time matters.
+        earliest_ms=MIN_EPOCH_MS,
+    )
+    offered = free_slots(persons, rules).by_person
+    return [user for user in candidates if start_ms in offered.get(user, ())]
