@@ -1,9 +1,9 @@
 """Locations (tenants) and their API tokens."""
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String, false
+from sqlalchemy import JSON, BigInteger, Boolean, Index, String, false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from opencalendars.db.base import Base
+from opencalendars.db.base import Base, LocationScoped
 
 
 class Location(Base):
@@ -25,12 +25,11 @@ class Location(Base):
     require_contacts: Mapped[bool] = mapped_column(Boolean, default=True, server_default=false())
 
 
-class ApiToken(Base):
+class ApiToken(LocationScoped, Base):
     __tablename__ = "api_tokens"
     __table_args__ = (Index(None, "location_id"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
     name: Mapped[str] = mapped_column(String(255))
     # SHA-256 of the secret: tokens are 122 random bits, so a fast hash is enough and
     # lets every request find its token with one indexed lookup.

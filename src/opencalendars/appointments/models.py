@@ -3,13 +3,13 @@
 from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from opencalendars.db.base import Base
+from opencalendars.db.base import Base, LocationScoped, SoftDeleted, Timestamps
 
 # Statuses that do not occupy time (PRODUCT §4.3).
 FREEING_STATUSES = ("cancelled", "invalid")
 
 
-class Appointment(Base):
+class Appointment(LocationScoped, SoftDeleted, Timestamps, Base):
     __tablename__ = "appointments"
     __table_args__ = (
         Index(None, "location_id", "calendar_id", "start_ms"),
@@ -29,7 +29,6 @@ class Appointment(Base):
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
     calendar_id: Mapped[str] = mapped_column(String(64))
     assigned_user_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     users: Mapped[list[str]] = mapped_column(JSON)
@@ -38,7 +37,6 @@ class Appointment(Base):
     status: Mapped[str] = mapped_column(String(32))
     start_ms: Mapped[int] = mapped_column(BigInteger)
     end_ms: Mapped[int] = mapped_column(BigInteger)
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     # The wide rest of the appointment as the client set it (address, notes, meeting location...).
     details: Mapped[dict] = mapped_column(JSON)
     # A recurring series: its rule, and when its last occurrence ends (None: never). Its start
@@ -47,8 +45,6 @@ class Appointment(Base):
     series_end_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=None)
     # An occurrence edited on its own is stored as an appointment of its own, under its id.
     master_event_id: Mapped[str | None] = mapped_column(String(64), nullable=True, default=None)
-    date_added_ms: Mapped[int] = mapped_column(BigInteger)
-    date_updated_ms: Mapped[int] = mapped_column(BigInteger)
 
     @property
     def occupies(self) -> bool:
@@ -99,7 +95,7 @@ class AppointmentUser(Base):
     occupies: Mapped[bool] = mapped_column(Boolean)
 
 
-class AppointmentNote(Base):
+class AppointmentNote(Timestamps, Base):
     __tablename__ = "appointment_notes"
     __table_args__ = (Index(None, "appointment_id", "date_added_ms"),)
 
@@ -109,5 +105,3 @@ class AppointmentNote(Base):
     contact_id: Mapped[str] = mapped_column(String(255))
     user_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     body: Mapped[str] = mapped_column(Text)
-    date_added_ms: Mapped[int] = mapped_column(BigInteger)
-    date_updated_ms: Mapped[int] = mapped_column(BigInteger)

@@ -25,7 +25,7 @@ from opencalendars.calendars.service import calendar_ids_in_group, read_live_cal
 from opencalendars.contacts.bookings import booking_contact, event_title
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key
-from opencalendars.db.queries import for_change, one_or_not_found
+from opencalendars.db.queries import for_change, get_live, live, one_or_not_found
 from opencalendars.errors import BadRequest, NotFound
 from opencalendars.events.emit import appointment_changed, snapshot
 from opencalendars.http.event_lists import MAX_EVENTS, EventListQuery, check_count
@@ -48,20 +48,14 @@ MEETING_TYPES = {
 }
 
 
-def live_appointment(location_id: str, appointment_id: str):
-    return select(Appointment).where(
-        Appointment.id == appointment_id,
-        Appointment.location_id == location_id,
-        Appointment.deleted.is_(False),
-    )
-
-
 def get_live_appointment(
     session: Session, location_id: str, appointment_id: str, *, to_change: bool = False
 ) -> Appointment:
-    return one_or_not_found(
+    return get_live(
         session,
-        live_appointment(location_id, appointment_id),
+        Appointment,
+        location_id,
+        appointment_id,
         APPOINTMENT_NOT_FOUND,
         to_change=to_change,
     )
@@ -411,7 +405,9 @@ def delete_appointment(
     """Soft delete of an appointment, a whole series (with its detached occurrences) or one
     occurrence: kept, never shown again, frees its time. False when the id names none (it may
     be a blocked slot's)."""
-    appointment = session.scalar(for_change(live_appointment(location_id, appointment_id)))
+    appointment = session.scalar(
+        for_change(live(Appointment, location_id).where(Appointment.id == appointment_id))
+    )
     if appointment is None:
         found = find_occurrence(session, location_id, location_zone, appointment_id, to_change=True)
         if found is None:

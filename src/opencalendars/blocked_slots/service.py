@@ -10,7 +10,7 @@ from opencalendars.blocked_slots.schemas import BlockSlotCreateRequestDTO, Block
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.service import calendar_ids_in_group, get_live_calendar
 from opencalendars.db.database import Database
-from opencalendars.db.queries import for_change, one_or_not_found
+from opencalendars.db.queries import for_change, get_live, live
 from opencalendars.errors import BadRequest
 from opencalendars.http.event_lists import MAX_EVENTS, EventListQuery, check_count
 from opencalendars.http.times import body_instant_ms
@@ -21,17 +21,12 @@ EVENT_NOT_FOUND = "Event not found"
 ONE_OWNER = "exactly one of calendarId or assignedUserId is required"
 
 
-def live_blocks(location_id: str):
-    return select(BlockedSlot).where(
-        BlockedSlot.location_id == location_id, BlockedSlot.deleted.is_(False)
-    )
-
-
 def get_live_block(
     session: Session, location_id: str, block_id: str, *, to_change: bool = False
 ) -> BlockedSlot:
-    query = live_blocks(location_id).where(BlockedSlot.id == block_id)
-    return one_or_not_found(session, query, EVENT_NOT_FOUND, to_change=to_change)
+    return get_live(
+        session, BlockedSlot, location_id, block_id, EVENT_NOT_FOUND, to_change=to_change
+    )
 
 
 # Calendar-level blocks are for calendars whose time is the calendar's own (PRODUCT §12: the
@@ -135,7 +130,9 @@ def list_blocks(db: Database, query: EventListQuery) -> list[tuple[BlockedSlot, 
 def delete_block(session: Session, location_id: str, block_id: str) -> bool:
     """Soft delete: the block is kept, never shown again, and frees its time. False when there
     is no such live block (the id may be an appointment's)."""
-    block = session.scalar(for_change(live_blocks(location_id).where(BlockedSlot.id == block_id)))
+    block = session.scalar(
+        for_change(live(BlockedSlot, location_id).where(BlockedSlot.id == block_id))
+    )
     if block is None:
         return False
     block.deleted = True

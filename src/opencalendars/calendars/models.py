@@ -1,12 +1,12 @@
 """Calendars: queried columns, and the wide settings of CalendarDTO in one JSON column."""
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String, Text, text
+from sqlalchemy import JSON, Boolean, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from opencalendars.db.base import Base
+from opencalendars.db.base import Base, LocationScoped, SoftDeleted, Timestamps
 
 
-class Calendar(Base):
+class Calendar(LocationScoped, SoftDeleted, Timestamps, Base):
     __tablename__ = "calendars"
     __table_args__ = (
         Index(None, "location_id", "date_added_ms"),
@@ -32,15 +32,11 @@ class Calendar(Base):
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
     group_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     name: Mapped[str] = mapped_column(Text)
     calendar_type: Mapped[str] = mapped_column(String(32))
     slug: Mapped[str] = mapped_column(String(255))
     widget_slug: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean)
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     # Every other CalendarDTO field as the client set it (defaults are filled in on read).
     settings: Mapped[dict] = mapped_column(JSON)
-    date_added_ms: Mapped[int] = mapped_column(BigInteger)
-    date_updated_ms: Mapped[int] = mapped_column(BigInteger)

@@ -12,7 +12,7 @@ from opencalendars.calendars.rules import CalendarRules
 from opencalendars.calendars.schemas import CalendarCreateDTO, CalendarUpdateDTO
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
-from opencalendars.db.queries import one_or_not_found
+from opencalendars.db.queries import get_live, live
 from opencalendars.errors import BadRequest, NotFound
 from opencalendars.groups import service as groups
 from opencalendars.ids import new_id
@@ -29,15 +29,12 @@ SLUG_ATTEMPTS = 5
 CALENDAR_NOT_FOUND = "Calendar not found"
 
 
-def live_calendars(location_id: str):
-    return select(Calendar).where(Calendar.location_id == location_id, Calendar.deleted.is_(False))
-
-
 def get_live_calendar(
     session: Session, location_id: str, calendar_id: str, *, to_change: bool = False
 ) -> Calendar:
-    query = live_calendars(location_id).where(Calendar.id == calendar_id)
-    return one_or_not_found(session, query, CALENDAR_NOT_FOUND, to_change=to_change)
+    return get_live(
+        session, Calendar, location_id, calendar_id, CALENDAR_NOT_FOUND, to_change=to_change
+    )
 
 
 _calendars = Calendar.__table__
@@ -78,7 +75,7 @@ def list_calendars(
     db: Database, location_id: str, group_id: str | None, show_drafted: bool
 ) -> list[Calendar]:
     """Oldest first, ties by id; `showDrafted=false` hides inactive (draft) calendars."""
-    query = live_calendars(location_id).order_by(Calendar.date_added_ms, Calendar.id)
+    query = live(Calendar, location_id).order_by(Calendar.date_added_ms, Calendar.id)
     if group_id is not None:
         query = query.where(Calendar.group_id == group_id)
     if not show_drafted:
@@ -216,7 +213,7 @@ def merge_availabilities(current: list[dict], changes: list[dict]) -> tuple[list
 def slug_taken(
     session: Session, location_id: str, column, slug: str, except_id: str | None
 ) -> bool:
-    query = live_calendars(location_id).where(column == slug)
+    query = live(Calendar, location_id).where(column == slug)
     if except_id is not None:
         query = query.where(Calendar.id != except_id)
     return session.scalar(query.limit(1)) is not None

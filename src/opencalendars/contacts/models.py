@@ -4,7 +4,7 @@ from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, String, Tex
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opencalendars.appointments.models import Appointment
-from opencalendars.db.base import Base
+from opencalendars.db.base import Base, LocationScoped, SoftDeleted, Timestamps
 
 
 def full_name_of(first_name: str | None, last_name: str | None) -> str:
@@ -12,7 +12,7 @@ def full_name_of(first_name: str | None, last_name: str | None) -> str:
     return " ".join(part for part in (first_name, last_name) if part)
 
 
-class Contact(Base):
+class Contact(LocationScoped, SoftDeleted, Timestamps, Base):
     """A person a location books for. Soft-deleted: a deleted contact answers 404 everywhere,
     but its row stays, so appointments that name it keep their `contactId`.
 
@@ -29,7 +29,6 @@ class Contact(Base):
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
     first_name: Mapped[str | None] = mapped_column(Text, nullable=True)
     last_name: Mapped[str | None] = mapped_column(Text, nullable=True)
     first_name_lower: Mapped[str] = mapped_column(Text, default="")
@@ -62,10 +61,7 @@ class Contact(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     # [{"id": ..., "key": ..., "value": ...}], one entry per field id (or key).
     custom_fields: Mapped[list[dict]] = mapped_column(JSON, default=list)
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
     deleted_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True, default=None)
-    date_added_ms: Mapped[int] = mapped_column(BigInteger)
-    date_updated_ms: Mapped[int] = mapped_column(BigInteger)
 
     @property
     def full_name(self) -> str:

@@ -17,7 +17,7 @@ Other areas (appointments requiring a live contact, titles, notifications) read 
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Select, delete, func, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from opencalendars import clock
@@ -39,7 +39,7 @@ from opencalendars.contacts.schemas import (
 )
 from opencalendars.db.database import Database
 from opencalendars.db.locks import contact_key, take_booking_locks
-from opencalendars.db.queries import for_change, one_or_not_found
+from opencalendars.db.queries import for_change, live, one_or_not_found
 from opencalendars.errors import BadRequest
 from opencalendars.events.emit import contact_changed
 from opencalendars.ids import new_id
@@ -101,16 +101,12 @@ def location_settings(session: Session, location_id: str) -> ContactSettings:
     return ContactSettings(location_country(country), allow_duplicates)
 
 
-def live_contacts(location_id: str) -> Select:
-    return select(Contact).where(Contact.location_id == location_id, Contact.deleted.is_(False))
-
-
 def live_contact(
     session: Session, location_id: str, contact_id: str, *, to_change: bool = False
 ) -> Contact | None:
     """The location's contact with this id, unless deleted; None otherwise (another location's
     contact included). `to_change`: locked for a read-modify-write (`for_change`)."""
-    query = live_contacts(location_id).where(Contact.id == contact_id)
+    query = live(Contact, location_id).where(Contact.id == contact_id)
     return session.scalar(for_change(query) if to_change else query)
 
 
@@ -118,7 +114,7 @@ def get_live_contact(
     session: Session, location_id: str, contact_id: str, *, to_change: bool = False
 ) -> Contact:
     """`live_contact`, or 404 `Contact not found`."""
-    query = live_contacts(location_id).where(Contact.id == contact_id)
+    query = live(Contact, location_id).where(Contact.id == contact_id)
     return one_or_not_found(session, query, CONTACT_NOT_FOUND, to_change=to_change)
 
 
@@ -209,7 +205,7 @@ def first_with(
 ) -> Contact | None:
     """The oldest live contact with this email (lower-cased) or phone (E.164)."""
     column = Contact.email_lower if field == "email" else Contact.phone
-    query = live_contacts(location_id).where(column == value)
+    query = live(Contact, location_id).where(column == value)
     if except_id is not None:
         query = query.where(Contact.id != except_id)
     query = query.order_by(Contact.date_added_ms, Contact.id).limit(1)
@@ -461,7 +457,7 @@ def search_contacts(db: Database, dto: search.SearchBodyV2DTO) -> SearchPage:
                 Contact.location_id == dto.locationId, Contact.deleted.is_(False), *conditions
             )
         )
-        page = live_contacts(dto.locationId).where(*conditions)
+        page = live(Contact, dto.locationId).where(*conditions)
         if following is not None:
             page = page.where(following)
         else:

@@ -1,7 +1,7 @@
 """The declarative base shared by every area's tables."""
 
-from sqlalchemy import MetaData
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy import BigInteger, Boolean, ForeignKey, MetaData
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -13,3 +13,23 @@ NAMING_CONVENTION = {
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class LocationScoped:
+    """A row of one location (tenant): every read of it names the location (PRODUCT §2)."""
+
+    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
+
+
+class SoftDeleted:
+    """Deleting keeps the row (its id stays in events, webhooks and other rows) but it is never
+    read as live again (`db.queries.live`)."""
+
+    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Timestamps:
+    """When the row was added and last changed, on the server clock (UTC epoch ms)."""
+
+    date_added_ms: Mapped[int] = mapped_column(BigInteger)
+    date_updated_ms: Mapped[int] = mapped_column(BigInteger)

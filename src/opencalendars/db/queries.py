@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from opencalendars.errors import NotFound
@@ -16,6 +16,27 @@ def for_change(query: Select) -> Select:
     the second writer never writes from a stale copy. SQLite renders no lock clause: its write
     transactions (`BEGIN IMMEDIATE`) already take turns."""
     return query.with_for_update().execution_options(populate_existing=True)
+
+
+def live(model: Any, location_id: str) -> Select:
+    """A location's rows of `model` that are not (soft) deleted: what every area reads and what
+    its ids can name. Another location's rows are simply not there (PRODUCT §2)."""
+    return select(model).where(model.location_id == location_id, model.deleted.is_(False))
+
+
+def get_live(
+    session: Session,
+    model: Any,
+    location_id: str,
+    row_id: str,
+    message: str,
+    *,
+    to_change: bool = False,
+) -> Any:
+    """The location's live row of `model` with this id, or the 404 `message` (`to_change`: locked
+    for a read-modify-write, `for_change`)."""
+    query = live(model, location_id).where(model.id == row_id)
+    return one_or_not_found(session, query, message, to_change=to_change)
 
 
 def one_or_not_found(

@@ -4,15 +4,14 @@ through (PRODUCT §8)."""
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from opencalendars.db.base import Base
+from opencalendars.db.base import Base, LocationScoped
 
 
-class WebhookSubscription(Base):
+class WebhookSubscription(LocationScoped, Base):
     __tablename__ = "webhook_subscriptions"
     __table_args__ = (Index(None, "location_id", "date_added_ms"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
     url: Mapped[str] = mapped_column(Text)
     # The event types it receives; None: all of them.
     events: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)

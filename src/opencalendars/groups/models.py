@@ -1,12 +1,12 @@
 """Calendar groups."""
 
-from sqlalchemy import BigInteger, Boolean, ForeignKey, Index, String, Text, text
+from sqlalchemy import Boolean, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from opencalendars.db.base import Base
+from opencalendars.db.base import Base, LocationScoped, SoftDeleted, Timestamps
 
 
-class CalendarGroup(Base):
+class CalendarGroup(LocationScoped, SoftDeleted, Timestamps, Base):
     __tablename__ = "calendar_groups"
     __table_args__ = (
         Index(None, "location_id", "date_added_ms"),
@@ -23,11 +23,7 @@ class CalendarGroup(Base):
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
     name: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text)
     slug: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean)
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    date_added_ms: Mapped[int] = mapped_column(BigInteger)
-    date_updated_ms: Mapped[int] = mapped_column(BigInteger)

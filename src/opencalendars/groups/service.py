@@ -8,7 +8,7 @@ from opencalendars import clock
 from opencalendars.calendars.models import Calendar
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
-from opencalendars.db.queries import one_or_not_found
+from opencalendars.db.queries import get_live, live
 from opencalendars.errors import BadRequest
 from opencalendars.groups.models import CalendarGroup
 from opencalendars.groups.schemas import GroupCreateDTO, GroupUpdateDTO
@@ -18,21 +18,16 @@ from opencalendars.slugs import is_slug
 SLUG_TAKEN = "slug is already used by another group of this location"
 
 
-def live_groups(location_id: str):
-    return select(CalendarGroup).where(
-        CalendarGroup.location_id == location_id, CalendarGroup.deleted.is_(False)
-    )
-
-
 def get_live_group(
     session: Session, location_id: str, group_id: str, *, to_change: bool = False
 ) -> CalendarGroup:
-    query = live_groups(location_id).where(CalendarGroup.id == group_id)
-    return one_or_not_found(session, query, "Group not found", to_change=to_change)
+    return get_live(
+        session, CalendarGroup, location_id, group_id, "Group not found", to_change=to_change
+    )
 
 
 def slug_in_use(session: Session, location_id: str, slug: str, except_id: str | None) -> bool:
-    query = live_groups(location_id).where(CalendarGroup.slug == slug)
+    query = live(CalendarGroup, location_id).where(CalendarGroup.slug == slug)
     if except_id is not None:
         query = query.where(CalendarGroup.id != except_id)
     return session.scalar(query.limit(1)) is not None

@@ -1,17 +1,16 @@
 """Calendar resources (Services V1): rooms and equipment with units shared by calendars."""
 
-from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from opencalendars.db.base import Base
+from opencalendars.db.base import Base, LocationScoped, SoftDeleted, Timestamps
 
 
-class CalendarResource(Base):
+class CalendarResource(LocationScoped, SoftDeleted, Timestamps, Base):
     __tablename__ = "calendar_resources"
     __table_args__ = (Index(None, "location_id", "resource_type", "date_added_ms"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
     resource_type: Mapped[str] = mapped_column(String(16))  # "equipments" or "rooms"
     name: Mapped[str] = mapped_column(Text)
     description: Mapped[str] = mapped_column(Text)
@@ -20,9 +19,6 @@ class CalendarResource(Base):
     capacity: Mapped[int] = mapped_column(Integer)
     calendar_ids: Mapped[list[str]] = mapped_column(JSON)
     is_active: Mapped[bool] = mapped_column(Boolean)
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    date_added_ms: Mapped[int] = mapped_column(BigInteger)
-    date_updated_ms: Mapped[int] = mapped_column(BigInteger)
 
     @property
     def units(self) -> int:

@@ -6,7 +6,7 @@ from sqlalchemy.orm import Session
 from opencalendars import clock
 from opencalendars.calendars.models import Calendar
 from opencalendars.db.database import Database
-from opencalendars.db.queries import one_or_not_found
+from opencalendars.db.queries import live, one_or_not_found
 from opencalendars.errors import BadRequest
 from opencalendars.ids import new_id
 from opencalendars.resources.models import CalendarResource
@@ -16,9 +16,7 @@ RESOURCE_NOT_FOUND = "Resource not found"
 
 
 def live_resources(location_id: str, resource_type: str | None = None):
-    query = select(CalendarResource).where(
-        CalendarResource.location_id == location_id, CalendarResource.deleted.is_(False)
-    )
+    query = live(CalendarResource, location_id)
     if resource_type is not None:
         query = query.where(CalendarResource.resource_type == resource_type)
     return query

@@ -3,21 +3,18 @@
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from opencalendars.db.base import Base
+from opencalendars.db.base import Base, LocationScoped, Timestamps
 
 
-class Schedule(Base):
+class Schedule(LocationScoped, Timestamps, Base):
     __tablename__ = "schedules"
     __table_args__ = (Index(None, "location_id", "user_id", "date_added_ms"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
     user_id: Mapped[str] = mapped_column(String(255))
     name: Mapped[str] = mapped_column(Text)
     timezone: Mapped[str] = mapped_column(String(64))
     rules: Mapped[list] = mapped_column(JSON)
-    date_added_ms: Mapped[int] = mapped_column(BigInteger)
-    date_updated_ms: Mapped[int] = mapped_column(BigInteger)
 
 
 class ScheduleCalendar(Base):
@@ -39,14 +36,11 @@ class ScheduleCalendar(Base):
     date_added_ms: Mapped[int] = mapped_column(BigInteger)
 
 
-class EventCalendarSchedule(Base):
+class EventCalendarSchedule(LocationScoped, Timestamps, Base):
     """The availability of an `event` calendar itself (one per calendar)."""
 
     __tablename__ = "event_calendar_schedules"
 
     calendar_id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
     timezone: Mapped[str] = mapped_column(String(64))
     rules: Mapped[list] = mapped_column(JSON)
-    date_added_ms: Mapped[int] = mapped_column(BigInteger)
-    date_updated_ms: Mapped[int] = mapped_column(BigInteger)

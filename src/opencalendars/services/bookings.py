@@ -5,7 +5,6 @@ locks as appointments (a person's lock), so the two APIs can never double-book a
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from opencalendars import clock
@@ -16,7 +15,7 @@ from opencalendars.busy.people import free_staff
 from opencalendars.contacts.bookings import booking_contact
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key
-from opencalendars.db.queries import one_or_not_found
+from opencalendars.db.queries import get_live, live
 from opencalendars.errors import BadRequest
 from opencalendars.http.times import body_instant_ms, iso_local
 from opencalendars.ids import new_id
@@ -326,17 +325,12 @@ def create_booking(
     return booking, messages
 
 
-def live_bookings(location_id: str):
-    return select(ServiceBooking).where(
-        ServiceBooking.location_id == location_id, ServiceBooking.deleted.is_(False)
-    )
-
-
 def get_booking(
     session: Session, location_id: str, booking_id: str, *, to_change: bool = False
 ) -> ServiceBooking:
-    query = live_bookings(location_id).where(ServiceBooking.id == booking_id)
-    return one_or_not_found(session, query, NOT_FOUND, to_change=to_change)
+    return get_live(
+        session, ServiceBooking, location_id, booking_id, NOT_FOUND, to_change=to_change
+    )
 
 
 def read_booking(db: Database, location_id: str, booking_id: str) -> ServiceBooking:
@@ -351,7 +345,7 @@ def list_bookings(
     if end_ms <= start_ms:
         raise BadRequest(["endTime must be after startTime"])
     query = (
-        live_bookings(location_id)
+        live(ServiceBooking, location_id)
         .where(
             ServiceBooking.start_ms < end_ms,
             # Bookings last 31 days at most: a bounded range scan of the start index.

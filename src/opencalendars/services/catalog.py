@@ -1,12 +1,11 @@
 """The service catalog (PRODUCT §7): what can be booked, how long it lasts, who gives it."""
 
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from opencalendars import clock
 from opencalendars.db.database import Database
-from opencalendars.db.queries import apply_given, one_or_not_found
+from opencalendars.db.queries import apply_given, live, one_or_not_found
 from opencalendars.errors import BadRequest
 from opencalendars.ids import new_id
 from opencalendars.services.models import Service
@@ -43,11 +42,7 @@ UPDATED_COLUMNS = {
 
 
 def live_services(location_id: str):
-    return (
-        select(Service)
-        .where(Service.location_id == location_id, Service.deleted.is_(False))
-        .order_by(Service.date_added_ms, Service.id)
-    )
+    return live(Service, location_id).order_by(Service.date_added_ms, Service.id)
 
 
 def get_service(

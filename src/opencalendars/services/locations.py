@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from opencalendars import clock
 from opencalendars.admin.models import Location
 from opencalendars.db.database import Database
-from opencalendars.db.queries import apply_given, one_or_not_found
+from opencalendars.db.queries import apply_given, live, one_or_not_found
 from opencalendars.errors import BadRequest
 from opencalendars.ids import new_id
 from opencalendars.services.models import ServiceLocation
@@ -28,10 +28,8 @@ UPDATED_COLUMNS = {
 
 
 def live_places(location_id: str):
-    return (
-        select(ServiceLocation)
-        .where(ServiceLocation.location_id == location_id, ServiceLocation.deleted.is_(False))
-        .order_by(ServiceLocation.date_added_ms, ServiceLocation.id)
+    return live(ServiceLocation, location_id).order_by(
+        ServiceLocation.date_added_ms, ServiceLocation.id
     )
 
 

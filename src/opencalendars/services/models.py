@@ -4,10 +4,10 @@ from sqlalchemy import JSON, BigInteger, Boolean, ForeignKey, Index, Integer, St
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opencalendars.appointments.models import FREEING_STATUSES
-from opencalendars.db.base import Base
+from opencalendars.db.base import Base, LocationScoped, SoftDeleted, Timestamps
 
 
-class ServiceLocation(Base):
+class ServiceLocation(LocationScoped, SoftDeleted, Timestamps, Base):
     __tablename__ = "service_locations"
     __table_args__ = (
         Index(None, "location_id", "date_added_ms"),
@@ -31,7 +31,6 @@ class ServiceLocation(Base):
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
     name: Mapped[str] = mapped_column(Text)
     slug: Mapped[str] = mapped_column(String(255))
     location_type: Mapped[str] = mapped_column(String(16))  # "offline" or "ask_booker"
@@ -40,12 +39,9 @@ class ServiceLocation(Base):
     cover_image: Mapped[str | None] = mapped_column(Text, nullable=True)
     # The location's default service location: the oldest live one (PRODUCT §7).
     is_default: Mapped[bool] = mapped_column(Boolean)
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    date_added_ms: Mapped[int] = mapped_column(BigInteger)
-    date_updated_ms: Mapped[int] = mapped_column(BigInteger)
 
 
-class Service(Base):
+class Service(LocationScoped, SoftDeleted, Timestamps, Base):
     """A catalog service. The columns are what lists filter on; the rest of the DTO (durations,
     buffers, payment, staff, variations...) is kept in `settings` as the client set it."""
 
@@ -63,18 +59,14 @@ class Service(Base):
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
     name: Mapped[str] = mapped_column(Text)
     slug: Mapped[str] = mapped_column(String(255))
     service_category_id: Mapped[str] = mapped_column(String(255))
     is_private: Mapped[bool] = mapped_column(Boolean)
     settings: Mapped[dict] = mapped_column(JSON)
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    date_added_ms: Mapped[int] = mapped_column(BigInteger)
-    date_updated_ms: Mapped[int] = mapped_column(BigInteger)
 
 
-class ServiceBooking(Base):
+class ServiceBooking(LocationScoped, SoftDeleted, Timestamps, Base):
     """A booking of one or more services back to back. `segments` holds each service's part as
     booked: service, category, staff, start and end, add-ons, and the buffers it had."""
 
@@ -82,7 +74,6 @@ class ServiceBooking(Base):
     __table_args__ = (Index(None, "location_id", "start_ms"),)
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    location_id: Mapped[str] = mapped_column(ForeignKey("locations.id"))
     contact_id: Mapped[str] = mapped_column(String(255))
     service_location_id: Mapped[str] = mapped_column(String(64))
     title: Mapped[str] = mapped_column(Text)
@@ -93,9 +84,6 @@ class ServiceBooking(Base):
     meeting_location: Mapped[str | None] = mapped_column(Text, nullable=True)
     segments: Mapped[list[dict]] = mapped_column(JSON)
     created_by: Mapped[dict] = mapped_column(JSON)
-    deleted: Mapped[bool] = mapped_column(Boolean, default=False)
-    date_added_ms: Mapped[int] = mapped_column(BigInteger)
-    date_updated_ms: Mapped[int] = mapped_column(BigInteger)
 
     @property
     def occupies(self) -> bool:
