@@ -204,7 +204,14 @@ def engine_only_ms(db: Database, location_id: str, calendar_id: str, runs: int =
         rules = slot_rules(
             calendar, now_ms=now_ms, location_zone=ZONE, start_ms=START_MS, end_ms=END_MS + 1
         )
-        persons = persons_for(session, calendar, ZONE, MEMBERS, START_MS, END_MS + 1)
+        persons = persons_for(
+            session,
+            calendar,
+            location_zone=ZONE,
+            members=MEMBERS,
+            start_ms=START_MS,
+            end_ms=END_MS + 1,
+        )
     timings = []
     for _ in range(runs):
         started = time.perf_counter()

@@ -185,14 +185,14 @@ def book(
             free = free_members(
                 session,
                 calendar,
-                location_zone,
-                candidates,
-                mapped,
-                start_ms,
-                end_ms,
-                now_ms,
-                ignore_date_range,
-                exclude_appointment_id,
+                location_zone=location_zone,
+                candidates=candidates,
+                mapped=mapped,
+                start_ms=start_ms,
+                end_ms=end_ms,
+                now_ms=now_ms,
+                ignore_date_range=ignore_date_range,
+                exclude_appointment_id=exclude_appointment_id,
             )
             everyone = calendar.calendar_type == "collective"
             if not free or (everyone and set(free) != set(candidates)):

@@ -53,6 +53,7 @@ class PeopleBusy:
 def people_busy(
     session: Session,
     location_id: str,
+    *,
     location_zone: str,
     user_ids: list[str],
     busy_from: int,
@@ -103,6 +104,7 @@ def people_busy(
 def persons_for(
     session: Session,
     calendar: CalendarRules,
+    *,
     location_zone: str,
     members: list[str],
     start_ms: int,
@@ -117,12 +119,12 @@ def persons_for(
     busy = people_busy(
         session,
         calendar.location_id,
-        location_zone,
-        members,
-        busy_from,
-        busy_to,
-        calendar_id,
-        exclude_appointment_id,
+        location_zone=location_zone,
+        user_ids=members,
+        busy_from=busy_from,
+        busy_to=busy_to,
+        calendar_id=calendar_id,
+        exclude_appointment_id=exclude_appointment_id,
     )
 
     if calendar.calendar_type == "event":
@@ -173,6 +175,7 @@ def persons_for(
 def resources_for(
     session: Session,
     calendar: CalendarRules,
+    *,
     mapped: list[CalendarResource],
     location_zone: str,
     start_ms: int,
@@ -214,6 +217,7 @@ def resources_for(
 def free_members(
     session: Session,
     calendar: CalendarRules,
+    *,
     location_zone: str,
     candidates: list[str],
     mapped: list[CalendarResource],
@@ -237,14 +241,20 @@ def free_members(
     persons = persons_for(
         session,
         calendar,
-        location_zone,
-        candidates,
-        start_ms - DAY_MS,
-        end_ms + DAY_MS,
-        exclude_appointment_id,
+        location_zone=location_zone,
+        members=candidates,
+        start_ms=start_ms - DAY_MS,
+        end_ms=end_ms + DAY_MS,
+        exclude_appointment_id=exclude_appointment_id,
     )
     resources = resources_for(
-        session, calendar, mapped, location_zone, start_ms, end_ms, exclude_appointment_id
+        session,
+        calendar,
+        mapped=mapped,
+        location_zone=location_zone,
+        start_ms=start_ms,
+        end_ms=end_ms,
+        exclude_appointment_id=exclude_appointment_id,
     )
     offered = free_slots(persons, rules, resources=resources).by_person
     at_start = [p for p in persons if start_ms in offered.get(p.key, ())]
@@ -258,6 +268,7 @@ def free_members(
 def free_staff(
     session: Session,
     location_id: str,
+    *,
     location_zone: str,
     candidates: list[str],
     start_ms: int,
@@ -275,10 +286,10 @@ def free_staff(
     busy = people_busy(
         session,
         location_id,
-        location_zone,
-        candidates,
-        start_ms - BUSY_MARGIN_MS,
-        end_ms + BUSY_MARGIN_MS,
+        location_zone=location_zone,
+        user_ids=candidates,
+        busy_from=start_ms - BUSY_MARGIN_MS,
+        busy_to=end_ms + BUSY_MARGIN_MS,
         exclude_booking_id=exclude_booking_id,
     ).blocking
     persons = []

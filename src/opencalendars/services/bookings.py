@@ -236,13 +236,13 @@ def choose_staff(
             free = free_staff(
                 session,
                 location_id,
-                location_zone,
-                service.staff_ids,
-                start,
-                end,
-                service.pre_buffer_ms,
-                service.post_buffer_ms,
-                exclude_booking_id,
+                location_zone=location_zone,
+                candidates=service.staff_ids,
+                start_ms=start,
+                end_ms=end,
+                pre_buffer_ms=service.pre_buffer_ms,
+                post_buffer_ms=service.post_buffer_ms,
+                exclude_booking_id=exclude_booking_id,
             )
             if free:
                 chosen.append(free[0])

@@ -97,16 +97,21 @@ def get_free_slots(db: Database, location_id: str, location_zone: str, calendar_
             end_ms=query.end_ms,
         )
         persons = persons_for(
-            session, calendar, location_zone, members, query.start_ms, query.end_ms
+            session,
+            calendar,
+            location_zone=location_zone,
+            members=members,
+            start_ms=query.start_ms,
+            end_ms=query.end_ms,
         )
         check_grid(persons, rules, query.start_ms)
         resources = resources_for(
             session,
             calendar,
-            resources_of_calendar(session, calendar),
-            location_zone,
-            query.start_ms,
-            query.end_ms,
+            mapped=resources_of_calendar(session, calendar),
+            location_zone=location_zone,
+            start_ms=query.start_ms,
+            end_ms=query.end_ms,
         )
     result = free_slots(
         persons, rules, require_all=calendar.calendar_type == "collective", resources=resources
