@@ -36,7 +36,7 @@ from opencalendars.db.database import Database
 from opencalendars.events import signing
 from opencalendars.groups import service as group_service
 from opencalendars.groups.schemas import GroupCreateDTO
-from opencalendars.http.times import iso_local
+from opencalendars.http.times import body_times, iso_local
 from opencalendars.notifications import service as notification_service
 from opencalendars.notifications.schemas import CreateCalendarNotificationDTO
 from opencalendars.resources import service as resource_service
@@ -319,18 +319,17 @@ def seed_appointments(db: Database, calendars: dict[str, str], contacts: list[st
         ),
     ]
     for (calendar_type, start, extra), contact in zip(bookings, contacts, strict=True):
+        body = AppointmentCreateSchema.model_validate(
+            {
+                "calendarId": calendars[calendar_type],
+                "locationId": DEMO_LOCATION_ID,
+                "contactId": contact,
+                "startTime": start,
+                **extra,
+            }
+        )
         appointment_service.create_appointment(
-            db,
-            DEMO_TIMEZONE,
-            AppointmentCreateSchema.model_validate(
-                {
-                    "calendarId": calendars[calendar_type],
-                    "locationId": DEMO_LOCATION_ID,
-                    "contactId": contact,
-                    "startTime": start,
-                    **extra,
-                }
-            ),
+            db, DEMO_TIMEZONE, body, body_times(body, zone(DEMO_TIMEZONE))
         )
 
 

@@ -8,7 +8,9 @@ from opencalendars.appointments import schemas, service
 from opencalendars.http.auth import Caller, authorize
 from opencalendars.http.event_lists import EventListQuery, event_list_query
 from opencalendars.http.json import JsonResponse
+from opencalendars.http.times import body_times
 from opencalendars.http.validation import MAX_OFFSET, json_body, whole_number
+from opencalendars.zones import zone
 
 router = APIRouter(prefix="/calendars", tags=["Appointments"])
 
@@ -23,7 +25,8 @@ def create_appointment(
     body: Annotated[schemas.AppointmentCreateSchema, json_body(schemas.AppointmentCreateSchema)],
 ):
     caller.require_location(body.locationId)
-    appointment = service.create_appointment(request.app.state.db, caller.timezone, body)
+    times = body_times(body, zone(caller.timezone))
+    appointment = service.create_appointment(request.app.state.db, caller.timezone, body, times)
     return JsonResponse(schemas.appointment_dto(appointment, caller.timezone))
 
 
@@ -34,8 +37,9 @@ def edit_appointment(
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[schemas.AppointmentEditSchema, json_body(schemas.AppointmentEditSchema)],
 ):
+    times = body_times(body, zone(caller.timezone))
     appointment = service.update_appointment(
-        request.app.state.db, caller.location_id, caller.timezone, eventId, body
+        request.app.state.db, caller.location_id, caller.timezone, eventId, body, times
     )
     return JsonResponse(schemas.appointment_dto(appointment, caller.timezone))
 

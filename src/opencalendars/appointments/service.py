@@ -29,9 +29,8 @@ from opencalendars.db.queries import for_change, get_live, live, one_or_not_foun
 from opencalendars.errors import BadRequest, NotFound
 from opencalendars.events.emit import appointment_changed, snapshot
 from opencalendars.http.event_lists import MAX_EVENTS, EventListQuery, check_count
-from opencalendars.http.times import MAX_EPOCH_MS, MIN_EPOCH_MS, body_instant_ms
+from opencalendars.http.times import MAX_EPOCH_MS, MIN_EPOCH_MS, BodyTimes
 from opencalendars.ids import new_id
-from opencalendars.zones import zone
 
 APPOINTMENT_NOT_FOUND = "Appointment not found"
 NOTE_NOT_FOUND = "Note not found"
@@ -213,19 +212,16 @@ def editable(session: Session, location_id: str, location_zone: str, event_id: s
         return get_live_appointment(session, location_id, event_id, to_change=True)
 
 
-def create_appointment(db: Database, location_zone: str, dto: AppointmentCreateSchema):
+def create_appointment(
+    db: Database, location_zone: str, dto: AppointmentCreateSchema, times: BodyTimes
+):
     """A single appointment, or (with `rrule` and `ignoreFreeSlotValidation`, as the spec says)
     a recurring series whose first occurrence is `startTime`."""
-    zone_info = zone(location_zone)
-    start_ms = body_instant_ms("startTime", dto.startTime, zone_info)
+    start_ms = times.start_ms
     with db.write() as session:
         calendar = read_live_calendar(session, dto.locationId, dto.calendarId)
         contact = booking_contact(session, dto.locationId, dto.contactId)
-        end_ms = (
-            body_instant_ms("endTime", dto.endTime, zone_info)
-            if dto.endTime is not None
-            else start_ms + calendar.slot_duration_ms
-        )
+        end_ms = times.end_ms if times.end_ms is not None else start_ms + calendar.slot_duration_ms
         now = clock.now_ms(session)
         assigned, users = booking.book(
             session,
@@ -278,11 +274,11 @@ def update_appointment(
     location_zone: str,
     appointment_id: str,
     dto: AppointmentEditSchema,
+    times: BodyTimes,
 ):
     """Partial. Moving the time, the calendar or the assignee is checked again (the appointment
     does not count against itself) unless `ignoreFreeSlotValidation`."""
     fields = dto.model_dump(exclude_unset=True)
-    zone_info = zone(location_zone)
     with db.write() as session:
         now = clock.now_ms(session)
         appointment = editable(session, location_id, location_zone, appointment_id)
@@ -290,14 +286,10 @@ def update_appointment(
         calendar = read_live_calendar(
             session, location_id, dto.calendarId or appointment.calendar_id
         )
-        start_ms = (
-            body_instant_ms("startTime", dto.startTime, zone_info)
-            if dto.startTime is not None
-            else appointment.start_ms
-        )
-        if dto.endTime is not None:
-            end_ms = body_instant_ms("endTime", dto.endTime, zone_info)
-        elif dto.startTime is not None:
+        start_ms = times.start_ms if times.start_ms is not None else appointment.start_ms
+        if times.end_ms is not None:
+            end_ms = times.end_ms
+        elif times.start_ms is not None:
             end_ms = start_ms + (appointment.end_ms - appointment.start_ms)
         else:
             end_ms = appointment.end_ms

@@ -8,7 +8,9 @@ from opencalendars.blocked_slots import schemas, service
 from opencalendars.http.auth import Caller, authorize
 from opencalendars.http.event_lists import EventListQuery, event_list_query
 from opencalendars.http.json import JsonResponse
+from opencalendars.http.times import body_times
 from opencalendars.http.validation import json_body
+from opencalendars.zones import zone
 
 router = APIRouter(prefix="/calendars", tags=["Calendar Events"])
 
@@ -25,7 +27,8 @@ def create_block_slot(
     ],
 ):
     caller.require_location(body.locationId)
-    block = service.create_block(request.app.state.db, caller.timezone, body)
+    times = body_times(body, zone(caller.timezone))
+    block = service.create_block(request.app.state.db, body, times)
     return JsonResponse(schemas.blocked_slot_dto(block, caller.timezone), status_code=201)
 
 
@@ -37,7 +40,8 @@ def edit_block_slot(
     body: Annotated[schemas.BlockSlotEditRequestDTO, json_body(schemas.BlockSlotEditRequestDTO)],
 ):
     caller.require_location(body.locationId)
-    block = service.update_block(request.app.state.db, caller.timezone, eventId, body)
+    times = body_times(body, zone(caller.timezone))
+    block = service.update_block(request.app.state.db, eventId, body, times)
     # 201, as the spec says for this edit.
     return JsonResponse(schemas.blocked_slot_dto(block, caller.timezone), status_code=201)
 

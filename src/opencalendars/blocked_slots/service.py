@@ -13,9 +13,8 @@ from opencalendars.db.database import Database
 from opencalendars.db.queries import for_change, get_live, live
 from opencalendars.errors import BadRequest
 from opencalendars.http.event_lists import MAX_EVENTS, EventListQuery, check_count
-from opencalendars.http.times import body_instant_ms
+from opencalendars.http.times import BodyTimes
 from opencalendars.ids import new_id
-from opencalendars.zones import zone
 
 EVENT_NOT_FOUND = "Event not found"
 ONE_OWNER = "exactly one of calendarId or assignedUserId is required"
@@ -47,11 +46,10 @@ def check_times(start_ms: int, end_ms: int) -> None:
         raise BadRequest(["endTime must be after startTime"])
 
 
-def create_block(db: Database, timezone: str, dto: BlockSlotCreateRequestDTO) -> BlockedSlot:
+def create_block(db: Database, dto: BlockSlotCreateRequestDTO, times: BodyTimes) -> BlockedSlot:
     if (dto.calendarId is None) == (dto.assignedUserId is None):
         raise BadRequest([ONE_OWNER])
-    start_ms = body_instant_ms("startTime", dto.startTime, zone(timezone))
-    end_ms = body_instant_ms("endTime", dto.endTime, zone(timezone))
+    start_ms, end_ms = times.start_ms, times.end_ms
     check_times(start_ms, end_ms)
     with db.write() as session:
         if dto.calendarId is not None:
@@ -74,7 +72,7 @@ def create_block(db: Database, timezone: str, dto: BlockSlotCreateRequestDTO) ->
 
 
 def update_block(
-    db: Database, timezone: str, block_id: str, dto: BlockSlotEditRequestDTO
+    db: Database, block_id: str, dto: BlockSlotEditRequestDTO, times: BodyTimes
 ) -> BlockedSlot:
     """Partial. Naming a calendar or a user moves the block to it (naming both is refused)."""
     if dto.calendarId is not None and dto.assignedUserId is not None:
@@ -88,10 +86,10 @@ def update_block(
             block.calendar_id, block.assigned_user_id = None, dto.assignedUserId
         if dto.title is not None:
             block.title = dto.title
-        if dto.startTime is not None:
-            block.start_ms = body_instant_ms("startTime", dto.startTime, zone(timezone))
-        if dto.endTime is not None:
-            block.end_ms = body_instant_ms("endTime", dto.endTime, zone(timezone))
+        if times.start_ms is not None:
+            block.start_ms = times.start_ms
+        if times.end_ms is not None:
+            block.end_ms = times.end_ms
         check_times(block.start_ms, block.end_ms)
         block.date_updated_ms = clock.now_ms(session)
     return block

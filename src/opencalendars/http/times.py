@@ -1,5 +1,6 @@
 """Reading and rendering instants at the edge. Storage holds UTC epoch milliseconds only."""
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -94,6 +95,23 @@ def body_instant_ms(field: str, value: int | float | str, zone: ZoneInfo) -> int
         raise BadRequest([f"{field} {error.message}"]) from None
     except ValueError:
         raise BadRequest([f"{field} must be {INSTANT_FORMS}"]) from None
+
+
+@dataclass(frozen=True)
+class BodyTimes:
+    """A body's `startTime` and `endTime` as instants (None: not given), read at the edge so
+    that services work with instants only."""
+
+    start_ms: int | None
+    end_ms: int | None
+
+
+def body_times(body, zone: ZoneInfo) -> BodyTimes:
+    """`startTime` and `endTime` of a body, times without an offset read in `zone`."""
+    return BodyTimes(
+        None if body.startTime is None else body_instant_ms("startTime", body.startTime, zone),
+        None if body.endTime is None else body_instant_ms("endTime", body.endTime, zone),
+    )
 
 
 def epoch_ms_text(text: str) -> int | None:

@@ -281,7 +281,10 @@ def segments_of(
 def create_booking(
     db: Database, location_zone: str, dto: CreatePublicServiceBookingDTO, checks: Checks
 ) -> tuple[ServiceBooking, list[str]]:
-    """The booking and the informative messages of its answer."""
+    """The booking and the informative messages of its answer. Unlike the other areas' bodies
+    (read at the edge, `http.times.body_times`), a service booking's times are read in the
+    booking's own `timezone`, checked here with it (and on an edit without one, the stored
+    booking's)."""
     shown_in = booking_zone(dto.timezone)
     start_ms = body_instant_ms("startTime", dto.startTime, shown_in)
     end_ms = body_instant_ms("endTime", dto.endTime, shown_in)
