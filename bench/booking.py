@@ -60,7 +60,8 @@ def main() -> None:
         client_for(base_url, token) as client,
     ):
         answer = client.get(f"/calendars/{calendar.id}/free-slots", params=SLOTS_PARAMS).json()
-        starts = [slot for day in answer.values() for slot in day["slots"]]
+        # The date keys; the answer's `traceId` beside them is no day.
+        starts = [slot for day in answer.values() if isinstance(day, dict) for slot in day["slots"]]
         for _ in range(20):
             client.get(f"/calendars/{calendar.id}").raise_for_status()
         sequential, reads = [], []

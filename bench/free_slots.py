@@ -227,7 +227,8 @@ def client_for(base_url: str, token: str) -> httpx.Client:
 
 def offered_slots(client: httpx.Client, calendar_id: str) -> int:
     answer = client.get(f"/calendars/{calendar_id}/free-slots", params=SLOTS_PARAMS).json()
-    return sum(len(day["slots"]) for day in answer.values())
+    # The date keys; the answer's `traceId` beside them is no day.
+    return sum(len(day["slots"]) for day in answer.values() if isinstance(day, dict))
 
 
 def million_url(url: str, workdir: Path, name: str = "million") -> str:

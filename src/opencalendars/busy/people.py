@@ -101,6 +101,35 @@ def people_busy(
     return PeopleBusy(same, blocking, calendar_blocks)
 
 
+def calendar_spans(
+    session: Session,
+    location_id: str,
+    calendar_id: str,
+    *,
+    location_zone: str,
+    busy_from: int,
+    busy_to: int,
+    exclude_appointment_id: str = "",
+) -> list[tuple[int, int]]:
+    """The spans of a calendar's own occupying appointments (an event calendar's time, or a
+    resource's), recurring series' occurrences included."""
+    return appointments.occupying_in_calendar(
+        session, location_id, calendar_id, busy_from, busy_to, exclude_appointment_id
+    ) + [
+        (item.start_ms, item.end_ms)
+        for item in appointments.occupying_series(
+            session,
+            location_id,
+            location_zone,
+            busy_from,
+            busy_to,
+            calendar_id=calendar_id,
+            exclude_id=exclude_appointment_id,
+        )
+        if item.calendar_id == calendar_id
+    ]
+
+
 def persons_for(
     session: Session,
     calendar: CalendarRules,
@@ -129,21 +158,15 @@ def persons_for(
 
     if calendar.calendar_type == "event":
         # The calendar itself is the person; its members' busy times count too.
-        own = appointments.occupying_in_calendar(
-            session, calendar.location_id, calendar.id, busy_from, busy_to, exclude_appointment_id
-        ) + [
-            (item.start_ms, item.end_ms)
-            for item in appointments.occupying_series(
-                session,
-                calendar.location_id,
-                location_zone,
-                busy_from,
-                busy_to,
-                calendar_id=calendar.id,
-                exclude_id=exclude_appointment_id,
-            )
-            if item.calendar_id == calendar_id
-        ]
+        own = calendar_spans(
+            session,
+            calendar.location_id,
+            calendar_id,
+            location_zone=location_zone,
+            busy_from=busy_from,
+            busy_to=busy_to,
+            exclude_appointment_id=exclude_appointment_id,
+        )
         member_busy = [span for user in members for span in busy.blocking[user]]
         windows = open_windows(availability.calendar, start_ms, end_ms)
         return [
@@ -189,27 +212,15 @@ def resources_for(
     for resource in mapped:
         busy = []
         for calendar_id in resource.calendar_ids:
-            busy += appointments.occupying_in_calendar(
+            busy += calendar_spans(
                 session,
                 calendar.location_id,
                 calendar_id,
-                busy_from,
-                busy_to,
-                exclude_appointment_id,
+                location_zone=location_zone,
+                busy_from=busy_from,
+                busy_to=busy_to,
+                exclude_appointment_id=exclude_appointment_id,
             )
-            busy += [
-                (item.start_ms, item.end_ms)
-                for item in appointments.occupying_series(
-                    session,
-                    calendar.location_id,
-                    location_zone,
-                    busy_from,
-                    busy_to,
-                    calendar_id=calendar_id,
-                    exclude_id=exclude_appointment_id,
-                )
-                if item.calendar_id == calendar_id
-            ]
         found.append(Resource(units=resource.units, busy=busy))
     return found
 
