@@ -37,12 +37,16 @@ from opencalendars.http.timeouts import BodyTimeout
 from opencalendars.http.trace import TraceIds
 from opencalendars.http.unavailable import database_error
 from opencalendars.http.validation import messages_for
+from opencalendars.marketplace.router import admin_router as marketplace_admin_router
+from opencalendars.marketplace.router import router as oauth_router
+from opencalendars.marketplace.tokens import AppTokenLookup
 from opencalendars.notifications.router import router as notifications_router
 from opencalendars.resources.router import router as resources_router
 from opencalendars.schedules.router import router as schedules_router
 from opencalendars.services.router import router as services_router
 from opencalendars.settings import MAX_BODY_BYTES, Settings
 from opencalendars.slots.router import router as slots_router
+from opencalendars.web.consent import router as consent_router
 
 log = logging.getLogger("opencalendars")
 
@@ -136,6 +140,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.db = db
     # How http/auth finds a request's token.
     app.state.tokens = TokenLookup(db)
+    # ...and a marketplace app's access token (a JWT).
+    app.state.app_tokens = AppTokenLookup(db)
     # Per-token rate limits (http/rate_limits.py), counted by the token check; None when off.
     app.state.rate_limiter = create_limiter(
         settings.rate_limits, db, settings.redis_url, app.state.tokens.sql()
@@ -170,6 +176,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         notifications_router,
         calendars_router,
         contacts_router,
+        oauth_router,
+        # The consent page (HTML) an app sends the operator to.
+        consent_router,
         # The operator's routes last: their paths never meet the contract's.
         health.router,
         webhooks_router,
@@ -177,7 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.admin_key is not None:
         # Without a key the admin API does not exist: its paths answer 404 like any unknown
         # path, and /openapi.json does not list them.
-        add_routes(app, admin_router, events_admin_router)
+        add_routes(app, admin_router, events_admin_router, marketplace_admin_router)
     metrics.add_route(app, settings)  # `/metrics`, as OPENCALENDARS_METRICS says
     install_docs(app)
     return app

@@ -1,5 +1,6 @@
 """The `opencalendars` command: serve, worker, db upgrade, location create/list, token
-create/list/revoke, webhook create/list/delete, outbox list/retry, demo, --version.
+create/list/revoke, webhook create/list/delete, outbox list/retry, company create/list, app
+create/list, install create/list/delete, demo, --version.
 
 Every command but `serve` and `worker` works on the database directly (no running server
 needed), doing what the admin API does. Lists print one line per item, tab-separated, in a
@@ -37,6 +38,8 @@ from opencalendars.http.auth import ALL_SCOPES
 from opencalendars.http.rate_limits import InvalidRateLimits
 from opencalendars.http.times import iso_utc_ms
 from opencalendars.http.validation import messages_for
+from opencalendars.marketplace import schemas as marketplace_schemas
+from opencalendars.marketplace import service as marketplace
 from opencalendars.settings import InvalidSetting, Settings, load_environment
 from opencalendars.zones import is_known_zone
 
@@ -51,6 +54,12 @@ app.add_typer(location_app, name="location")
 app.add_typer(token_app, name="token")
 app.add_typer(webhook_app, name="webhook")
 app.add_typer(outbox_app, name="outbox")
+company_app = typer.Typer(help="Companies (agencies) that own locations.", no_args_is_help=True)
+apps_app = typer.Typer(help="Marketplace apps (OAuth clients).", no_args_is_help=True)
+install_app = typer.Typer(help="Marketplace apps' installs.", no_args_is_help=True)
+app.add_typer(company_app, name="company")
+app.add_typer(apps_app, name="app")
+app.add_typer(install_app, name="install")
 
 
 # `--debug`: an error that stops a command is shown with its traceback, not only its line.
@@ -239,6 +248,9 @@ def location_create(
             "for contacts kept in another system)."
         ),
     ] = True,
+    company_id: Annotated[
+        str | None, typer.Option("--company-id", help="The company (agency) that owns it.")
+    ] = None,
     database_url_flag: DatabaseUrl = None,
 ) -> None:
     """Create a location and print its id."""
@@ -247,7 +259,12 @@ def location_create(
     db = open_database(database_url_flag)
     try:
         location = admin_service.create_location(
-            db, name, timezone, location_id, require_contacts=require_contacts
+            db,
+            name,
+            timezone,
+            location_id,
+            require_contacts=require_contacts,
+            company_id=company_id,
         )
     except ApiError as error:
         raise typer.BadParameter(str(error.message), param_hint="--id") from None
@@ -403,6 +420,164 @@ def webhook_delete(webhook_id: str, database_url_flag: DatabaseUrl = None) -> No
     except ApiError as error:
         raise typer.BadParameter(str(error.message), param_hint="WEBHOOK_ID") from None
     typer.echo("deleted")
+
+
+def validated(dto: type, fields: dict):
+    """A command's options checked by the admin API's own request shape."""
+    try:
+        return dto.model_validate(fields)
+    except ValidationError as error:
+        raise typer.BadParameter("; ".join(messages_for(error.errors()))) from None
+
+
+@company_app.command("create")
+def company_create(
+    name: Annotated[str, typer.Option(help="Company name.")],
+    company_id: Annotated[str | None, typer.Option("--id", help="Use this id.")] = None,
+    database_url_flag: DatabaseUrl = None,
+) -> None:
+    """Create a company (agency) and print its id."""
+    body = validated(marketplace_schemas.CompanyCreateDTO, {"name": name, "id": company_id})
+    try:
+        company = marketplace.create_company(open_database(database_url_flag), body.name, body.id)
+    except ApiError as error:
+        raise typer.BadParameter(str(error.message), param_hint="--id") from None
+    typer.echo(company.id)
+
+
+@company_app.command("list")
+def company_list(as_json: Json = False, database_url_flag: DatabaseUrl = None) -> None:
+    """One line per company, oldest first: id, name."""
+    companies = marketplace.list_companies(open_database(database_url_flag))
+    if as_json:
+        echo_json({"companies": [marketplace_schemas.company_dto(each) for each in companies]})
+        return
+    echo_lines([[company.id, company.name] for company in companies])
+
+
+class Distribution(StrEnum):
+    location = "location"
+    agency = "agency"
+
+
+@apps_app.command("create")
+def app_create(
+    name: Annotated[str, typer.Option(help="App name.")],
+    redirect_uri: Annotated[list[str], typer.Option("--redirect-uri", help="Repeat for several.")],
+    scope: Annotated[list[str], typer.Option("--scope", help="Repeat for several.")],
+    webhook_url: Annotated[
+        str | None, typer.Option("--webhook-url", help="Where INSTALL/UNINSTALL go.")
+    ] = None,
+    distribution: Annotated[
+        Distribution, typer.Option(help="Installed per location, or by an agency.")
+    ] = Distribution.location,
+    database_url_flag: DatabaseUrl = None,
+) -> None:
+    """Create an app; prints its JSON with `clientId` and `clientSecret` (shown only once)."""
+    body = validated(
+        marketplace_schemas.AppCreateDTO,
+        {
+            "name": name,
+            "redirectUris": redirect_uri,
+            "scopes": scope,
+            "webhookUrl": webhook_url,
+            "distribution": distribution.value,
+        },
+    )
+    created, secret = marketplace.create_app(
+        open_database(database_url_flag),
+        name=body.name,
+        redirect_uris=body.redirectUris,
+        scopes=body.scopes,
+        webhook_url=body.webhookUrl,
+        distribution=body.distribution,
+    )
+    echo_json({"app": {**marketplace_schemas.app_dto(created), "clientSecret": secret}})
+
+
+@apps_app.command("list")
+def app_list(as_json: Json = False, database_url_flag: DatabaseUrl = None) -> None:
+    """One line per app, oldest first: id, client id, distribution, name. Never the secret."""
+    apps = marketplace.list_apps(open_database(database_url_flag))
+    if as_json:
+        echo_json({"apps": [marketplace_schemas.app_dto(each) for each in apps]})
+        return
+    echo_lines([[each.id, each.client_id, each.distribution, each.name] for each in apps])
+
+
+@install_app.command("create")
+def install_create(
+    app_id: Annotated[str, typer.Option("--app-id", help="The app.")],
+    redirect_uri: Annotated[str, typer.Option("--redirect-uri", help="One of the app's.")],
+    location_id: Annotated[str | None, typer.Option("--location-id")] = None,
+    company_id: Annotated[str | None, typer.Option("--company-id")] = None,
+    scope: Annotated[
+        list[str] | None, typer.Option("--scope", help="Repeat for several; default the app's.")
+    ] = None,
+    database_url_flag: DatabaseUrl = None,
+) -> None:
+    """Consent without a browser: install the app and print the install and a code (JSON)."""
+    body = validated(
+        marketplace_schemas.InstallCreateDTO,
+        {
+            "appId": app_id,
+            "redirectUri": redirect_uri,
+            "locationId": location_id,
+            "companyId": company_id,
+            "scopes": scope or None,
+        },
+    )
+    try:
+        found, code = marketplace.admin_install(
+            open_database(database_url_flag),
+            app_id=body.appId,
+            location_id=body.locationId,
+            company_id=body.companyId,
+            redirect_uri=body.redirectUri,
+            scopes=body.scopes,
+        )
+    except ApiError as error:
+        message = error.message if isinstance(error.message, str) else "; ".join(error.message)
+        raise typer.BadParameter(message) from None
+    echo_json({"install": marketplace_schemas.install_dto(found), "code": code})
+
+
+@install_app.command("list")
+def install_list(
+    app_id: Annotated[str | None, typer.Option("--app-id", help="Only this app's.")] = None,
+    as_json: Json = False,
+    database_url_flag: DatabaseUrl = None,
+) -> None:
+    """One line per install, oldest first: id, app, location, company, installed or
+    uninstalled."""
+    installs = marketplace.list_installs(open_database(database_url_flag), app_id)
+    if as_json:
+        echo_json({"installs": [marketplace_schemas.install_dto(each) for each in installs]})
+        return
+    echo_lines(
+        [
+            [
+                each.id,
+                each.app_id,
+                each.location_id or "",
+                each.company_id or "",
+                "installed" if each.uninstalled_ms is None else "uninstalled",
+            ]
+            for each in installs
+        ]
+    )
+
+
+@install_app.command("delete")
+def install_delete(install_id: str, database_url_flag: DatabaseUrl = None) -> None:
+    """Uninstall: the app's tokens for it stop at once; UNINSTALL goes to the app."""
+    try:
+        marketplace.uninstall(open_database(database_url_flag), install_id)
+    except ApiError as error:
+        raise typer.BadParameter(
+            f"{error.message} ({install_id})", param_hint="INSTALL_ID"
+        ) from None
+    typer.echo("uninstalled")
 
 
 class OutboxStatus(StrEnum):

@@ -13,6 +13,8 @@ from support.api import ADMIN_HEADERS
 ID = re.compile(r"^[A-Za-z0-9]{20}$")
 # What a new location decides about contacts unless told (tests/contacts/ test each).
 CONTACT_DEFAULTS = {"requireContacts": True, "country": None, "allowDuplicateContacts": False}
+# No company: a location of its own (docs/marketplace.md).
+NO_COMPANY = {"companyId": None}
 
 
 def test_without_an_admin_key_every_admin_path_is_404(database_url):
@@ -66,6 +68,7 @@ def test_create_location(client):
             "name": "Clinic",
             "timezone": "America/New_York",
             **CONTACT_DEFAULTS,
+            **NO_COMPANY,
         }
     }
     listed = client.get("/admin/locations", headers=ADMIN_HEADERS).json()["locations"]
@@ -90,6 +93,7 @@ def test_create_location_with_its_own_id_and_the_default_zone(client):
             "name": "Mine",
             "timezone": "UTC",
             **CONTACT_DEFAULTS,
+            **NO_COMPANY,
         }
     }
     assert again.status_code == 409

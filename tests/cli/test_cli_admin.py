@@ -59,7 +59,12 @@ def command(*args: str) -> subprocess.CompletedProcess:
 
 
 # A new location's contact settings (docs/contacts.md "Bookings and contacts").
-CONTACTS_REQUIRED = {"requireContacts": True, "country": None, "allowDuplicateContacts": False}
+CONTACTS_REQUIRED = {
+    "requireContacts": True,
+    "country": None,
+    "allowDuplicateContacts": False,
+    "companyId": None,
+}
 
 
 def lines(output: str) -> list[list[str]]:

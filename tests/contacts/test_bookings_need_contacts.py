@@ -100,6 +100,7 @@ def test_a_new_location_requires_contacts_and_says_so(client):
         "requireContacts": True,
         "country": None,
         "allowDuplicateContacts": False,
+        "companyId": None,
     }
     listed = client.get("/admin/locations", headers=ADMIN_HEADERS).json()["locations"]
     assert location in listed

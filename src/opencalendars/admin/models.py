@@ -23,6 +23,8 @@ class Location(Base):
     # Bookings name a live contact of the location (docs/contacts.md). On for locations created
     # since contacts exist; off (the column's default) for those created before.
     require_contacts: Mapped[bool] = mapped_column(Boolean, default=True, server_default=false())
+    # The company (agency) that owns it, if any (docs/marketplace.md).
+    company_id: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
 
 
 class ApiToken(LocationScoped, Base):

@@ -27,6 +27,7 @@ def create_location(
         require_contacts=body.requireContacts is not False,
         country=body.country,
         allow_duplicate_contacts=body.allowDuplicateContacts is True,
+        company_id=body.companyId,
     )
     return JsonResponse({"location": schemas.location_dto(location)}, status_code=201)
 

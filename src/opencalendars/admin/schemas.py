@@ -42,6 +42,8 @@ class LocationCreateDTO(LocationSettingsDTO):
     name: NonEmpty
     timezone: str = "UTC"
     id: Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
+    # The company (agency) that owns it (docs/marketplace.md).
+    companyId: Annotated[str, Field(min_length=1, max_length=64)] | None = None
 
     _zone = field_validator("timezone")(known_zone)
 
@@ -79,6 +81,7 @@ def location_dto(location) -> dict:
         "requireContacts": location.require_contacts,
         "country": location.country,
         "allowDuplicateContacts": location.allow_duplicate_contacts,
+        "companyId": location.company_id,
     }
 
 

@@ -12,6 +12,7 @@ from opencalendars.db.queries import for_change
 from opencalendars.errors import Conflict, NotFound
 from opencalendars.http.auth import ALL_SCOPES, hash_token
 from opencalendars.ids import new_id
+from opencalendars.marketplace.models import Company
 
 TOKEN_PREFIX = "pit-"
 
@@ -25,11 +26,14 @@ def create_location(
     require_contacts: bool = True,
     country: str | None = None,
     allow_duplicate_contacts: bool = False,
+    company_id: str | None = None,
 ) -> Location:
     """A new location requires live contacts for its bookings unless told otherwise."""
     with db.write() as session:
         if location_id is not None and session.get(Location, location_id) is not None:
             raise Conflict(f"Location {location_id} already exists")
+        if company_id is not None and session.get(Company, company_id) is None:
+            raise NotFound("Company not found")
         location = Location(
             id=location_id or new_id(),
             name=name,
@@ -38,6 +42,7 @@ def create_location(
             require_contacts=require_contacts,
             country=country,
             allow_duplicate_contacts=allow_duplicate_contacts,
+            company_id=company_id,
         )
         session.add(location)
     return location

@@ -1,7 +1,8 @@
 """The one interface the areas emit events through, inside the changing transaction: an
 appointment change (`appointment_changed`, with the `snapshot` of the appointment before an edit)
 queues the webhook events of the location's subscriptions and the calendar's notifications; a
-contact change (`contact_changed`) queues the contact webhooks. Nothing else of `events/` is
+contact change (`contact_changed`) queues the contact webhooks; an app's install or uninstall
+(`app_event`) queues its webhook to the app. Nothing else of `events/` is
 called by the areas (docs/architecture.md "Layers")."""
 
 from sqlalchemy import bindparam, select
@@ -19,9 +20,9 @@ from opencalendars.events.notify import (
     topics_now,
 )
 from opencalendars.events.outbox import cancel_timed
-from opencalendars.events.webhooks import enqueue_contact_event, enqueue_event
+from opencalendars.events.webhooks import enqueue_app_event, enqueue_contact_event, enqueue_event
 
-__all__ = ["appointment_changed", "contact_changed", "snapshot"]
+__all__ = ["app_event", "appointment_changed", "contact_changed", "snapshot"]
 
 _calendars = Calendar.__table__.c
 # Built once: the calendar's group and name, for the payload and the notification texts.
@@ -68,3 +69,17 @@ def appointment_changed(
 def contact_changed(session: Session, event_type: str, contact: Contact, now_ms: int) -> None:
     """`event_type` is ContactCreate, ContactUpdate or ContactDelete, at `now_ms`."""
     enqueue_contact_event(session, event_type, contact, now_ms)
+
+
+def app_event(
+    session: Session,
+    event_type: str,
+    webhook_url: str | None,
+    location_id: str | None,
+    body: dict,
+    now_ms: int,
+) -> None:
+    """`event_type` is INSTALL or UNINSTALL, `body` its payload, for the app's webhook URL
+    (nothing when the app has none); `location_id` None for a company's install."""
+    if webhook_url is not None:
+        enqueue_app_event(session, event_type, webhook_url, location_id, body, now_ms)

@@ -48,7 +48,8 @@ class OutboxMessage(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))  # webhook | email | sms
-    location_id: Mapped[str] = mapped_column(String(64))
+    # None for an app's webhook of a company install (marketplace/).
+    location_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # What it reports: an event type (AppointmentCreate...) or a notification type (reminder...).
     topic: Mapped[str] = mapped_column(String(32))
     appointment_id: Mapped[str | None] = mapped_column(String(128), nullable=True)

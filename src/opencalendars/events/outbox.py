@@ -19,7 +19,7 @@ TIMED_TOPICS = ("reminder", "followup")
 def enqueue(
     session: Session,
     kind: str,
-    location_id: str,
+    location_id: str | None,
     topic: str,
     payload: dict,
     due_ms: int,

@@ -204,3 +204,24 @@ def enqueue_contact_event(session: Session, event_type: str, contact: Contact, n
         now_ms,
         appointment_id=None,
     )
+
+
+def enqueue_app_event(
+    session: Session,
+    event_type: str,
+    url: str,
+    location_id: str | None,
+    body: dict,
+    now_ms: int,
+) -> None:
+    """A marketplace app's own webhook (INSTALL, UNINSTALL) to its webhook URL: no
+    subscription, the body as the app area wrote it, signed and sent like the others."""
+    enqueue(
+        session,
+        "webhook",
+        location_id,
+        event_type,
+        {"url": url, "body": dumps(body).decode()},
+        due_ms=now_ms,
+        now_ms=now_ms,
+    )

@@ -28,10 +28,22 @@ CALENDAR_SCOPES = (
     "calendars/resources.write",
 )
 CONTACT_SCOPES = ("contacts.readonly", "contacts.write")
-# Every scope a token may carry.
+# Every scope a private token may carry.
 ALL_SCOPES = CALENDAR_SCOPES + CONTACT_SCOPES
+# The agency endpoints' scopes (`/oauth/locationToken`, `/oauth/installedLocations`).
+OAUTH_SCOPES = ("oauth.readonly", "oauth.write")
+# Every scope a marketplace app may ask for.
+APP_SCOPES = ALL_SCOPES + OAUTH_SCOPES
 
 INVALID_TOKEN = "Invalid token: access token is invalid"
+# An app's access token that is not ours, is expired, or whose install is gone.
+INVALID_JWT = "Invalid JWT"
+# A company token on a location's route, or a location's token on an agency route.
+WRONG_AUTH_CLASS = (
+    "This authClass type is not allowed to access this scope. "
+    "Please reach out to the Platform team to get it added."
+)
+LOCATION, COMPANY = "Location", "Company"
 
 
 @dataclass(frozen=True)
@@ -45,6 +57,29 @@ class Caller:
         """403 when a request names a location other than the token's (PRODUCT §2)."""
         if location_id != self.location_id:
             raise Forbidden("The token does not have access to this location")
+
+
+@dataclass(frozen=True)
+class AppGrant:
+    """What a marketplace app's access token grants (marketplace/tokens.py finds it)."""
+
+    # Rate limits count per app per location or company (PRODUCT §12).
+    rate_key: str
+    auth_class: str  # LOCATION or COMPANY
+    app_id: str
+    location_id: str | None
+    company_id: str | None
+    timezone: str | None
+    scopes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class AgencyCaller:
+    """A company token's holder, on the agency routes."""
+
+    app_id: str
+    company_id: str
+    scopes: frozenset[str]
 
 
 def hash_token(token: str) -> str:
@@ -75,6 +110,28 @@ class Tokens(Protocol):
     """How a token is found (`admin/tokens.TokenLookup`, on `app.state.tokens`)."""
 
     async def find(self, token_hash: str) -> tuple | None: ...
+
+
+class AppTokens(Protocol):
+    """How an app's access token is checked (`marketplace/tokens.AppTokenLookup`, on
+    `app.state.app_tokens`)."""
+
+    async def find(self, token: str) -> AppGrant | None: ...
+
+
+def is_app_token(token: str) -> bool:
+    """A JWT (three dot-separated parts): what a private token (`pit-…`) never is."""
+    return token.count(".") == 2
+
+
+async def find_app_grant(request: Request, token: str) -> AppGrant:
+    """An app token's grant, its request counted per app and location (or company)."""
+    app_tokens: AppTokens = request.app.state.app_tokens
+    grant = await app_tokens.find(token)
+    if grant is None:
+        raise Unauthorized(INVALID_JWT)
+    await count_request(request, grant.rate_key)
+    return grant
 
 
 def caller_of(row: tuple | None) -> Caller:
@@ -118,7 +175,11 @@ class Authorizer:
 
     async def __call__(self, request: Request) -> Caller:
         # Rate limits count every request of a found token (429 past a limit).
-        caller = await find_counted_caller(request, bearer_token(request))
+        token = bearer_token(request)
+        if is_app_token(token):
+            caller = location_caller(await find_app_grant(request, token))
+        else:
+            caller = await find_counted_caller(request, token)
         check_version(request)
         if self.scope not in caller.scopes:
             # 401 with this message, as the live service answers (docs/fidelity.md).
@@ -126,5 +187,44 @@ class Authorizer:
         return caller
 
 
+def location_caller(grant: AppGrant) -> Caller:
+    if grant.auth_class != LOCATION:
+        raise Unauthorized(WRONG_AUTH_CLASS)
+    return Caller(
+        token_id=grant.rate_key,
+        location_id=grant.location_id,
+        timezone=grant.timezone,
+        scopes=grant.scopes,
+    )
+
+
 def authorize(scope: str) -> Any:
     return Depends(Authorizer(scope))
+
+
+class AgencyAuthorizer:
+    """The agency routes' dependency (the spec's `Agency-Access-Only`): a company token of a
+    marketplace app, with the scope."""
+
+    def __init__(self, scope: str):
+        if scope not in OAUTH_SCOPES:
+            raise ValueError(f"unknown agency scope {scope}")
+        self.scope = scope
+
+    async def __call__(self, request: Request) -> AgencyCaller:
+        token = bearer_token(request)
+        if not is_app_token(token):
+            # A private token is a location's: not an agency's.
+            await find_counted_caller(request, token)
+            raise Unauthorized(WRONG_AUTH_CLASS)
+        grant = await find_app_grant(request, token)
+        check_version(request)
+        if grant.auth_class != COMPANY:
+            raise Unauthorized(WRONG_AUTH_CLASS)
+        if self.scope not in grant.scopes:
+            raise Unauthorized(NOT_IN_SCOPE)
+        return AgencyCaller(app_id=grant.app_id, company_id=grant.company_id, scopes=grant.scopes)
+
+
+def authorize_agency(scope: str) -> Any:
+    return Depends(AgencyAuthorizer(scope))

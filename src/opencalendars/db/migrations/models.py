@@ -11,6 +11,7 @@ from opencalendars.db.base import Base
 from opencalendars.events import models as event_models  # noqa: F401
 from opencalendars.groups import models as group_models  # noqa: F401
 from opencalendars.http import rate_counters as rate_limit_models  # noqa: F401
+from opencalendars.marketplace import models as marketplace_models  # noqa: F401
 from opencalendars.notifications import models as notification_models  # noqa: F401
 from opencalendars.resources import models as resource_models  # noqa: F401
 from opencalendars.schedules import models as schedule_models  # noqa: F401
