@@ -400,6 +400,8 @@ class PostgresCounters:
     def __init__(self, db: Database, live_token_sql: str):
         self._conninfo = make_url(db.url).set(drivername="postgresql").render_as_string(False)
         self._find_and_take = pg_find_and_take(live_token_sql)
+        # The same counting for a caller already found: its id stands in for the lookup.
+        self._take = pg_find_and_take("SELECT CAST(%(counted_id)s AS VARCHAR(64)) AS id")
         self._size = db.request_threads
         self._connections: dict[asyncio.AbstractEventLoop, AsyncConnections] = {}
         self._next_cleanup_ms = 0
@@ -408,13 +410,32 @@ class PostgresCounters:
         self, token_hash: str, w: Windows, now_ms: int
     ) -> tuple[tuple | None, Counted | None]:
         """The live token's row (id, location_id, timezone, scopes), or None, and its counts."""
+        found = await self._run(self._find_and_take, {"token_hash": token_hash}, w, now_ms)
+        if found is None:
+            return None, None
+        *row, burst, day, day_seen = found
+        return tuple(row), self._counted(burst, day, day_seen, w)
+
+    async def hit(self, token_id: str, w: Windows, now_ms: int) -> Counted:
+        """A request of a caller found otherwise (a marketplace app's token, checked by its
+        signature): its counts alone, in the same statement shape."""
+        _id, burst, day, day_seen = await self._run(self._take, {"counted_id": token_id}, w, now_ms)
+        return self._counted(burst, day, day_seen, w)
+
+    @staticmethod
+    def _counted(burst: int | None, day: int | None, day_seen: int | None, w: Windows) -> Counted:
+        if burst is None:
+            return None, None, day_seen or 0
+        return burst, day, w.day_max if day is None else day
+
+    async def _run(self, sql: str, found_by: dict, w: Windows, now_ms: int) -> tuple | None:
         loop = asyncio.get_running_loop()
         connections = self._connections.get(loop)
         if connections is None:
             connections = AsyncConnections(self._conninfo, self._size)
             self._connections[loop] = connections
         parameters = {
-            "token_hash": token_hash,
+            **found_by,
             "burst_start": w.burst_start_ms,
             "burst_end": w.burst_end_ms,
             "burst_max": w.burst_max,
@@ -427,7 +448,7 @@ class PostgresCounters:
             self._next_cleanup_ms = now_ms + CLEANUP_EVERY_MS
         connection = await connections.take()
         try:
-            cursor = await connection.execute(self._find_and_take, parameters)
+            cursor = await connection.execute(sql, parameters)
             found = await cursor.fetchone()
             if cleanup:
                 await connection.execute(PG_CLEANUP, {"now": now_ms})
@@ -435,12 +456,7 @@ class PostgresCounters:
             await connections.drop(connection)
             raise
         connections.give_back(connection)
-        if found is None:
-            return None, None
-        *row, burst, day, day_seen = found
-        if burst is None:
-            return tuple(row), (None, None, day_seen or 0)
-        return tuple(row), (burst, day, w.day_max if day is None else day)
+        return found
 
     def close(self) -> None:
         self._connections.clear()

@@ -6,6 +6,8 @@ same statement brings the location's zone and the server clock (a frozen clock e
 as the real one does). The signing secret is read once per process: it never changes.
 """
 
+import hashlib
+
 from sqlalchemy import bindparam, select
 
 from opencalendars.admin.models import Location
@@ -31,6 +33,12 @@ _LIVE_INSTALL = PreparedRead(
     .where(_installs.id == bindparam("install_id"), _installs.uninstalled_ms.is_(None)),
     named=False,
 )
+
+
+def rate_key(app_id: str, subject: str) -> str:
+    """What the rate limits count an app's requests under: one key per app per location (or
+    company), whichever of its tokens is used; hashed to fit the counters' 64 characters."""
+    return hashlib.sha256(f"app:{app_id}:{subject}".encode()).hexdigest()
 
 
 class AppTokenLookup:
@@ -72,7 +80,7 @@ class AppTokenLookup:
         if auth_class == COMPANY and (location_id is not None or company_id != subject):
             return None
         return AppGrant(
-            rate_key=f"{app_id}:{subject}",
+            rate_key=rate_key(app_id, subject),
             auth_class=auth_class,
             app_id=app_id,
             location_id=location_id,
