@@ -266,6 +266,8 @@ def location_create(
             require_contacts=require_contacts,
             company_id=company_id,
         )
+    except NotFound as error:  # the company
+        raise typer.BadParameter(str(error.message), param_hint="--company-id") from None
     except ApiError as error:
         raise typer.BadParameter(str(error.message), param_hint="--id") from None
     typer.echo(location.id)
