@@ -85,7 +85,7 @@ def test_an_agency_app_installed_from_the_command_line_makes_working_tokens(url)
 
 def test_refusals_name_the_problem(url):  # noqa: F811
     no_company = refused(url, "location", "create", "--name", "x", "--company-id", "nope")
-    assert "'--company-id': Company not found" in no_company
+    assert "--company-id: Company not found" in no_company
     assert "redirectUris must be an absolute http(s) URL" in refused(
         url, "app", "create", "--name", "x", "--redirect-uri", "nope", "--scope", "oauth.write"
     )
