@@ -526,3 +526,19 @@ def test_a_company_uninstall_takes_the_app_off_its_locations(client, agency):
         company_install["id"]: False,
         installed["id"]: False,
     }
+
+
+def test_a_company_s_own_app_webhooks_are_listed_without_a_location(client, agency):
+    app, company_id, _answer, _first, _second, _company_install, _installed = agency
+    listed = admin(client, "GET", "/admin/outbox", params={"limit": 500})
+    assert listed.status_code == 200, listed.text
+    bodies = [
+        json.loads(message["payload"]["body"])
+        for message in listed.json()["messages"]
+        if message["topic"] == "INSTALL"
+    ]
+    (company_install,) = [
+        body for body in bodies if body["appId"] == app.id and "locationId" not in body
+    ]
+    assert company_install["companyId"] == company_id
+    assert company_install["installType"] == "Company"

@@ -56,7 +56,8 @@ def delete_webhook(request: Request, webhook_id: str):
 @admin_router.get("/outbox")
 def list_outbox(
     request: Request,
-    locationId: Annotated[str, Query(min_length=1)],
+    # Without it, every location's messages and those of no location (a company's app webhooks).
+    locationId: Annotated[str | None, Query(min_length=1)] = None,
     status: Annotated[
         Literal["pending", "delivered", "failed", "cancelled"] | None, Query()
     ] = None,

@@ -36,8 +36,8 @@ def get_access_token(request: Request, fields: Form):
 
 
 def location_token_answer(request: Request, caller: AgencyCaller, fields: dict) -> JsonResponse:
-    company_id = schemas.required_field(fields, "companyId")
-    location_id = schemas.required_field(fields, "locationId")
+    company_id = schemas.required_field(fields, "companyId", "company_id")
+    location_id = schemas.required_field(fields, "locationId", "location_id")
     tokens = request.app.state.app_tokens
     answer = service.location_token(
         tokens.db, tokens.signing_secret(), caller, company_id, location_id

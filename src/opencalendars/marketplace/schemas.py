@@ -155,8 +155,10 @@ def token_request(fields: dict[str, str]) -> TokenRequest:
     )
 
 
-def required_field(fields: dict[str, str], name: str) -> str:
-    value = fields.get(name)
+def required_field(fields: dict[str, str], name: str, snake: str) -> str:
+    """A field of the agency forms: the spec's camelCase, or the snake_case the official SDK's
+    webhook handler and token fallback send (`company_id`, `location_id`)."""
+    value = fields.get(name) or fields.get(snake)
     if not value:
         raise BadRequest([f"{name} should not be empty"])
     if len(value) > 255:
