@@ -542,3 +542,20 @@ def test_a_company_s_own_app_webhooks_are_listed_without_a_location(client, agen
     ]
     assert company_install["companyId"] == company_id
     assert company_install["installType"] == "Company"
+
+
+def test_malformed_token_requests_are_invalid_request(client, location_app):
+    app, _location_id, _found, _code = location_app
+    credentials = f"client_id={app.client_id}&client_secret={app.client_secret}"
+    form, json_type = "application/x-www-form-urlencoded", "application/json"
+    for body, content_type in (
+        (credentials + "&grant_type=authorization_code" + "&x=1" * 100, form),
+        (b"client_id=\xff\xfe", form),
+        ("[1, 2]", json_type),
+        ("{not json", json_type),
+        (credentials + "&grant_type=refresh_token&refresh_token=" + "r" * 5000, form),
+        (credentials + "&grant_type=a&grant_type=b", form),
+    ):
+        refused = client.post("/oauth/token", content=body, headers={"Content-Type": content_type})
+        assert refused.status_code == 400, (body, refused.text)
+        assert refused.json()["error"] == "invalid_request", refused.text

@@ -102,6 +102,8 @@ def install_dto(found) -> dict:
 # --- the OAuth endpoints' forms -----------------------------------------------------------
 
 MAX_FIELD = 4096
+# A grant has seven fields, in either spelling: more is not a grant.
+MAX_FIELDS = 32
 
 
 def form_fields(content_type: str, raw: bytes) -> dict[str, str]:
@@ -114,11 +116,15 @@ def form_fields(content_type: str, raw: bytes) -> dict[str, str]:
             raise OAuthError(400, "invalid_request", "The body is not valid JSON") from None
         if not isinstance(fields, dict):
             raise OAuthError(400, "invalid_request", "The body must be a JSON object")
+        if len(fields) > MAX_FIELDS:
+            raise OAuthError(400, "invalid_request", "The body has too many fields")
         return {key: value for key, value in fields.items() if isinstance(value, str)}
     try:
-        parsed = parse_qs(raw.decode(), keep_blank_values=False, strict_parsing=False)
+        parsed = parse_qs(raw.decode(), max_num_fields=MAX_FIELDS)
     except UnicodeDecodeError:
         raise OAuthError(400, "invalid_request", "The body is not UTF-8") from None
+    except ValueError:  # more fields than any grant has
+        raise OAuthError(400, "invalid_request", "The body has too many fields") from None
     repeated = [key for key, values in parsed.items() if len(values) > 1]
     if repeated:
         raise OAuthError(400, "invalid_request", f"{repeated[0]} is given more than once")
