@@ -559,3 +559,16 @@ def test_malformed_token_requests_are_invalid_request(client, location_app):
         refused = client.post("/oauth/token", content=body, headers={"Content-Type": content_type})
         assert refused.status_code == 400, (body, refused.text)
         assert refused.json()["error"] == "invalid_request", refused.text
+
+
+def test_consent_again_with_fewer_scopes_narrows_tokens_made_before(client):
+    location_id = make_location(client)
+    app = make_app(client)
+    _found, code = install(client, app, locationId=location_id)
+    access = exchange(client, app, code)["access_token"]
+    params = {"locationId": location_id}
+    assert client.get("/calendars/", params=params, headers=bearer(access)).status_code == 200
+    install(client, app, locationId=location_id, scopes=["calendars/events.readonly"])
+    narrowed = client.get("/calendars/", params=params, headers=bearer(access))
+    assert narrowed.status_code == 401
+    assert narrowed.json()["message"] == "The token is not authorized for this scope."

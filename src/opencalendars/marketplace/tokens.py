@@ -1,8 +1,8 @@
 """Finding an app's access token (a JWT, marketplace/jwt.py): what `http/auth.py` asks through
 `app.state.app_tokens` for a bearer token that is not a private token.
 
-One read per request: the install the token names (`jti`) must still be installed, and the
-same statement brings the location's zone and the server clock (a frozen clock expires tokens
+One read per request: the install the token names (`jti`) must still be installed (with the
+scopes it grants now), and the same statement brings the location's zone and the server clock (a frozen clock expires tokens
 as the real one does). The signing secret is read once per process: it never changes.
 """
 
@@ -26,7 +26,9 @@ _frozen = (
     .scalar_subquery()
 )
 _LIVE_INSTALL = PreparedRead(
-    select(_installs.location_id, _installs.company_id, _locations.timezone, _frozen)
+    select(
+        _installs.location_id, _installs.company_id, _installs.scopes, _locations.timezone, _frozen
+    )
     .select_from(
         AppInstall.__table__.outerjoin(Location.__table__, _locations.id == _installs.location_id)
     )
@@ -71,7 +73,7 @@ class AppTokenLookup:
         row = await self.db.run_read(self.db.first_row, _LIVE_INSTALL, {"install_id": install_id})
         if row is None:
             return None
-        location_id, company_id, timezone, frozen_ms = row
+        location_id, company_id, granted, timezone, frozen_ms = row
         now_ms = real_now_ms() if frozen_ms is None else frozen_ms
         if expires_s * 1000 <= now_ms:
             return None
@@ -86,5 +88,6 @@ class AppTokenLookup:
             location_id=location_id,
             company_id=company_id,
             timezone=timezone,
-            scopes=frozenset(scopes),
+            # A consent given again with fewer scopes narrows the tokens made before it.
+            scopes=frozenset(scopes) & frozenset(granted),
         )
