@@ -2,12 +2,14 @@
 
 The official OpenAPI documents live in `../shared/spec/` (beside the repository),
 which a user's clone does not have. This keeps in the repo only the facts the tests
-need — paths, methods, operation ids, tags, parameters, security scopes, status codes and
-the structure and types of the schemas — and drops descriptions and examples.
+need — paths, methods, operation ids, tags, parameters, security scopes (and the scheme names
+where they are not a location's token), request bodies' media types where they are not JSON
+alone, status codes and the structure and types of the schemas — and drops descriptions and
+examples.
 
-The v3 extracts (calendars and contacts) are also written into the package
-(`src/opencalendars/contract/`): the server builds `/openapi.json` from them (http/openapi.py),
-so an installed server has them.
+The v3 extracts (calendars and contacts) and both OAuth editions are also written into the
+package (`src/opencalendars/contract/`): the server builds `/openapi.json` from them
+(http/openapi.py), so an installed server has them.
 
     python scripts/extract_spec.py [SPEC_DIR]
 """
@@ -25,10 +27,23 @@ EDITIONS = {
     "calendars-2021-04-15.openapi.json": "calendars-2021-04-15.facts.json",
     "contacts-v3.openapi.json": "contacts-v3.facts.json",
     "contacts-2021-07-28.openapi.json": "contacts-2021-07-28.facts.json",
+    "oauth-v3.openapi.json": "oauth-v3.facts.json",
+    "oauth.openapi.json": "oauth.facts.json",
 }
 # The extract the server documents itself with, shipped as package data.
 PACKAGE_DIR = ROOT / "src" / "opencalendars" / "contract"
-PACKAGED = ("calendars-v3.facts.json", "contacts-v3.facts.json")
+PACKAGED = (
+    "calendars-v3.facts.json",
+    "contacts-v3.facts.json",
+    "oauth-v3.facts.json",
+    "oauth.facts.json",
+)
+# A request body's media type when the spec names no other: the facts say none then.
+JSON_ONLY = ["application/json"]
+# The security schemes of a location's token (or private integration token), which every
+# Calendars and Contacts operation takes: their operations' facts name scopes only. Any other
+# scheme (the OAuth API's `Agency-Access-Only`: a company's token) is named in the facts.
+LOCATION_SCHEMES = {"bearer", "Location-Access"}
 # Keys that say what a value is; everything else (descriptions, examples, titles) is prose.
 SCHEMA_KEYS = {
     "type",
@@ -93,6 +108,19 @@ def content_schema(holder: dict):
     return schema_facts(media.get("schema")) if media.get("schema") else None
 
 
+def body_facts(body: dict, operation_id: str) -> dict:
+    """A request body's facts: its schema and, when it is not JSON alone, its media types (the
+    OAuth forms), in the spec's order. One schema for every media type, or the script fails."""
+    content = body.get("content") or {}
+    schemas = [media.get("schema") for media in content.values()]
+    if any(schema != schemas[0] for schema in schemas):
+        raise ValueError(f"{operation_id}: media types with different schemas")
+    facts = {"required": body.get("required", False), "schema": content_schema(body)}
+    if list(content) != JSON_ONLY:
+        facts["mediaTypes"] = list(content)
+    return facts
+
+
 def operation_facts(operation: dict) -> dict:
     parameters = [
         {
@@ -111,22 +139,24 @@ def operation_facts(operation: dict) -> dict:
             for scope in s
         }
     )
+    schemes = sorted(
+        {name for requirement in operation.get("security", []) for name in requirement}
+    )
     body = operation.get("requestBody")
-    return {
+    facts = {
         "operationId": operation["operationId"],
         # The groups the operations come in (names only; the tags' descriptions are prose).
         "tags": operation.get("tags", []),
         "parameters": parameters,
-        "requestBody": (
-            {"required": body.get("required", False), "schema": content_schema(body)}
-            if body
-            else None
-        ),
+        "requestBody": body_facts(body, operation["operationId"]) if body else None,
         "responses": {
             status: content_schema(response) for status, response in operation["responses"].items()
         },
         "scopes": security,
     }
+    if set(schemes) - LOCATION_SCHEMES:
+        facts["securitySchemes"] = schemes
+    return facts
 
 
 def extract(document: dict) -> dict:

@@ -13,6 +13,7 @@ from openapi_spec_validator import validate
 
 from opencalendars.app import add_routes, create_app
 from opencalendars.groups.router import router as groups_router
+from opencalendars.http import openapi
 from opencalendars.http.auth import API_VERSIONS
 from opencalendars.http.openapi import build_openapi
 from opencalendars.http.validation import json_body
@@ -22,6 +23,28 @@ from support.contacts_contract import SERVED_CONTACTS, contacts_contract
 from support.contract import contract, operations
 
 VERSION_REF = {"$ref": "#/components/parameters/Version"}
+ENVELOPE = {"$ref": "#/components/schemas/ErrorEnvelope"}
+AIP_ERROR = {"$ref": "#/components/schemas/AipErrorResponseDto"}
+OAUTH_ERROR = {"$ref": "#/components/schemas/OAuthError"}
+# The 4xx answers that are not the envelope: the token endpoint's refusals (RFC 6749's format),
+# and the v3 list's, in the spec's AIP shape.
+OAUTH_ERRORS = {
+    ("post", "/oauth/token"): {"400": OAUTH_ERROR, "401": OAUTH_ERROR},
+    ("get", "/oauth/installed-locations"): {
+        "400": AIP_ERROR,
+        "404": AIP_ERROR,
+    },
+}
+OAUTH_V3 = "oauth-v3.facts.json"
+OAUTH_2021 = "oauth.facts.json"
+# The OAuth API's paths in /openapi.json: v3's, and the 2021-07-28 edition's own.
+OAUTH_PATHS = {
+    ("post", "/oauth/token"): OAUTH_V3,
+    ("post", "/oauth/location-token"): OAUTH_V3,
+    ("get", "/oauth/installed-locations"): OAUTH_V3,
+    ("post", "/oauth/locationToken"): OAUTH_2021,
+    ("get", "/oauth/installedLocations"): OAUTH_2021,
+}
 # The live service's status where it differs from the spec's (docs/fidelity.md).
 LIVE_STATUSES = {("delete", "/calendars/events/{eventId}"): ("201", "200")}
 # Named in both specs but defined otherwise: the calendars' are documented (appointment notes);
@@ -303,12 +326,14 @@ def test_no_422_validation_shape_every_4xx_is_the_envelope(document):
     assert "HTTPValidationError" not in schemas
     assert "ValidationError" not in schemas
     unprocessable = set()
-    for item in document["paths"].values():
-        for operation in item.values():
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
             for status, response in operation["responses"].items():
                 if status.startswith("4"):
                     schema = resolve(document, response)["content"]["application/json"]["schema"]
-                    assert schema == {"$ref": "#/components/schemas/ErrorEnvelope"}
+                    # But for the OAuth specs' own error answers.
+                    expected = OAUTH_ERRORS.get((method, path), {}).get(status, ENVELOPE)
+                    assert schema == expected, (method, path, status)
                 if status == "422":
                     unprocessable.add(operation["operationId"])
 
@@ -344,6 +369,142 @@ def test_the_envelope_schema_matches_real_error_answers(tenant, client, document
     for status, response in answers.items():
         assert response.status_code == status, response.text
         validator.validate(response.json())
+
+
+def test_the_oauth_api_is_v3_and_the_2021_edition_s_own_paths(document):
+    documented = {
+        (method, path): operation
+        for path, item in document["paths"].items()
+        if path.startswith("/oauth/")
+        for method, operation in item.items()
+    }
+    v3_ids = {
+        op["operationId"] for item in contract(OAUTH_V3)["paths"].values() for op in item.values()
+    }
+
+    assert documented.keys() == OAUTH_PATHS.keys()
+    # Both editions have the token endpoint: v3's is documented, the one the SDK speaks.
+    assert set(contract(OAUTH_2021)["paths"]) & set(contract(OAUTH_V3)["paths"]) == {"/oauth/token"}
+    for (method, path), edition in OAUTH_PATHS.items():
+        operation, facts = documented[(method, path)], contract(edition)["paths"][path][method]
+        # Operation ids are unique: the 2021 edition's, which v3 has too, say their edition.
+        spec_id = facts["operationId"]
+        expected_id = f"{spec_id}-2021-07-28" if edition == OAUTH_2021 else spec_id
+        assert spec_id in v3_ids and operation["operationId"] == expected_id, path
+        assert operation["tags"] == facts["tags"] == ["OAuth 2.0"]
+        successes = [s for s in operation["responses"] if s[0] == "2"]
+        assert successes == ["200"]
+        answer = operation["responses"]["200"]["content"]["application/json"]["schema"]
+        assert answer == facts["responses"]["200"], path
+        # No 422 (invalid input is a 400), no 403 (a location outside the company is a 400).
+        assert not {"403", "422"} & set(operation["responses"]), path
+        if facts["requestBody"] is None:
+            assert "requestBody" not in operation, path
+        else:
+            # Under the spec's media types: forms (and JSON too for v3's token endpoint).
+            body = operation["requestBody"]
+            assert body["required"] == facts["requestBody"]["required"] is True
+            assert list(body["content"]) == facts["requestBody"]["mediaTypes"], path
+            for media in body["content"].values():
+                assert media == {"schema": facts["requestBody"]["schema"]}
+        if path == "/oauth/token":
+            continue
+        # The agency operations: a company's bearer token with the scope, the Version header.
+        assert operation["parameters"] == documented_parameters(facts), path
+        assert operation["security"] == [{"bearer": facts["scopes"]}]
+        assert facts["scopes"] in (["oauth.readonly"], ["oauth.write"])
+        assert facts["securitySchemes"] == ["Agency-Access-Only"]
+        errors = {s for s in operation["responses"] if s[0] == "4"}
+        expected = {"400", "401"}
+        if facts["requestBody"] is not None:
+            expected |= {"408", "413"}
+        if method == "get":
+            expected.add("404")  # an app id other than the token's
+        assert errors == expected, path
+
+
+def test_the_token_endpoint_asks_no_token_and_refuses_in_oauth_s_format(client, document):
+    operation = document["paths"]["/oauth/token"]["post"]
+    facts = contract(OAUTH_V3)["paths"]["/oauth/token"]["post"]
+
+    assert facts["scopes"] == [] and "securitySchemes" not in facts
+    assert "security" not in operation and "security" not in document
+    # v3 lists a Version header, the 2021 edition none: the server reads none.
+    assert [p["name"] for p in facts["parameters"]] == ["Version"]
+    (version,) = operation["parameters"]
+    assert (version["name"], version["in"], version["required"]) == ("Version", "header", False)
+    assert version["schema"]["enum"] == list(API_VERSIONS)
+    responses = operation["responses"]
+    assert sorted(responses) == ["200", "400", "401", "408", "413"]
+    assert responses["400"] == {"$ref": "#/components/responses/OAuthBadRequest"}
+    assert responses["401"] == {"$ref": "#/components/responses/OAuthUnauthorized"}
+    oauth_error = {
+        **document["components"]["schemas"]["OAuthError"],
+        "unevaluatedProperties": False,
+    }
+    validator = jsonschema.Draft202012Validator(oauth_error)
+    refused = {
+        400: client.post("/oauth/token", data={"grant_type": "authorization_code"}),
+        401: client.post(
+            "/oauth/token",
+            data={"client_id": "nobody", "client_secret": "x", "grant_type": "refresh_token"},
+        ),
+    }
+    for status, response in refused.items():
+        assert response.status_code == status, response.text
+        body = {**response.json(), "traceId": "0f6a7d0e-6e5b-4d2c-9a51-3a9f2b1c4d5e"}
+        validator.validate(body)
+        assert body["error"] == {400: "invalid_request", 401: "invalid_client"}[status]
+
+
+def test_the_oauth_editions_schemas_are_v3_s_where_they_differ(document):
+    schemas = document["components"]["schemas"]
+    v3 = contract(OAUTH_V3)["components"]["schemas"]
+    older = contract(OAUTH_2021)["components"]["schemas"]
+    differ = {name for name in set(v3) & set(older) if v3[name] != older[name]}
+
+    # v3 adds `refresh_token` to the 2021 answer of /oauth/locationToken (the server sends it).
+    assert differ == {"GetLocationAccessTokenSuccessfulResponseDto"}
+    (name,) = differ
+    assert schemas[name] == v3[name]
+    assert set(v3[name]["properties"]) - set(older[name]["properties"]) == {"refresh_token"}
+    assert {**v3[name], "properties": older[name]["properties"]} == older[name]
+    # The 2021 edition's own schemas its served paths reach are documented as they are.
+    for name in ("GetInstalledLocationsSuccessfulResponseDto", "InstalledLocationSchema"):
+        assert schemas[name] == older[name]
+    for name in ("GetAccessTokenBodyDto", "GetLocationAccessCodeBodyDto", "AipErrorResponseDto"):
+        assert schemas[name] == v3[name]
+    # The 2021 token endpoint's snake_case DTOs are not: v3's operation is documented.
+    assert "GetAccessCodebodyDto" not in schemas
+    assert "GetAccessCodeSuccessfulResponseDto" not in schemas
+
+
+def test_a_path_in_two_apis_still_fails_loudly(monkeypatch):
+    # Two editions of one API may share a path; two APIs may not.
+    monkeypatch.setattr(openapi, "APIS", ((OAUTH_V3,), (OAUTH_2021,)))
+    openapi.contract.cache_clear()
+    try:
+        with pytest.raises(ValueError, match=re.escape("paths in two extracts: ['/oauth/token']")):
+            openapi.contract()
+    finally:
+        openapi.contract.cache_clear()
+
+
+def test_the_oauth_operations_say_429_when_rate_limits_are_on_but_the_token_endpoint(
+    database_url,
+):
+    limited = create_app(Settings(database_url=database_url, admin_key=None))
+    try:
+        plain = limited.openapi()
+    finally:
+        if limited.state.rate_limiter is not None:
+            limited.state.rate_limiter.close()
+        limited.state.db.dispose()
+
+    validate(plain)
+    for method, path in OAUTH_PATHS:
+        responses = plain["paths"][path][method]["responses"]
+        assert ("429" in responses) == (path != "/oauth/token"), path
 
 
 def test_admin_is_documented_under_its_tag_only_with_an_admin_key(database_url, document):

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from opencalendars.errors import BadRequest, NotFound
 from opencalendars.http.admin_key import require_admin
-from opencalendars.http.auth import AgencyCaller, authorize_agency
+from opencalendars.http.auth import AgencyCaller, authorize_agency, check_version
 from opencalendars.http.json import JsonResponse
 from opencalendars.http.validation import json_body
 from opencalendars.marketplace import schemas, service
@@ -64,14 +64,6 @@ def get_location_access_token_v3(
     return location_token_answer(request, caller, fields)
 
 
-def query_flag(name: str, value: str | None) -> bool | None:
-    if value is None:
-        return None
-    if value not in ("true", "false"):
-        raise BadRequest([f"{name} must be a boolean value"])
-    return value == "true"
-
-
 @router.get("/installedLocations")
 def get_installed_location(
     request: Request,
@@ -83,17 +75,22 @@ def get_installed_location(
     query: Annotated[str | None, Query(max_length=255)] = None,
     isInstalled: Annotated[str | None, Query()] = None,
     locationId: Annotated[str | None, Query(max_length=64)] = None,
+    versionId: Annotated[str | None, Query(max_length=64)] = None,
+    onTrial: Annotated[str | None, Query()] = None,
+    planId: Annotated[str | None, Query(max_length=64)] = None,
 ):
-    locations, total = service.installed_locations(
-        request.app.state.db,
-        caller,
-        company_id=companyId,
-        app_id=appId,
-        is_installed=query_flag("isInstalled", isInstalled),
+    asked = schemas.installed_query(
+        companyId=companyId,
+        appId=appId,
         query=query,
-        location_id=locationId,
-        skip=skip,
-        limit=limit,
+        isInstalled=isInstalled,
+        locationId=locationId,
+        versionId=versionId,
+        onTrial=onTrial,
+        planId=planId,
+    )
+    locations, total = service.installed_locations(
+        request.app.state.db, caller, asked, skip=skip, limit=limit
     )
     return JsonResponse(
         {
@@ -107,44 +104,58 @@ def get_installed_location(
 @router.get("/installed-locations")
 def get_installed_location_v3(
     request: Request,
-    caller: Annotated[AgencyCaller, authorize_agency("oauth.readonly")],
-    companyId: Annotated[str, Query(min_length=1, max_length=64)],
-    appId: Annotated[str, Query(min_length=1, max_length=64)],
-    pageSize: Annotated[int, Query(ge=1, le=MAX_PAGE)] = 20,
-    pageToken: Annotated[str | None, Query(max_length=64)] = None,
-    query: Annotated[str | None, Query(max_length=255)] = None,
-    isInstalled: Annotated[str | None, Query()] = None,
-    locationId: Annotated[str | None, Query(max_length=64)] = None,
+    # The Version header and every parameter are checked here, so that each refusal is the
+    # edition's AIP error (`AipErrorResponseDto`), not the usual envelope.
+    caller: Annotated[AgencyCaller, authorize_agency("oauth.readonly", checks_version=False)],
+    companyId: str | None = None,
+    appId: str | None = None,
+    pageSize: str | None = None,
+    pageToken: str | None = None,
+    query: str | None = None,
+    isInstalled: str | None = None,
+    restrictToUserLocations: str | None = None,
+    locationId: str | None = None,
+    versionId: str | None = None,
+    onTrial: str | None = None,
+    planId: str | None = None,
 ):
     try:
+        check_version(request)
+        asked = schemas.installed_query(
+            companyId=companyId,
+            appId=appId,
+            query=query,
+            isInstalled=isInstalled,
+            locationId=locationId,
+            versionId=versionId,
+            onTrial=onTrial,
+            planId=planId,
+        )
+        # Every location here is the operator's: restricting to the user's changes nothing.
+        schemas.query_flag("restrictToUserLocations", restrictToUserLocations)
+        size = schemas.page_size(pageSize, MAX_PAGE)
         offset = schemas.page_offset(pageToken)
         locations, total = service.installed_locations(
-            request.app.state.db,
-            caller,
-            company_id=companyId,
-            app_id=appId,
-            is_installed=query_flag("isInstalled", isInstalled),
-            query=query,
-            location_id=locationId,
-            skip=offset,
-            limit=pageSize,
+            request.app.state.db, caller, asked, skip=offset, limit=size
         )
     except (BadRequest, NotFound) as refused:
         raise AipError(refused) from None
     after = offset + len(locations)
+    pagination = {
+        "totalRecords": total,
+        "hasNextPage": after < total,
+        "hasPrevPage": offset > 0,
+        "currentPageSize": len(locations),
+    }
+    # The page tokens are strings in the spec: absent where there is no such page.
+    if after < total:
+        pagination["nextPageToken"] = schemas.page_token(after)
+    if offset > 0:
+        pagination["prevPageToken"] = schemas.page_token(max(0, offset - size))
     return JsonResponse(
         {
             "items": [schemas.installed_location_dto(location) for location in locations],
-            "pagination": {
-                "totalRecords": total,
-                "hasNextPage": after < total,
-                "hasPrevPage": offset > 0,
-                "nextPageToken": schemas.page_token(after) if after < total else None,
-                "prevPageToken": schemas.page_token(max(0, offset - pageSize))
-                if offset > 0
-                else None,
-                "currentPageSize": len(locations),
-            },
+            "pagination": pagination,
             "installToFutureLocations": False,
         }
     )

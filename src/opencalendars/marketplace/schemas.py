@@ -13,7 +13,7 @@ from opencalendars.http.auth import APP_SCOPES
 from opencalendars.http.times import iso_utc_ms
 from opencalendars.http.validation import RequestDTO
 from opencalendars.marketplace.errors import OAuthError
-from opencalendars.marketplace.service import TokenRequest
+from opencalendars.marketplace.service import InstalledQuery, TokenRequest
 
 NonEmpty = Annotated[str, Field(min_length=1, max_length=255)]
 Url = Annotated[str, Field(min_length=1, max_length=2048)]
@@ -186,6 +186,60 @@ def installed_location_dto(location) -> dict:
     if location.installed_ms is not None:
         answer["installedAt"] = iso_utc_ms(location.installed_ms)
     return answer
+
+
+def query_flag(name: str, value: str | None) -> bool | None:
+    if value is None:
+        return None
+    if value not in ("true", "false"):
+        raise BadRequest([f"{name} must be a boolean value"])
+    return value == "true"
+
+
+def query_text(name: str, value: str | None, required: bool = False) -> str | None:
+    if value is None or value == "":
+        if required:
+            raise BadRequest([f"{name} should not be empty"])
+        return None
+    if len(value) > 255:
+        raise BadRequest([f"{name} must be shorter than or equal to 255 characters"])
+    return value
+
+
+def installed_query(
+    *,
+    companyId: str | None,
+    appId: str | None,
+    query: str | None,
+    isInstalled: str | None,
+    locationId: str | None,
+    versionId: str | None,
+    onTrial: str | None,
+    planId: str | None,
+) -> InstalledQuery:
+    """The installed-locations filters of either edition, checked."""
+    return InstalledQuery(
+        company_id=query_text("companyId", companyId, required=True),
+        app_id=query_text("appId", appId, required=True),
+        query=query_text("query", query),
+        is_installed=query_flag("isInstalled", isInstalled),
+        location_id=query_text("locationId", locationId),
+        version_id=query_text("versionId", versionId),
+        on_trial=query_flag("onTrial", onTrial),
+        plan_id=query_text("planId", planId),
+    )
+
+
+def page_size(value: str | None, largest: int) -> int:
+    if value is None:
+        return 20
+    try:
+        size = int(value)
+    except ValueError:
+        size = 0
+    if not 1 <= size <= largest:
+        raise BadRequest([f"pageSize must be a whole number from 1 to {largest}"])
+    return size
 
 
 def page_token(offset: int) -> str:

@@ -447,10 +447,12 @@ def token_answer(session: Session, app: App, found: AppInstall, issued: dict) ->
         "refresh_token": issued["refresh_token"],
         "scope": issued["scope"],
         "userType": issued["user_type"],
-        "companyId": found.company_id,
         "userId": found.user_id,
         "isBulkInstallation": False,
     }
+    # A string in the spec: absent for a location of no company.
+    if found.company_id is not None:
+        answer["companyId"] = found.company_id
     if issued["user_type"] == LOCATION:
         answer["locationId"] = found.location_id
     else:
@@ -526,45 +528,58 @@ class InstalledLocation:
     installed_ms: int | None
 
 
+@dataclass(frozen=True)
+class InstalledQuery:
+    """The filters of `/oauth/installedLocations` and `/oauth/installed-locations`."""
+
+    company_id: str
+    app_id: str
+    query: str | None
+    is_installed: bool | None
+    location_id: str | None
+    # Apps here have one version (its id) and no plans or trials: asking for another version, a
+    # plan or a trial matches no location.
+    version_id: str | None
+    on_trial: bool | None
+    plan_id: str | None
+
+
 def installed_locations(
-    db: Database,
-    caller: AgencyCaller,
-    *,
-    company_id: str,
-    app_id: str,
-    is_installed: bool | None,
-    query: str | None,
-    location_id: str | None,
-    skip: int,
-    limit: int,
+    db: Database, caller: AgencyCaller, asked: InstalledQuery, *, skip: int, limit: int
 ) -> tuple[list[InstalledLocation], int]:
     """The caller's company's locations with whether the app is on each, filtered, a page of
     them and how many matched."""
-    if company_id != caller.company_id:
+    if asked.company_id != caller.company_id:
         raise BadRequest(["companyId is not the token's company"])
-    if app_id != caller.app_id:
+    if asked.app_id != caller.app_id:
         raise NotFound("App not found")
+    if (
+        (asked.version_id is not None and asked.version_id != asked.app_id)
+        or asked.on_trial
+        or asked.plan_id is not None
+    ):
+        return [], 0
     installed = (
         select(AppInstall.location_id, func.min(AppInstall.installed_ms).label("installed_ms"))
-        .where(AppInstall.app_id == app_id, AppInstall.uninstalled_ms.is_(None))
+        .where(AppInstall.app_id == asked.app_id, AppInstall.uninstalled_ms.is_(None))
         .group_by(AppInstall.location_id)
         .subquery()
     )
     rows = (
         select(Location.id, Location.name, installed.c.installed_ms)
         .outerjoin(installed, installed.c.location_id == Location.id)
-        .where(Location.company_id == company_id)
+        .where(Location.company_id == asked.company_id)
     )
-    if is_installed is not None:
+    if asked.is_installed is not None:
         rows = rows.where(
             installed.c.installed_ms.is_not(None)
-            if is_installed
+            if asked.is_installed
             else installed.c.installed_ms.is_(None)
         )
-    if query:
-        rows = rows.where(func.lower(Location.name).contains(query.lower(), autoescape=True))
-    if location_id is not None:
-        rows = rows.where(Location.id == location_id)
+    if asked.query:
+        rows = rows.where(func.lower(Location.name).contains(asked.query.lower(), autoescape=True))
+    if asked.location_id is not None:
+        rows = rows.where(Location.id == asked.location_id)
     with db.read() as session:
         total = session.scalar(select(func.count()).select_from(rows.subquery()))
         page = session.execute(rows.order_by(Location.name, Location.id).offset(skip).limit(limit))

@@ -2,8 +2,9 @@
 `app.state.app_tokens` for a bearer token that is not a private token.
 
 One read per request: the install the token names (`jti`) must still be installed (with the
-scopes it grants now), and the same statement brings the location's zone and the server clock (a frozen clock expires tokens
-as the real one does). The signing secret is read once per process: it never changes.
+scopes it grants now), and the same statement brings the location's zone and the server clock
+(a frozen clock expires tokens as the real one does). The signing secret is read once per
+process: it never changes.
 """
 
 import hashlib
