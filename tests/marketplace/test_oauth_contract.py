@@ -10,7 +10,6 @@ editions' DTOs; the agency endpoints are held to the DTO of the edition that spe
 import pytest
 from fastapi.routing import APIRoute
 
-import support.contract
 from marketplace.test_oauth import (
     AGENCY_SCOPES,
     FORM,
@@ -54,13 +53,6 @@ AIP_ERROR = "AipErrorResponseDto"
 SELF_CHECKED = {(OAUTH_V3, "/oauth/installed-locations")}
 # DTO properties no answer here has: there are no plans.
 NEVER_SENT = {"planId"}
-
-
-@pytest.fixture(autouse=True)
-def no_calendar_allowances(monkeypatch):
-    """support/contract.py's allowances for the live service name a calendars schema
-    (`CreatedOrUpdatedBy`) the OAuth extracts do not have: none of them applies here."""
-    monkeypatch.setattr(support.contract, "LIVE_NULLS", {})
 
 
 def schema_errors(path: str, method: str, status: int, body, edition: str) -> list[str]:

@@ -71,6 +71,8 @@ def live_response(schema: dict) -> dict:
 def live_components(components: dict) -> dict:
     schemas = dict(components["schemas"])
     for name, properties in LIVE_NULLS.items():
+        if name not in schemas:  # an extract of another API (OAuth) has no such schema
+            continue
         schema = schemas[name]
         widened = {
             key: {**value, "type": [value["type"], "null"]} if key in properties else value
