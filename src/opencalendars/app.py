@@ -47,6 +47,7 @@ from opencalendars.services.router import router as services_router
 from opencalendars.settings import MAX_BODY_BYTES, Settings
 from opencalendars.slots.router import router as slots_router
 from opencalendars.web.consent import router as consent_router
+from opencalendars.widget.router import router as widget_router
 
 log = logging.getLogger("opencalendars")
 
@@ -179,6 +180,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         oauth_router,
         # The consent page (HTML) an app sends the operator to.
         consent_router,
+        # The public booking pages (HTML), no token.
+        widget_router,
         # The operator's routes last: their paths never meet the contract's.
         health.router,
         webhooks_router,

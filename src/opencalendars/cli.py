@@ -671,6 +671,7 @@ def print_demo(result: demo_data.DemoResult, host: str, port: int) -> None:
         f'  curl -H "Authorization: Bearer {result.token}" -H "Version: 2021-07-28" '
         f'"{base}/calendars/groups?locationId={result.location_id}"'
     )
+    typer.echo(f"Book as a client would: {base}/widget/booking/{result.widget_calendar_id}")
 
 
 def configure_cli_logging() -> None:

@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from opencalendars import clock
@@ -29,6 +30,7 @@ from opencalendars.appointments.schemas import AppointmentCreateSchema
 from opencalendars.availability.limits import window_end_ms
 from opencalendars.availability.resolver import local_instant_ms
 from opencalendars.calendars import service as calendar_service
+from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.schemas import CalendarCreateDTO
 from opencalendars.contacts import service as contact_service
 from opencalendars.contacts.schemas import CreateContactDto
@@ -84,6 +86,8 @@ class DemoResult:
     location_id: str
     timezone: str
     token: str
+    # The calendar whose public booking page (`/widget/booking/{calendarId}`) is printed.
+    widget_calendar_id: str
 
 
 def create_demo(db: Database) -> DemoResult:
@@ -99,7 +103,22 @@ def create_demo(db: Database) -> DemoResult:
         seed_services(db, contacts[9:])
         seed_notifications(db, calendars)
         seed_appointments(db, calendars, contacts[:9])
-    return DemoResult(DEMO_LOCATION_ID, DEMO_TIMEZONE, demo_token(db))
+    return DemoResult(DEMO_LOCATION_ID, DEMO_TIMEZONE, demo_token(db), widget_calendar_id(db))
+
+
+# The calendar whose booking page the README's first command prints.
+WIDGET_CALENDAR = "Dr. Rivera"
+
+
+def widget_calendar_id(db: Database) -> str:
+    with db.read() as session:
+        return session.scalars(
+            select(Calendar.id).where(
+                Calendar.location_id == DEMO_LOCATION_ID,
+                Calendar.name == WIDGET_CALENDAR,
+                Calendar.deleted.is_(False),
+            )
+        ).one()
 
 
 def demo_secret(key: bytes, counter: int) -> str:

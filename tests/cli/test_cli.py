@@ -200,7 +200,8 @@ def test_demo_creates_its_data_once_and_gives_the_same_token_each_time(cli_datab
 
 
 def test_serve_with_demo_prints_a_curl_line_that_answers_200(cli_database, tmp_path):
-    """The README's first command: serve the demo and call it the way it says."""
+    """The README's first command: serve the demo and call it the way it says; open the booking
+    page it prints."""
     port = free_port()
     log_path = tmp_path / "serve.log"
     with open(log_path, "w") as log:
@@ -225,12 +226,19 @@ def test_serve_with_demo_prints_a_curl_line_that_answers_200(cli_database, tmp_p
         words = shlex.split(curl_line)
         headers = dict(words[i + 1].split(": ", 1) for i, word in enumerate(words) if word == "-H")
         response = httpx.get(words[-1], headers=headers)
+        widget_line = next(
+            line for line in log_path.read_text().splitlines() if "/widget/booking/" in line
+        )
+        page = httpx.get(widget_line.split()[-1])
     finally:
         process.terminate()
         process.wait(timeout=15)
 
     assert response.status_code == 200
     assert len(response.json()["groups"]) == 3
+    # ...and the booking page of a demo calendar beside it.
+    assert page.status_code == 200, page.text
+    assert "Dr. Rivera" in page.text
 
 
 def test_webhook_commands_create_list_and_delete(cli_database):

@@ -1,6 +1,6 @@
 """Marketplace apps (docs/marketplace.md): companies (agencies), apps, their installs, the
-authorization codes and refresh tokens of the OAuth 2.0 flow, and the key access tokens are
-signed with."""
+authorization codes and refresh tokens of the OAuth 2.0 flow (the key access tokens are signed
+with is a server key: keys.py)."""
 
 from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -84,13 +84,3 @@ class RefreshToken(Base):
     subject_id: Mapped[str] = mapped_column(String(64))
     expires_ms: Mapped[int] = mapped_column(BigInteger)
     used_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
-
-
-class TokenKey(Base):
-    """The secret access tokens are signed with (HS256): made once, shared by every process."""
-
-    __tablename__ = "oauth_token_keys"
-
-    name: Mapped[str] = mapped_column(String(32), primary_key=True)
-    secret: Mapped[str] = mapped_column(String(128))
-    date_added_ms: Mapped[int] = mapped_column(BigInteger)

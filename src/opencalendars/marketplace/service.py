@@ -11,10 +11,9 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from opencalendars import clock
+from opencalendars import clock, keys
 from opencalendars.admin.models import Location
 from opencalendars.db.database import Database
 from opencalendars.errors import BadRequest, Conflict, NotFound
@@ -29,7 +28,6 @@ from opencalendars.marketplace.models import (
     AuthorizationCode,
     Company,
     RefreshToken,
-    TokenKey,
 )
 from opencalendars.units import DAY_MS, MINUTE_MS
 
@@ -287,25 +285,8 @@ def uninstall(db: Database, install_id: str) -> AppInstall:
 
 
 def token_secret(db: Database) -> bytes:
-    """The access tokens' signing secret: made by the first process that needs it; a process
-    racing it reads the winner's."""
-    with db.read() as session:
-        key = session.get(TokenKey, TOKEN_KEY_NAME)
-        if key is not None:
-            return bytes.fromhex(key.secret)
-    try:
-        with db.write() as session:
-            session.add(
-                TokenKey(
-                    name=TOKEN_KEY_NAME,
-                    secret=secrets.token_hex(32),
-                    date_added_ms=clock.now_ms(session),
-                )
-            )
-    except IntegrityError:  # another process wrote it first: read theirs
-        pass
-    with db.read() as session:
-        return bytes.fromhex(session.get(TokenKey, TOKEN_KEY_NAME).secret)
+    """The secret access tokens are signed with, shared by every process."""
+    return keys.shared_secret(db, TOKEN_KEY_NAME)
 
 
 def access_claims(app: App, found: AppInstall, user_type: str, now_ms: int) -> dict:

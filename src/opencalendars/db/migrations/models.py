@@ -1,7 +1,7 @@
 """Every area's tables, imported in one place so migrations see the whole schema. It lives with
 the migrations, the one part of the store that may know the areas (docs/architecture.md)."""
 
-from opencalendars import clock  # noqa: F401
+from opencalendars import clock, keys  # noqa: F401
 from opencalendars.admin import models as admin_models  # noqa: F401
 from opencalendars.appointments import models as appointment_models  # noqa: F401
 from opencalendars.blocked_slots import models as blocked_slot_models  # noqa: F401

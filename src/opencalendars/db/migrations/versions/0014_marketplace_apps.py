@@ -1,4 +1,4 @@
-"""marketplace apps: companies, apps, installs, codes, refresh tokens
+"""marketplace apps: companies, apps, installs, codes, refresh tokens; server keys
 
 Revision ID: 0014
 Revises: 0013
@@ -88,12 +88,13 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_oauth_refresh_tokens_install_id"), "oauth_refresh_tokens", ["install_id"]
     )
+    # Secrets made once and shared by every process (keys.py): the access tokens' key first.
     op.create_table(
-        "oauth_token_keys",
+        "server_keys",
         sa.Column("name", sa.String(32), nullable=False),
         sa.Column("secret", sa.String(128), nullable=False),
         sa.Column("date_added_ms", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("name", name=op.f("pk_oauth_token_keys")),
+        sa.PrimaryKeyConstraint("name", name=op.f("pk_server_keys")),
     )
     # App webhooks of an agency install concern a company, not a location.
     with op.batch_alter_table("outbox") as batch:
@@ -103,7 +104,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     with op.batch_alter_table("outbox") as batch:
         batch.alter_column("location_id", existing_type=sa.String(64), nullable=False)
-    op.drop_table("oauth_token_keys")
+    op.drop_table("server_keys")
     op.drop_index(op.f("ix_oauth_refresh_tokens_install_id"), "oauth_refresh_tokens")
     op.drop_table("oauth_refresh_tokens")
     op.drop_table("oauth_codes")
