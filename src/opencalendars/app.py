@@ -46,6 +46,8 @@ from opencalendars.schedules.router import router as schedules_router
 from opencalendars.services.router import router as services_router
 from opencalendars.settings import MAX_BODY_BYTES, Settings
 from opencalendars.slots.router import router as slots_router
+from opencalendars.sync.router import admin_router as sync_admin_router
+from opencalendars.sync.router import router as feeds_router
 from opencalendars.web.consent import router as consent_router
 from opencalendars.widget.router import router as widget_router
 
@@ -180,8 +182,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         oauth_router,
         # The consent page (HTML) an app sends the operator to.
         consent_router,
-        # The public booking pages (HTML), no token.
+        # The public booking pages (HTML) and the staff's calendar feeds (ICS), no token.
         widget_router,
+        feeds_router,
         # The operator's routes last: their paths never meet the contract's.
         health.router,
         webhooks_router,
@@ -189,7 +192,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     if settings.admin_key is not None:
         # Without a key the admin API does not exist: its paths answer 404 like any unknown
         # path, and /openapi.json does not list them.
-        add_routes(app, admin_router, events_admin_router, marketplace_admin_router)
+        add_routes(
+            app, admin_router, events_admin_router, marketplace_admin_router, sync_admin_router
+        )
     metrics.add_route(app, settings)  # `/metrics`, as OPENCALENDARS_METRICS says
     install_docs(app)
     return app

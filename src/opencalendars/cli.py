@@ -1,6 +1,7 @@
 """The `opencalendars` command: serve, worker, db upgrade, location create/list, token
 create/list/revoke, webhook create/list/delete, outbox list/retry, company create/list, app
-create/list, install create/list/delete, demo, --version.
+create/list, install create/list/delete, feed create/list/revoke, connection
+create/list/delete/sync, demo, --version.
 
 Every command but `serve` and `worker` works on the database directly (no running server
 needed), doing what the admin API does. Lists print one line per item, tab-separated, in a
@@ -41,6 +42,7 @@ from opencalendars.http.validation import messages_for
 from opencalendars.marketplace import schemas as marketplace_schemas
 from opencalendars.marketplace import service as marketplace
 from opencalendars.settings import InvalidSetting, Settings, load_environment
+from opencalendars.sync.cli import connection_app, feed_app
 from opencalendars.zones import is_known_zone
 
 app = typer.Typer(help="OpenCalendars: a HighLevel Calendars API server.", no_args_is_help=True)
@@ -60,6 +62,8 @@ install_app = typer.Typer(help="Marketplace apps' installs.", no_args_is_help=Tr
 app.add_typer(company_app, name="company")
 app.add_typer(apps_app, name="app")
 app.add_typer(install_app, name="install")
+app.add_typer(feed_app, name="feed")
+app.add_typer(connection_app, name="connection")
 
 
 # `--debug`: an error that stops a command is shown with its traceback, not only its line.

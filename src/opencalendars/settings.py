@@ -207,6 +207,13 @@ class Environment(BaseSettings):
     delivery_lease_seconds: float = _seconds(60.0)
     worker_poll_seconds: float = _seconds(1.0)
     worker_batch: int = _whole(16, 1, 256)
+    # Calendar sync (docs/calendar-sync.md): the Fernet key(s) stored passwords are encrypted
+    # with, and how often the worker syncs each connection.
+    secret_key: str | None = Field(
+        None,
+        description="one or more Fernet keys, comma-separated; unset: no stored passwords",
+    )
+    sync_interval_minutes: int = _whole(10, 1, 1440)
     # Observability (docs/operations.md, "Logs" and "Metrics").
     log_format: Literal["text", "json"] = Field("text", description="text or json")
     metrics: Literal["off", "on", "admin"] = Field("off", description="off, on or admin")
@@ -293,7 +300,7 @@ class Environment(BaseSettings):
                 text = ",".join(webhook_signatures(value))
             elif value is None:
                 text = ""
-            elif name == "admin_key":
+            elif name in ("admin_key", "secret_key"):
                 text = MASK
             elif name.endswith("_url"):
                 text = mask_url(value)

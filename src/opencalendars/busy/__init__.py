@@ -3,8 +3,8 @@ rules" for free slots, appointment booking and service booking alike (docs/archi
 
 - `rules.py`: a calendar's settings as the engine's slot rules.
 - `availability.py`: the hours (member schedules, event-calendar schedules, staff schedules).
-- `appointments.py`, `segments.py`, `blocks.py`, `resources.py`: the occupying reads, as plain
-  tuples over indexed ranges.
+- `appointments.py`, `segments.py`, `blocks.py`, `resources.py`, `external.py` (busy time
+  synced from people's own calendars): the occupying reads, as plain tuples over indexed ranges.
 - `people.py`: the one busy-time picture of some people, and who of them is free.
 - `claims.py`: the one lock -> check -> choose pipeline both booking paths go through.
 

@@ -13,6 +13,7 @@ from opencalendars.availability.resolver import Window, open_windows
 from opencalendars.busy import appointments
 from opencalendars.busy.availability import load_calendar_availability, load_staff_availability
 from opencalendars.busy.blocks import blocking_spans
+from opencalendars.busy.external import external_spans
 from opencalendars.busy.rules import BUSY_MARGIN_MS, slot_rules
 from opencalendars.busy.segments import occupying_segments
 from opencalendars.calendars.models import Calendar
@@ -44,7 +45,8 @@ class PeopleBusy:
     # Raw spans of occupying appointments in the calendar being booked, per person.
     same: dict[str, list[tuple[int, int]]]
     # Everything else that blocks each person, already widened by its own buffers:
-    # appointments of other calendars, service bookings, their blocked slots.
+    # appointments of other calendars, service bookings, their blocked slots, the busy time
+    # synced from their own calendars.
     blocking: dict[str, list[tuple[int, int]]]
     # Blocked slots of the calendar being booked.
     calendar_blocks: list[tuple[int, int]]
@@ -97,6 +99,10 @@ def people_busy(
         session, location_id, calendar_id, user_ids, busy_from, busy_to
     )
     for user_id, spans in user_blocks.items():
+        blocking[user_id] += spans
+    # Their own calendars' busy time, synced (conflict calendars, PRODUCT §16): like blocks.
+    synced = external_spans(session, location_id, user_ids, busy_from, busy_to)
+    for user_id, spans in synced.items():
         blocking[user_id] += spans
     return PeopleBusy(same, blocking, calendar_blocks)
 

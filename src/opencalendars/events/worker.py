@@ -39,6 +39,7 @@ from opencalendars.settings import (
     load_environment,
     webhook_signatures,
 )
+from opencalendars.sync.scheduler import sync_step
 
 log = logging.getLogger("opencalendars.worker")
 
@@ -344,6 +345,8 @@ class Worker:
 
     def run(self, stop: threading.Event) -> None:
         while not stop.is_set():
+            # Calendar sync (sync/scheduler.py): due connections, in a thread of their own.
+            sync_step(self.db)
             try:
                 handled = self.run_once()
             except Exception:

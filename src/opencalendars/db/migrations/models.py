@@ -16,5 +16,6 @@ from opencalendars.notifications import models as notification_models  # noqa: F
 from opencalendars.resources import models as resource_models  # noqa: F401
 from opencalendars.schedules import models as schedule_models  # noqa: F401
 from opencalendars.services import models as service_models  # noqa: F401
+from opencalendars.sync import models as sync_models  # noqa: F401
 
 metadata = Base.metadata

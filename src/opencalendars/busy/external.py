@@ -1,0 +1,69 @@
+"""Busy time synced from people's own calendars (conflict calendars, PRODUCT §16): what
+`sync/` stored in `external_busy`, read like blocked slots, as plain tuples over an indexed
+range."""
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+from orjson import loads
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.orm import Session
+
+from opencalendars.db.prepared import PreparedRead
+from opencalendars.sync.models import MAX_SPAN_MS, ExternalBusy
+
+_busy = ExternalBusy.__table__.c
+# Spans are stored in pieces of at most MAX_SPAN_MS, so the look-back keeps the read a range
+# scan of the covering index `ix_external_busy_busy`.
+_EXTERNAL_BUSY_WHERE = (
+    _busy.location_id == bindparam("location_id"),
+    _busy.user_id.in_(bindparam("user_ids", expanding=True)),
+    _busy.start_ms < bindparam("end_ms"),
+    _busy.start_ms > bindparam("lookback_ms"),
+    _busy.end_ms > bindparam("start_ms"),
+)
+# Built once: free slots and bookings run it on their hot path.
+_EXTERNAL_BUSY = PreparedRead(
+    select(_busy.user_id, _busy.start_ms, _busy.end_ms).where(*_EXTERNAL_BUSY_WHERE),
+    named=False,
+)
+# On SQLite a row costs more in Python than in SQLite (as for appointments, busy/appointments.py):
+# one row per person, starts and ends as JSON arrays built in the same pass, in the index's order.
+_EXTERNAL_BUSY_SQLITE = PreparedRead(
+    select(
+        _busy.user_id, func.json_group_array(_busy.start_ms), func.json_group_array(_busy.end_ms)
+    )
+    .where(*_EXTERNAL_BUSY_WHERE)
+    .group_by(_busy.user_id),
+    named=False,
+)
+
+
+def external_spans(
+    session: Session,
+    location_id: str,
+    user_ids: Iterable[str],
+    start_ms: int,
+    end_ms: int,
+) -> dict[str, list[tuple[int, int]]]:
+    """The synced busy time of these people that overlaps the range, by person:
+    `{user_id: [(start_ms, end_ms), ...]}` (people without any are left out)."""
+    user_ids = list(user_ids)
+    if not user_ids:
+        return {}
+    parameters = {
+        "location_id": location_id,
+        "user_ids": user_ids,
+        "start_ms": start_ms,
+        "end_ms": end_ms,
+        "lookback_ms": start_ms - MAX_SPAN_MS - 1,
+    }
+    if session.get_bind().dialect.name == "sqlite":
+        return {
+            user_id: list(zip(loads(starts), loads(ends), strict=True))
+            for user_id, starts, ends in _EXTERNAL_BUSY_SQLITE.all(session, parameters)
+        }
+    found: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for user_id, start, end in _EXTERNAL_BUSY.all(session, parameters):
+        found[user_id].append((start, end))
+    return found

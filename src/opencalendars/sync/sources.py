@@ -1,0 +1,155 @@
+"""Reading an external calendar: an ICS URL over HTTP, or a CalDAV server (RFC 4791).
+
+Every read is bounded: a timeout per request, at most `MAX_ICS_BYTES` of an ICS file, a
+`calendar-query` time-range over the sync window for CalDAV (the server only sends the events
+that touch it), at most `MAX_CALDAV_CALENDARS` calendars of an account.
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+
+from opencalendars import __version__
+from opencalendars.sync.expand import SyncFailed
+
+TIMEOUT_S = 30.0
+MAX_ICS_BYTES = 5 * 1024 * 1024
+MAX_REDIRECTS = 5
+MAX_CALDAV_CALENDARS = 20
+MAX_ERROR_CHARS = 500
+USER_AGENT = f"OpenCalendars/{__version__} (calendar sync)"
+CALDAV_CALENDAR = "{urn:ietf:params:xml:ns:caldav}calendar"
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """iCalendar documents, or None when the server said nothing changed (HTTP 304)."""
+
+    texts: list[str] | None
+    etag: str | None = None
+
+
+def http_url(url: str) -> str:
+    """`webcal://` and `webcals://` (what calendar apps hand out) are https."""
+    parts = urlsplit(url)
+    if parts.scheme.lower() in ("webcal", "webcals"):
+        return urlunsplit(("https", *parts[1:]))
+    return url
+
+
+def short(error: BaseException) -> str:
+    text = f"{type(error).__name__}: {error}".replace("\n", " ").strip()
+    return text[:MAX_ERROR_CHARS]
+
+
+def fetch_ics(
+    url: str,
+    username: str | None,
+    password: str | None,
+    etag: str | None,
+    *,
+    timeout_s: float = TIMEOUT_S,
+    max_bytes: int = MAX_ICS_BYTES,
+) -> Fetched:
+    """GET the ICS file, with `If-None-Match` when an ETag is known."""
+    headers = {"Accept": "text/calendar, */*;q=0.5", "User-Agent": USER_AGENT}
+    if etag:
+        headers["If-None-Match"] = etag
+    auth = (username, password or "") if username else None
+    try:
+        with (
+            httpx.Client(
+                timeout=timeout_s, follow_redirects=True, max_redirects=MAX_REDIRECTS
+            ) as client,
+            client.stream("GET", http_url(url), headers=headers, auth=auth) as response,
+        ):
+            if response.status_code == 304 and etag:
+                return Fetched(None, etag)
+            if response.status_code != 200:
+                raise SyncFailed(f"the calendar URL answered HTTP {response.status_code}")
+            declared = response.headers.get("content-length")
+            if declared is not None and declared.isdigit() and int(declared) > max_bytes:
+                raise SyncFailed(too_large(max_bytes))
+            body = bytearray()
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > max_bytes:
+                    raise SyncFailed(too_large(max_bytes))
+            return Fetched([body.decode("utf-8", errors="replace")], response.headers.get("etag"))
+    except httpx.HTTPError as error:
+        raise SyncFailed(f"the calendar URL cannot be read: {short(error)}") from None
+
+
+def too_large(max_bytes: int) -> str:
+    return f"the calendar is larger than {max_bytes // (1024 * 1024)} MiB"
+
+
+def _utc(epoch_ms: int) -> datetime:
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC)
+
+
+def fetch_caldav(
+    url: str,
+    username: str | None,
+    password: str | None,
+    window: tuple[int, int],
+    *,
+    timeout_s: float = TIMEOUT_S,
+) -> Fetched:
+    """The events of a CalDAV calendar that touch the window (a `calendar-query` REPORT with
+    a time-range): of the calendar the URL names or, when it names an account (its principal
+    or the server), of each of its calendars that holds events."""
+    import caldav  # the client is loaded only by syncs
+    from caldav.elements import dav
+    from caldav.lib import error as caldav_errors
+
+    try:
+        client = caldav.DAVClient(
+            url=url,
+            username=username or None,
+            password=password if username else None,
+            timeout=int(timeout_s),
+            # The operator chose the URL: a LAN server may speak plain HTTP.
+            require_tls=False,
+            enable_rfc6764=False,
+            headers={"User-Agent": USER_AGENT},
+        )
+        with client:
+            named = client.calendar(url=url)
+            kinds = named.get_properties([dav.ResourceType()]).get("{DAV:}resourcetype") or []
+            if CALDAV_CALENDAR in kinds:
+                calendars = [named]
+            else:
+                calendars = _event_calendars(client.principal().calendars())
+                if not calendars:
+                    raise SyncFailed("the CalDAV account has no calendar of events")
+            start, end = _utc(window[0]), _utc(window[1])
+            texts = []
+            for calendar in calendars:
+                found = calendar.search(start=start, end=end, event=True, expand=False)
+                texts += [item.data for item in found if item.data]
+            return Fetched(texts)
+    except SyncFailed:
+        raise
+    except caldav_errors.AuthorizationError:
+        raise SyncFailed("the CalDAV server refused the username or password") from None
+    except caldav_errors.NotFoundError:
+        raise SyncFailed("the CalDAV URL names nothing on the server (404)") from None
+    except Exception as error:  # connection errors, timeouts, servers' malformed answers
+        raise SyncFailed(f"the CalDAV server cannot be read: {short(error)}") from None
+
+
+def _event_calendars(calendars: list) -> list:
+    """An account's calendars that may hold events (not only tasks), at most
+    `MAX_CALDAV_CALENDARS` of them."""
+    chosen = []
+    for calendar in calendars:
+        try:
+            components = calendar.get_supported_components()
+        except Exception:  # servers that do not say: assume events
+            components = ["VEVENT"]
+        if not components or "VEVENT" in components:
+            chosen.append(calendar)
+    return chosen[:MAX_CALDAV_CALENDARS]
