@@ -7,7 +7,17 @@ answers a 31-day `free-slots` query and `GET /calendars/{id}`; both are timed in
 run. Then the location gets 1,000,000 more appointments of other calendars and users over
 two years, and free-slots is timed again.
 
+With `--synced-events N` (issue 18) the same database also holds copies of the location whose
+ten members each have N busy events in their own calendar, synced the way the worker syncs
+them: each member gets a conflict-calendar connection to an ICS URL served on loopback, and
+`sync_connection` fetches, expands, merges and stores it. `--synced-spread` says where the N
+events fall: `month`, all in the 31 days queried (every one of them read by the query), and
+`year`, over the whole sync window (7 days before the server clock's now to 366 after, so the
+queried month holds about a twelfth). Their free slots are timed turn by turn with the plain
+location's free slots and GET.
+
     python bench/free_slots.py [--database-url URL] [--requests N] [--skip-million]
+        [--synced-events N] [--synced-spread month,year]
 """
 
 import argparse
@@ -15,12 +25,14 @@ import random
 import statistics
 import sys
 import tempfile
+import threading
 import time
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import httpx
-from sqlalchemy import insert
+from sqlalchemy import func, insert, select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import interleaved, machine, p50, p95, running_server
@@ -39,6 +51,8 @@ from opencalendars.db.database import Database
 from opencalendars.ids import new_id
 from opencalendars.schedules import service as schedule_service
 from opencalendars.schedules.schemas import CreateScheduleDTO
+from opencalendars.sync import connections as sync_connections
+from opencalendars.sync.models import ExternalBusy
 
 ZONE = "America/New_York"
 MEMBERS = [f"member-{n:02d}" for n in range(10)]
@@ -183,6 +197,137 @@ def add_million(db: Database, location_id: str, rng: random.Random, count: int) 
         insert_appointments(db, rows)
 
 
+# Where `--synced-spread` puts each member's synced events, as day offsets from the range start
+# (March 1): the 31 days queried, or the sync window around the server clock's now (February 28,
+# the benchmark's frozen clock): 7 days before it to 366 days after.
+SYNCED_SPREADS = {"month": (0, 31), "year": (-8, 365)}
+
+
+def _ics_utc(epoch_ms: int) -> str:
+    return datetime.fromtimestamp(epoch_ms / 1000, UTC).strftime("%Y%m%dT%H%M%SZ")
+
+
+def synced_ics(rng: random.Random, member: str, count: int, days: tuple[int, int]) -> str:
+    """One member's own calendar as an ICS file (what a Google or Outlook secret address
+    serves): `count` busy events on days `days[0]` to `days[1]` - 1 after the range start.
+    2% all-day (a quarter of them 2 or 3 days long); 58% meetings on weekdays starting 08:00 to
+    17:30 New York time, 15 to 120 minutes (some begin before or end after the 09:00-17:00
+    hours); 40% outside those hours (early mornings, evenings, weekends). Events may overlap:
+    the sync merges them."""
+    first = RANGE_START.date().toordinal()
+    weekday = {day: RANGE_START.date().fromordinal(first + day).weekday() for day in range(*days)}
+    week = [day for day, number in weekday.items() if number < 5]
+    weekend = [day for day, number in weekday.items() if number >= 5]
+    lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//OpenCalendars bench//EN"]
+    for n in range(count):
+        kind = rng.random()
+        event = [f"UID:{member}-{n}@bench.example", "DTSTAMP:20270101T000000Z", "SUMMARY:Busy"]
+        if kind < 0.02:
+            begin = RANGE_START.date().fromordinal(first + rng.randrange(*days))
+            length = rng.choice((2, 3)) if rng.random() < 0.25 else 1
+            event += [
+                f"DTSTART;VALUE=DATE:{begin:%Y%m%d}",
+                f"DTEND;VALUE=DATE:{begin + timedelta(days=length):%Y%m%d}",
+            ]
+        else:
+            if kind < 0.60:
+                day, minute = rng.choice(week), 8 * 60 + 15 * rng.randrange(39)
+                minutes = rng.choice((15, 30, 30, 45, 60, 60, 90, 120))
+            elif rng.random() < 0.5 or not weekend:
+                day = rng.choice(week)
+                if rng.random() < 0.4:  # 06:30 to 07:45
+                    minute = 6 * 60 + 30 + 15 * rng.randrange(6)
+                else:  # 17:30 to 22:00
+                    minute = 17 * 60 + 30 + 15 * rng.randrange(19)
+                minutes = rng.choice((30, 60, 60, 90, 120))
+            else:
+                day, minute = rng.choice(weekend), 8 * 60 + 15 * rng.randrange(49)
+                minutes = rng.choice((30, 60, 60, 90, 120, 180))
+            start = local_ms(day, minute)
+            event += [f"DTSTART:{_ics_utc(start)}", f"DTEND:{_ics_utc(start + minutes * 60_000)}"]
+        lines += ["BEGIN:VEVENT", *event, "END:VEVENT"]
+    lines.append("END:VCALENDAR")
+    return "\r\n".join(lines) + "\r\n"
+
+
+class _Files(BaseHTTPRequestHandler):
+    """Serves `files` (path -> bytes) as text/calendar, as an ICS host would."""
+
+    files: dict[str, bytes] = {}
+
+    def do_GET(self) -> None:
+        body = self.files.get(self.path)
+        if body is None:
+            self.send_error(404)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/calendar; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+def add_synced(db: Database, location_id: str, base_url: str) -> dict:
+    """A conflict-calendar connection per member to the member's ICS file, synced now by the
+    sync's own code (fetch, expand, merge, store). What was stored, and how long it took."""
+    started = time.perf_counter()
+    occurrences = 0
+    for member in MEMBERS:
+        path = f"/{location_id}/{member}.ics"
+        created = sync_connections.create_connection(
+            db, location_id=location_id, user_id=member, kind="ics",
+            url=f"{base_url}{path}", username=None, password=None,
+        )  # fmt: skip
+        synced = sync_connections.sync_connection(db, created.id)
+        if synced.last_error is not None:
+            raise RuntimeError(f"sync of {member} failed: {synced.last_error}")
+        occurrences += synced.busy_count
+    took = time.perf_counter() - started
+    with db.read() as session:
+        spans = session.scalar(select(func.count()).where(ExternalBusy.location_id == location_id))
+        in_range = session.scalar(
+            select(func.count()).where(
+                ExternalBusy.location_id == location_id,
+                ExternalBusy.start_ms < END_MS + 1,
+                ExternalBusy.end_ms > START_MS,
+            )
+        )
+    return {"occurrences": occurrences, "spans": spans, "in_range": in_range, "seconds": took}
+
+
+def synced_locations(db: Database, count: int, spreads: list[str]) -> list[tuple]:
+    """For each spread, the benchmark location again (the same appointments and blocks) with
+    `count` synced events per member: `(spread, location, token, calendar, stored)`."""
+    made = []
+    for spread in spreads:
+        location, token, calendar = seed(db, random.Random(20270301))
+        rng = random.Random(f"synced-{spread}")
+        _Files.files.update(
+            {
+                f"/{location.id}/{member}.ics": synced_ics(
+                    rng, member, count, SYNCED_SPREADS[spread]
+                ).encode()
+                for member in MEMBERS
+            }
+        )
+        made.append((spread, location, token, calendar))
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Files)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        base_url = f"http://127.0.0.1:{server.server_address[1]}"
+        return [
+            (spread, location, token, calendar, add_synced(db, location.id, base_url))
+            for spread, location, token, calendar in made
+        ]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def settle(db: Database) -> None:
     """Fold SQLite's write-ahead log into the database, as a running server's checkpoints
     would: reads then measure the steady state, not a log holding the whole seed."""
@@ -267,23 +412,46 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--skip-million", action="store_true")
     parser.add_argument("--million", type=int, default=1_000_000)
+    parser.add_argument(
+        "--synced-events", type=int, default=0, help="synced busy events per member (issue 18)"
+    )
+    parser.add_argument(
+        "--synced-spread",
+        default="month,year",
+        help="where they fall, comma-separated: month (the 31 days queried), year (sync window)",
+    )
     args = parser.parse_args()
+    spreads = [name for name in args.synced_spread.split(",") if name]
+    if unknown := set(spreads) - set(SYNCED_SPREADS):
+        parser.error(f"--synced-spread: unknown {sorted(unknown)}")
     workdir = Path(tempfile.mkdtemp(prefix="oc-bench-"))
     url, db, location, token, calendar = prepared(args.database_url, workdir)
+    synced = []
+    if args.synced_events:
+        synced = synced_locations(db, args.synced_events, spreads)
+        settle(db)
 
     with (
         running_server(url, workdir / "server.log") as base_url,
         client_for(base_url, token) as client,
     ):
         offered = offered_slots(client, calendar.id)
-        get_calendar, slots = interleaved(
-            [
-                (client, f"/calendars/{calendar.id}", {}),
-                (client, f"/calendars/{calendar.id}/free-slots", SLOTS_PARAMS),
-            ],
-            warmup=30,
-            count=args.requests,
-        )
+        targets = [
+            (client, f"/calendars/{calendar.id}", {}),
+            (client, f"/calendars/{calendar.id}/free-slots", SLOTS_PARAMS),
+        ]
+        synced_clients = [client_for(base_url, item[2]) for item in synced]
+        synced_offered = []
+        for synced_client, (_spread, _location, _token, synced_calendar, _stored) in zip(
+            synced_clients, synced, strict=True
+        ):
+            synced_offered.append(offered_slots(synced_client, synced_calendar.id))
+            targets.append(
+                (synced_client, f"/calendars/{synced_calendar.id}/free-slots", SLOTS_PARAMS)
+            )
+        get_calendar, slots, *synced_slots = interleaved(targets, warmup=30, count=args.requests)
+        for synced_client in synced_clients:
+            synced_client.close()
     print(f"31-day free-slots answer: {offered} slots")
     print(
         f"GET /calendars/{{id}}   p50 {p50(get_calendar):6.2f} ms   p95 {p95(get_calendar):6.2f} ms"
@@ -293,6 +461,26 @@ def main() -> None:
     print(f"ratio free-slots / GET calendar (p50): {ratio:.2f}  (target <= 5)")
     engine = engine_only_ms(db, location.id, calendar.id)
     print(f"engine only (pure function, inputs loaded): {engine:.2f} ms")
+    for (spread, synced_location, _token, synced_calendar, stored), timings, answer in zip(
+        synced, synced_slots, synced_offered, strict=True
+    ):
+        print(
+            f"\nwith {args.synced_events} synced events per member, spread over the {spread}"
+            f" ({SYNCED_SPREADS[spread][1] - SYNCED_SPREADS[spread][0]} days):"
+            f" {stored['occurrences']:,} busy occurrences synced in {stored['seconds']:.1f} s,"
+            f" stored as {stored['spans']:,} merged spans, {stored['in_range']:,} of them"
+            f" in the 31 days queried"
+        )
+        print(f"  31-day free-slots answer: {answer} slots")
+        print(f"  GET free-slots         p50 {p50(timings):6.2f} ms   p95 {p95(timings):6.2f} ms")
+        print(
+            f"  ratio free-slots / GET calendar (p50): {p50(timings) / p50(get_calendar):.2f}"
+            f"  (target <= 5; without: {ratio:.2f})"
+        )
+        cost = p50(timings) / p50(slots)
+        print(f"  cost of the synced spans, free slots with / without (p50): {cost:.2f}")
+        synced_engine = engine_only_ms(db, synced_location.id, synced_calendar.id)
+        print(f"  engine only (pure function, inputs loaded): {synced_engine:.2f} ms")
     if args.skip_million:
         return
 
