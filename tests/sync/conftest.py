@@ -85,8 +85,6 @@ class Radicale:
             url=self.url,
             username=user,
             password=RADICALE_USERS[user],
-            require_tls=False,
-            enable_rfc6764=False,
         )
 
     def new_calendar(self, name: str, user: str = "ann"):

@@ -111,9 +111,6 @@ def fetch_caldav(
             username=username or None,
             password=password if username else None,
             timeout=int(timeout_s),
-            # The operator chose the URL: a LAN server may speak plain HTTP.
-            require_tls=False,
-            enable_rfc6764=False,
             headers={"User-Agent": USER_AGENT},
         )
         with client:
