@@ -110,3 +110,14 @@ def test_ci_tests_the_versions_that_ship():
         assert test_pins[name][0] == version, (
             f"{name}: {version} in {RUNTIME_LOCK.name}, {test_pins[name][0]} in {TEST_LOCK.name}"
         )
+
+
+# Packages that install a module of another package's name over it: urllib3-future (pulled by
+# niquests, which caldav 2+ needs) writes `urllib3/`, and whichever of the two installs last
+# wins, so a fresh install could break requests (and schemathesis, which the fuzz tests run).
+SHADOWING = {"urllib3-future", "niquests"}
+
+
+def test_no_locked_package_shadows_another():
+    for path in (RUNTIME_LOCK, TEST_LOCK):
+        assert SHADOWING.isdisjoint(locked(path)), path.name
