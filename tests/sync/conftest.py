@@ -77,6 +77,7 @@ class Radicale:
     url: str
     folder: Path
     process: subprocess.Popen
+    port: int = 0
 
     def client(self, user: str = "ann"):
         import caldav
@@ -91,11 +92,56 @@ class Radicale:
         """A new calendar collection of the user (a fresh one per test)."""
         return self.client(user).principal().make_calendar(name=name, cal_id=name)
 
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
-@pytest.fixture(scope="session")
-def radicale(tmp_path_factory):
-    """A real Radicale on 127.0.0.1 with its own folder and htpasswd users. Skipped when
-    radicale is not installed, except under CI=true, where that fails."""
+    def start(self) -> None:
+        """Start it again (after `stop`), on the same port with the same folder."""
+        self.process = _launch(self.folder, self.port)
+        wait_for_port(self.port, self.process)
+
+
+def _launch(folder: Path, port: int) -> subprocess.Popen:
+    log = (folder / "radicale.log").open("a")
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "radicale", "-C", str(folder / "config")],
+            stdout=log,
+            stderr=log,
+        )
+    finally:
+        log.close()
+
+
+def start_radicale(folder: Path) -> Radicale:
+    """A real Radicale on 127.0.0.1 with its own folder and htpasswd users."""
+    users = folder / "users"
+    users.write_text("".join(f"{user}:{password}\n" for user, password in RADICALE_USERS.items()))
+    port = free_port()
+    (folder / "config").write_text(
+        f"[server]\nhosts = 127.0.0.1:{port}\n"
+        f"[auth]\ntype = htpasswd\nhtpasswd_filename = {users}\nhtpasswd_encryption = plain\n"
+        f"[storage]\nfilesystem_folder = {folder / 'collections'}\n"
+        "[logging]\nlevel = warning\n"
+    )
+    process = _launch(folder, port)
+    server = Radicale(f"http://127.0.0.1:{port}/", folder, process, port)
+    try:
+        wait_for_port(port, process)
+    except BaseException:
+        server.stop()
+        raise
+    return server
+
+
+def need_radicale() -> None:
+    """Skipped when radicale is not installed, except under CI=true, where that fails."""
     try:
         import caldav  # noqa: F401
         import radicale  # noqa: F401
@@ -103,31 +149,28 @@ def radicale(tmp_path_factory):
         if os.environ.get("CI") == "true":
             pytest.fail(f"{missing.name} is needed by the calendar-sync tests")
         pytest.skip(f"{missing.name} is not installed (pip install radicale caldav)")
-    folder = tmp_path_factory.mktemp("radicale")
-    users = folder / "users"
-    users.write_text("".join(f"{user}:{password}\n" for user, password in RADICALE_USERS.items()))
-    port = free_port()
-    config = folder / "config"
-    config.write_text(
-        f"[server]\nhosts = 127.0.0.1:{port}\n"
-        f"[auth]\ntype = htpasswd\nhtpasswd_filename = {users}\nhtpasswd_encryption = plain\n"
-        f"[storage]\nfilesystem_folder = {folder / 'collections'}\n"
-        "[logging]\nlevel = warning\n"
-    )
-    log = (folder / "radicale.log").open("w")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "radicale", "-C", str(config)], stdout=log, stderr=log
-    )
+
+
+@pytest.fixture(scope="session")
+def radicale(tmp_path_factory):
+    """A real Radicale for the whole session."""
+    need_radicale()
+    server = start_radicale(tmp_path_factory.mktemp("radicale"))
     try:
-        wait_for_port(port, process)
-        yield Radicale(f"http://127.0.0.1:{port}/", folder, process)
+        yield server
     finally:
-        process.terminate()
-        try:
-            process.wait(10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-        log.close()
+        server.stop()
+
+
+@pytest.fixture
+def own_radicale(tmp_path_factory):
+    """A Radicale of the test's own, which it may stop and start again."""
+    need_radicale()
+    server = start_radicale(tmp_path_factory.mktemp("own-radicale"))
+    try:
+        yield server
+    finally:
+        server.stop()
 
 
 @dataclass

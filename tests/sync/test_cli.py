@@ -102,3 +102,20 @@ def test_a_password_needs_the_secret_key(ny, run, monkeypatch):
     assert refused.exit_code == 2
     assert "OPENCALENDARS_SECRET_KEY is not set" in refused.output
     assert "hunter2" not in refused.output
+
+
+def test_connection_create_with_a_write_back_calendar(ny, run, radicale, secret_key):
+    remote = radicale.new_calendar(f"cli-wb-{ny.location_id}")
+    url = str(remote.url)
+
+    created = run(
+        "connection", "create", "--location-id", ny.location_id, "--user-id", "ann",
+        "--kind", "caldav", "--url", url, "--username", "ann", "--password-env", "ANN_PASSWORD",
+        "--write-back-calendar-url", url,
+        env={"ANN_PASSWORD": "ann-secret"},
+    )  # fmt: skip
+
+    assert created.exit_code == 0, created.output
+    connection = json.loads(created.output)["connection"]
+    assert connection["writeBackCalendarUrl"] == url
+    assert connection["lastWriteBackAt"] is None and connection["lastWriteBackError"] is None

@@ -156,13 +156,36 @@ def test_refusals(ny, monkeypatch):
     assert bad_url.json()["message"] == [
         "url must be an absolute http:// or https:// URL for kind caldav"
     ]
-    write_back = post(
+    ics_write_back = post(
         CONNECTIONS,
-        json={**body, "url": "https://x/", "writeBackCalendarUrl": "https://x/cal/"},
+        json={**body, "kind": "ics", "url": "https://x/", "writeBackCalendarUrl": "https://x/c/"},
         headers=ADMIN_HEADERS,
     )
-    assert write_back.status_code == 400
-    assert "write-back" in write_back.json()["message"][0]
+    assert ics_write_back.json()["message"] == [
+        "writeBackCalendarUrl can only be given for kind caldav"
+    ]
+    elsewhere = post(
+        CONNECTIONS,
+        json={**body, "url": "https://x/", "writeBackCalendarUrl": "https://y/cal/"},
+        headers=ADMIN_HEADERS,
+    )
+    assert elsewhere.json()["message"] == [
+        "writeBackCalendarUrl must be on the server of url (same scheme, host and port):"
+        " it is a calendar of the same account"
+    ]
+    unreachable = post(
+        CONNECTIONS,
+        json={
+            **body,
+            "url": "http://127.0.0.1:9/",
+            "writeBackCalendarUrl": "http://127.0.0.1:9/c/",
+        },
+        headers=ADMIN_HEADERS,
+    )
+    assert unreachable.status_code == 400
+    assert unreachable.json()["message"][0].startswith(
+        "writeBackCalendarUrl: the CalDAV server cannot be read"
+    )
     unknown = post(
         CONNECTIONS,
         json={**body, "locationId": "nowhere", "url": "https://x/"},

@@ -1,6 +1,7 @@
 """The one interface the areas emit events through, inside the changing transaction: an
 appointment change (`appointment_changed`, with the `snapshot` of the appointment before an edit)
-queues the webhook events of the location's subscriptions and the calendar's notifications; a
+queues the webhook events of the location's subscriptions, the calendar's notifications and the
+write-back of the appointment to its users' CalDAV calendars (sync/writeback.py); a
 contact change (`contact_changed`) queues the contact webhooks; an app's install or uninstall
 (`app_event`) queues its webhook to the app. Nothing else of `events/` is
 called by the areas (docs/architecture.md "Layers")."""
@@ -21,6 +22,7 @@ from opencalendars.events.notify import (
 )
 from opencalendars.events.outbox import cancel_timed
 from opencalendars.events.webhooks import enqueue_app_event, enqueue_contact_event, enqueue_event
+from opencalendars.sync.writeback import queue_writes
 
 __all__ = ["app_event", "appointment_changed", "contact_changed", "snapshot"]
 
@@ -64,6 +66,8 @@ def appointment_changed(
         timed=schedule and not appointment.is_series,
         now_ms=now_ms,
     )
+    # Write-back to the users' CalDAV calendars (sync/writeback.py), delivered by the worker.
+    queue_writes(session, event_type, appointment, now_ms)
 
 
 def contact_changed(session: Session, event_type: str, contact: Contact, now_ms: int) -> None:

@@ -47,7 +47,8 @@ class OutboxMessage(Base):
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    kind: Mapped[str] = mapped_column(String(16))  # webhook | email | sms
+    # webhook | email | sms | caldav (a calendar write-back: sync/writeback.py)
+    kind: Mapped[str] = mapped_column(String(16))
     # None for an app's webhook of a company install (marketplace/).
     location_id: Mapped[str | None] = mapped_column(String(64), nullable=True)
     # What it reports: an event type (AppointmentCreate...) or a notification type (reminder...).

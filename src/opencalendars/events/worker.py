@@ -6,6 +6,9 @@ transaction serialises claims). Sending happens outside any transaction; the res
 in another. A worker that dies mid-delivery leaves its lease to expire, and the message is
 claimed again: delivery is at least once, never lost (receivers dedupe by `webhookId`).
 
+A `caldav` message writes an appointment to a user's CalDAV calendar (sync/writeback.py): its
+state when delivered, read by id, so retries and reordering converge.
+
 An email or a text for a contact goes to the contact's email or phone as they are when it is
 sent, not when it was queued: the contact is read just before sending, in a read of its own.
 """
@@ -39,6 +42,7 @@ from opencalendars.settings import (
     load_environment,
     webhook_signatures,
 )
+from opencalendars.sync import writeback
 from opencalendars.sync.scheduler import sync_step
 
 log = logging.getLogger("opencalendars.worker")
@@ -199,7 +203,7 @@ class Worker:
         the contact has do not disturb on for the channel. The stored payload is not changed."""
         payload = message.payload
         contact_id = payload.get("contactId")
-        if message.kind == "webhook" or not contact_id:
+        if message.kind in ("webhook", writeback.KIND) or not contact_id:
             return payload
         parameters = {"contact_id": contact_id, "location_id": payload.get("locationId")}
         contact = self.db.first_row(_CONTACT, parameters)
@@ -224,6 +228,9 @@ class Worker:
                 return send_webhook(self.http, self.signer, payload)
             if message.kind == "email":
                 return send_email(self.channels, payload)
+            if message.kind == writeback.KIND:
+                # An appointment written to a user's CalDAV calendar, as it is now.
+                return writeback.deliver(self.db, self.http, payload)
             return send_sms(self.http, self.channels, payload)
         except Exception as error:  # a bug or a broken payload must not stop the worker
             log.exception("delivery of %s failed", message.id)

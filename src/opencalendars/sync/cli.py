@@ -152,6 +152,13 @@ def connection_create(
         bool, typer.Option("--ask-password", help="Ask for the password (hidden).")
     ] = False,
     sync_now: Annotated[bool, typer.Option("--sync", help="Sync it once right away.")] = False,
+    write_back: Annotated[
+        str | None,
+        typer.Option(
+            "--write-back-calendar-url",
+            help="A CalDAV calendar of the same account the user's appointments are written to.",
+        ),
+    ] = None,
     database_url_flag: DatabaseUrl = None,
 ) -> None:
     """Connect a user's external calendar; prints the connection as JSON (never the password).
@@ -174,6 +181,7 @@ def connection_create(
             "url": url,
             "username": username,
             "password": password,
+            "writeBackCalendarUrl": write_back,
         },
     )
     db = open_database(database_url_flag)
@@ -187,6 +195,7 @@ def connection_create(
             url=body.url,
             username=body.username,
             password=body.password,
+            write_back_url=body.writeBackCalendarUrl,
         )
         if sync_now:
             connection = connections.sync_connection(db, connection.id)

@@ -17,9 +17,9 @@ from opencalendars.errors import BadRequest, NotFound
 from opencalendars.ids import new_id
 from opencalendars.logs import redact
 from opencalendars.schedules.models import Schedule
-from opencalendars.sync import keys, sources
+from opencalendars.sync import keys, sources, writeback
 from opencalendars.sync.expand import SyncFailed, busy_spans
-from opencalendars.sync.models import CalendarConnection, ExternalBusy
+from opencalendars.sync.models import CalendarConnection, ExternalBusy, WrittenEvent
 
 log = logging.getLogger("opencalendars.sync")
 
@@ -70,10 +70,18 @@ def create_connection(
     url: str,
     username: str | None,
     password: str | None,
+    write_back_url: str | None = None,
 ) -> CalendarConnection:
     """A new connection (not synced yet: the worker's next turn does it, or `sync_connection`).
-    A password needs `OPENCALENDARS_SECRET_KEY` (400 without it)."""
+    A password needs `OPENCALENDARS_SECRET_KEY` (400 without it). A write-back calendar is
+    checked now, with one PROPFIND and the connection's credentials: 400 unless it is a
+    calendar collection they can read."""
     encrypted = keys.encrypt(password) if password else None
+    if write_back_url is not None:
+        try:
+            sources.check_caldav_calendar(write_back_url, username, password)
+        except SyncFailed as failure:
+            raise BadRequest([f"writeBackCalendarUrl: {failure}"]) from None
     with db.write() as session:
         location_zone(session, location_id)  # 404 for an unknown location
         count = len(
@@ -98,6 +106,7 @@ def create_connection(
             password_encrypted=encrypted,
             date_added_ms=clock.now_ms(session),
             busy_count=0,
+            write_back_url=write_back_url,
         )
         session.add(connection)
     return connection
@@ -124,7 +133,8 @@ def get_connection(db: Database, connection_id: str) -> CalendarConnection:
 
 
 def delete_connection(db: Database, connection_id: str) -> None:
-    """The connection and its busy spans, at once: its time is free again."""
+    """The connection and its busy spans, at once: its time is free again. Its write-backs not
+    made yet are cancelled (what it wrote stays in that calendar)."""
     with db.write() as session:
         connection = session.scalar(
             for_change(select(CalendarConnection).where(CalendarConnection.id == connection_id))
@@ -132,6 +142,8 @@ def delete_connection(db: Database, connection_id: str) -> None:
         if connection is None:
             raise NotFound(CONNECTION_NOT_FOUND)
         session.execute(delete(ExternalBusy).where(ExternalBusy.connection_id == connection_id))
+        session.execute(delete(WrittenEvent).where(WrittenEvent.connection_id == connection_id))
+        writeback.cancel_pending(session, connection_id, clock.now_ms(session))
         session.delete(connection)
 
 
@@ -150,6 +162,8 @@ class SyncJob:
     window_end_ms: int | None
     zone: str
     window: tuple[int, int]
+    # The user's appointments written back (sync/writeback.py): not busy again from there.
+    ignored_uids: frozenset[str] = frozenset()
 
 
 def _job(db: Database, connection_id: str) -> SyncJob:
@@ -170,6 +184,9 @@ def _job(db: Database, connection_id: str) -> SyncJob:
             window_end_ms=connection.window_end_ms,
             zone=user_zone(session, connection.location_id, connection.user_id),
             window=(now - WINDOW_BACK_MS, now + WINDOW_AHEAD_MS),
+            ignored_uids=writeback.written_uids(
+                session, connection.location_id, connection.user_id
+            ),
         )
 
 
@@ -193,7 +210,7 @@ def _read(job: SyncJob) -> Outcome:
     else:
         fetched = sources.fetch_caldav(job.url, job.username, password, job.window)
     end = job.window[1] + WINDOW_SLACK_MS
-    busy = busy_spans(fetched.texts, job.zone, (job.window[0], end))
+    busy = busy_spans(fetched.texts, job.zone, (job.window[0], end), job.ignored_uids)
     return Outcome(busy.spans, busy.occurrences, fetched.etag, end)
 
 

@@ -101,10 +101,17 @@ def parse_calendar(text: str) -> icalendar.Calendar:
         raise SyncFailed(f"the calendar is not valid iCalendar (RFC 5545): {error}") from None
 
 
-def busy_spans(texts: list[str], zone_name: str, window: tuple[int, int]) -> Busy:
+def busy_spans(
+    texts: list[str],
+    zone_name: str,
+    window: tuple[int, int],
+    ignored_uids: frozenset[str] = frozenset(),
+) -> Busy:
     """The busy time of the events in these iCalendar documents (one per CalDAV resource, or
-    one whole ICS file) within `window` (epoch ms). The window is expanded a slice at a time,
-    so a series that recurs every minute fails at the cap after one slice, not after a year."""
+    one whole ICS file) within `window` (epoch ms), but for the events whose UID is in
+    `ignored_uids` (the user's own appointments written back there). The window is expanded a
+    slice at a time, so a series that recurs every minute fails at the cap after one slice, not
+    after a year."""
     zone = ZoneInfo(zone_name)
     low, high = window
     spans: list[tuple[int, int]] = []
@@ -116,7 +123,7 @@ def busy_spans(texts: list[str], zone_name: str, window: tuple[int, int]) -> Bus
             for slice_low in range(low, high, SLICE_MS):
                 slice_high = min(slice_low + SLICE_MS, high)
                 for event in query.between(_utc(slice_low), _utc(slice_high)):
-                    if not _is_busy(event):
+                    if not _is_busy(event) or str(event.get("UID", "")) in ignored_uids:
                         continue
                     span = _span(event, zone)
                     if span is None or span[1] <= low or span[0] >= high:

@@ -14,6 +14,7 @@ import icalendar
 from icalendar.prop import vRecur
 
 PRODID = "-//OpenCalendars//Calendar feed//EN"
+WRITE_BACK_PRODID = "-//OpenCalendars//Calendar write-back//EN"
 # What subscribers are asked to wait between polls (RFC 7986 REFRESH-INTERVAL, and Outlook's
 # X-PUBLISHED-TTL). Google Calendar polls on its own schedule (hours) whatever is said.
 REFRESH = timedelta(minutes=15)
@@ -96,19 +97,38 @@ def render(
     calendar.add("refresh-interval", refresh, parameters={"VALUE": "DURATION"})
     calendar.add("x-published-ttl", refresh)
     ordered = sorted(events, key=lambda item: (item.start_ms, item.component))
-    if zone_name != "UTC" and ordered:
-        # From the year of the earliest time written (a series' first start may be old) to
-        # two years past the latest: whole years, so the text changes once a year at most.
-        moments = [moment for item in ordered for moment in (item.start_ms, item.end_ms)]
-        moments += [moment for item in ordered for moment in item.exdates_ms]
-        moments += [item.recurrence_id_ms for item in ordered if item.recurrence_id_ms]
-        first = _local(min(moments), zone).year
-        last = _local(max(moments), zone).year + 2
-        calendar.add_component(
-            icalendar.Timezone.from_tzinfo(
-                zone, tzid=zone_name, first_date=date(first, 1, 1), last_date=date(last, 1, 1)
-            )
-        )
+    _add_timezone(calendar, zone_name, ordered)
     for event in ordered:
         calendar.add_component(_vevent(event, zone, host, sequences.get(event.component, 0)))
+    return calendar.to_ical()
+
+
+def _add_timezone(calendar: icalendar.Calendar, zone_name: str, events: list[FeedEvent]) -> None:
+    """The VTIMEZONE of the zone the events are written in (none for UTC)."""
+    if zone_name == "UTC" or not events:
+        return
+    zone = ZoneInfo(zone_name)
+    # From the year of the earliest time written (a series' first start may be old) to
+    # two years past the latest: whole years, so the text changes once a year at most.
+    moments = [moment for item in events for moment in (item.start_ms, item.end_ms)]
+    moments += [moment for item in events for moment in item.exdates_ms]
+    moments += [item.recurrence_id_ms for item in events if item.recurrence_id_ms]
+    first = _local(min(moments), zone).year
+    last = _local(max(moments), zone).year + 2
+    calendar.add_component(
+        icalendar.Timezone.from_tzinfo(
+            zone, tzid=zone_name, first_date=date(first, 1, 1), last_date=date(last, 1, 1)
+        )
+    )
+
+
+def render_resource(zone_name: str, domain: str, event: FeedEvent, sequence: int) -> bytes:
+    """One event as a CalDAV resource (write-back, sync/writeback.py): a VCALENDAR with the
+    event (UID `{event.uid}@{domain}`) and its zone's VTIMEZONE, no calendar-wide properties."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", WRITE_BACK_PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    _add_timezone(calendar, zone_name, [event])
+    calendar.add_component(_vevent(event, ZoneInfo(zone_name), domain, sequence))
     return calendar.to_ical()

@@ -1,5 +1,6 @@
 """Calendar sync's tables (docs/calendar-sync.md): ICS feeds and the versions of the events they
-published, conflict-calendar connections and the busy spans synced from them."""
+published, conflict-calendar connections and the busy spans synced from them, and the events
+write-back has written to a connection's calendar."""
 
 from sqlalchemy import BigInteger, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
@@ -69,6 +70,30 @@ class CalendarConnection(LocationScoped, Base):
     window_end_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # A sync in progress holds the connection until then, so two workers never sync it at once.
     lease_until_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # Write-back (sync/writeback.py): the CalDAV calendar the user's appointments are written
+    # to (None: none), and the (wall-clock) time and error of the last write there.
+    write_back_url: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
+    last_write_back_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last_write_back_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class WrittenEvent(Base):
+    """What write-back last wrote of one appointment to one connection's calendar: the
+    resource's ETag (for `If-Match`), the fingerprint of its content and its `SEQUENCE` (bumped
+    when the content changes). Gone when the event is deleted there."""
+
+    __tablename__ = "calendar_written_events"
+    # Which calendars hold a copy of an appointment (write-back queues a write to each).
+    __table_args__ = (Index(None, "appointment_id"),)
+
+    connection_id: Mapped[str] = mapped_column(
+        ForeignKey("calendar_connections.id", ondelete="CASCADE"), primary_key=True
+    )
+    appointment_id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    etag: Mapped[str | None] = mapped_column(Text, nullable=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    sequence: Mapped[int] = mapped_column(Integer)
+    written_ms: Mapped[int] = mapped_column(BigInteger)
 
 
 class ExternalBusy(Base):

@@ -90,6 +90,7 @@ def create_connection(
         url=body.url,
         username=body.username,
         password=body.password,
+        write_back_url=body.writeBackCalendarUrl,
     )
     return JsonResponse({"connection": schemas.connection_dto(connection)}, status_code=201)
 

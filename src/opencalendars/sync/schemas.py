@@ -3,7 +3,7 @@
 from typing import Annotated, Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from opencalendars.db.database import mask_url
 from opencalendars.errors import BadRequest
@@ -29,15 +29,8 @@ class ConnectionCreateDTO(RequestDTO):
     url: Url
     username: Annotated[str, Field(min_length=1, max_length=255)] | None = None
     password: Annotated[str, Field(min_length=1, max_length=1024)] | None = None
-    # Write-back (issue 18, phase 2) is not built yet: refused rather than quietly ignored.
+    # A CalDAV calendar of the same account the user's appointments are written to.
     writeBackCalendarUrl: Url | None = None
-
-    @field_validator("writeBackCalendarUrl")
-    @classmethod
-    def no_write_back(cls, value: str | None) -> None:
-        if value is not None:
-            raise ValueError("is not supported yet: write-back to a calendar is not available")
-        return None
 
 
 def check_connection(body: ConnectionCreateDTO) -> ConnectionCreateDTO:
@@ -52,11 +45,27 @@ def check_connection(body: ConnectionCreateDTO) -> ConnectionCreateDTO:
     if not usable:
         schemes = " or ".join(f"{scheme}://" for scheme in SCHEMES[body.kind])
         problems.append(f"url must be an absolute {schemes} URL for kind {body.kind}")
+    if body.writeBackCalendarUrl is not None:
+        if body.kind != "caldav":
+            problems.append("writeBackCalendarUrl can only be given for kind caldav")
+        elif usable and not _same_origin(body.url, body.writeBackCalendarUrl):
+            problems.append(
+                "writeBackCalendarUrl must be on the server of url (same scheme, host and port):"
+                " it is a calendar of the same account"
+            )
     if body.password is not None and body.username is None:
         problems.append("username should not be empty when password is given")
     if problems:
         raise BadRequest(problems)
     return body
+
+
+def _same_origin(url: str, other: str) -> bool:
+    try:
+        a, b = urlsplit(url), urlsplit(other)
+        return (a.scheme.lower(), a.hostname, a.port) == (b.scheme.lower(), b.hostname, b.port)
+    except ValueError:
+        return False
 
 
 def feed_dto(feed, url: str | None = None) -> dict:
@@ -88,5 +97,12 @@ def connection_dto(connection) -> dict:
         else iso_utc_ms(connection.last_synced_ms),
         "lastError": connection.last_error,
         "busyCount": connection.busy_count,
+        "writeBackCalendarUrl": None
+        if connection.write_back_url is None
+        else mask_url(connection.write_back_url),
+        "lastWriteBackAt": None
+        if connection.last_write_back_ms is None
+        else iso_utc_ms(connection.last_write_back_ms),
+        "lastWriteBackError": connection.last_write_back_error,
         "dateAdded": iso_utc_ms(connection.date_added_ms),
     }

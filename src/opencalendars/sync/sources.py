@@ -138,6 +138,36 @@ def fetch_caldav(
         raise SyncFailed(f"the CalDAV server cannot be read: {short(error)}") from None
 
 
+def check_caldav_calendar(
+    url: str, username: str | None, password: str | None, *, timeout_s: float = TIMEOUT_S
+) -> None:
+    """One PROPFIND (Depth 0) of `url` with these credentials: `SyncFailed` unless it is a
+    calendar collection they can read (write-back's calendar, checked when it is chosen)."""
+    import caldav
+    from caldav.elements import dav
+    from caldav.lib import error as caldav_errors
+
+    try:
+        client = caldav.DAVClient(
+            url=url,
+            username=username or None,
+            password=password if username else None,
+            timeout=int(timeout_s),
+            headers={"User-Agent": USER_AGENT},
+        )
+        with client:
+            named = client.calendar(url=url)
+            kinds = named.get_properties([dav.ResourceType()]).get("{DAV:}resourcetype") or []
+    except caldav_errors.AuthorizationError:
+        raise SyncFailed("the CalDAV server refused the username or password") from None
+    except caldav_errors.NotFoundError:
+        raise SyncFailed("it names nothing on the CalDAV server (404)") from None
+    except Exception as error:
+        raise SyncFailed(f"the CalDAV server cannot be read: {short(error)}") from None
+    if CALDAV_CALENDAR not in kinds:
+        raise SyncFailed("it is not a CalDAV calendar (a calendar collection's URL is needed)")
+
+
 def _event_calendars(calendars: list) -> list:
     """An account's calendars that may hold events (not only tasks), at most
     `MAX_CALDAV_CALENDARS` of them."""
