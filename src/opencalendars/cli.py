@@ -10,7 +10,6 @@ written `\\t`, `\\n`, `\\\\`), or with `--json` the admin API's JSON; secrets ne
 """
 
 import errno
-import json
 import logging.config
 import os
 import shutil
@@ -29,8 +28,16 @@ from opencalendars import __version__, logs, metrics
 from opencalendars import demo as demo_data
 from opencalendars.admin import schemas as admin_schemas
 from opencalendars.admin import service as admin_service
+from opencalendars.commands import (
+    DatabaseUrl,
+    Json,
+    connect,
+    echo_json,
+    echo_lines,
+    open_database,
+)
 from opencalendars.db import migrate
-from opencalendars.db.database import Database, DatabaseStartError
+from opencalendars.db.database import DatabaseStartError
 from opencalendars.errors import ApiError, NotFound
 from opencalendars.events import outbox, webhooks
 from opencalendars.events.schemas import WebhookCreateDTO, message_dto
@@ -96,50 +103,8 @@ def options(
     show_tracebacks = debug
 
 
-Json = Annotated[bool, typer.Option("--json", help="The admin API's JSON instead of lines.")]
-
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help="sqlite:///PATH or postgresql://... (default: $OPENCALENDARS_DATABASE_URL, "
-        "else ./opencalendars.db)",
-    ),
-]
-
-
 def database_url(flag: str | None) -> str:
     return flag or Settings.from_env().database_url
-
-
-def connect(flag: str | None) -> Database:
-    """The database of `--database-url`, else of the settings. Every command reads (and so
-    checks) the settings first: a malformed one is refused before anything happens."""
-    settings = Settings.from_env()
-    return Database(flag or settings.database_url, request_threads=settings.request_threads)
-
-
-def open_database(flag: str | None) -> Database:
-    """`connect`, migrated to the newest revision."""
-    db = connect(flag)
-    migrate.upgrade(db)
-    return db
-
-
-def field(value: str) -> str:
-    """A text field of a tab-separated line: one line, no tab inside."""
-    return (
-        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    )
-
-
-def echo_lines(rows: list[list[str]]) -> None:
-    for row in rows:
-        typer.echo("\t".join(field(value) for value in row))
-
-
-def echo_json(document: dict) -> None:
-    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 @app.command()

@@ -35,7 +35,15 @@ def get_access_token(request: Request, fields: Form):
     return JsonResponse(answer)
 
 
-def location_token_answer(request: Request, caller: AgencyCaller, fields: dict) -> JsonResponse:
+# Both editions' paths; the form is read after the token check: an unauthenticated request
+# learns nothing of it.
+@router.post("/locationToken")
+@router.post("/location-token")
+def get_location_access_token(
+    request: Request,
+    caller: Annotated[AgencyCaller, authorize_agency("oauth.write")],
+    fields: Form,
+):
     company_id = schemas.required_field(fields, "companyId", "company_id")
     location_id = schemas.required_field(fields, "locationId", "location_id")
     tokens = request.app.state.app_tokens
@@ -43,25 +51,6 @@ def location_token_answer(request: Request, caller: AgencyCaller, fields: dict) 
         tokens.db, tokens.signing_secret(), caller, company_id, location_id
     )
     return JsonResponse(answer)
-
-
-# The form is read after the token check: an unauthenticated request learns nothing of it.
-@router.post("/locationToken")
-def get_location_access_token(
-    request: Request,
-    caller: Annotated[AgencyCaller, authorize_agency("oauth.write")],
-    fields: Form,
-):
-    return location_token_answer(request, caller, fields)
-
-
-@router.post("/location-token")
-def get_location_access_token_v3(
-    request: Request,
-    caller: Annotated[AgencyCaller, authorize_agency("oauth.write")],
-    fields: Form,
-):
-    return location_token_answer(request, caller, fields)
 
 
 @router.get("/installedLocations")

@@ -3,19 +3,16 @@ create/list/delete/sync`: calendar sync from the command line, on the database d
 what the admin API does (docs/calendar-sync.md). Lists print one line per item, tab-separated,
 without a header, or with `--json` the admin API's JSON; passwords never appear."""
 
-import json
 import os
 from typing import Annotated
 
 import typer
 from pydantic import ValidationError
 
-from opencalendars.db import migrate
-from opencalendars.db.database import Database
+from opencalendars.commands import DatabaseUrl, Json, echo_json, echo_lines, open_database
 from opencalendars.errors import ApiError
 from opencalendars.http.times import iso_utc_ms
 from opencalendars.http.validation import messages_for
-from opencalendars.settings import Settings
 from opencalendars.sync import connections, feeds, schemas
 
 feed_app = typer.Typer(help="ICS feeds (read-only calendar subscriptions).", no_args_is_help=True)
@@ -23,39 +20,6 @@ connection_app = typer.Typer(
     help="Conflict calendars: users' CalDAV calendars or ICS URLs synced as busy time.",
     no_args_is_help=True,
 )
-
-DatabaseUrl = Annotated[
-    str | None,
-    typer.Option(
-        "--database-url",
-        help="sqlite:///PATH or postgresql://... (default: $OPENCALENDARS_DATABASE_URL, "
-        "else ./opencalendars.db)",
-    ),
-]
-Json = Annotated[bool, typer.Option("--json", help="The admin API's JSON instead of lines.")]
-
-
-def open_database(flag: str | None) -> Database:
-    """The database of `--database-url`, else of the settings, migrated (as cli.py does)."""
-    settings = Settings.from_env()
-    db = Database(flag or settings.database_url, request_threads=settings.request_threads)
-    migrate.upgrade(db)
-    return db
-
-
-def field(value: str) -> str:
-    return (
-        value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    )
-
-
-def echo_lines(rows: list[list[str]]) -> None:
-    for row in rows:
-        typer.echo("\t".join(field(value) for value in row))
-
-
-def echo_json(document: dict) -> None:
-    typer.echo(json.dumps(document, indent=2, ensure_ascii=False))
 
 
 def message(error: ApiError) -> str:

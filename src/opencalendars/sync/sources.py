@@ -101,21 +101,13 @@ def fetch_caldav(
     """The events of a CalDAV calendar that touch the window (a `calendar-query` REPORT with
     a time-range): of the calendar the URL names or, when it names an account (its principal
     or the server), of each of its calendars that holds events."""
-    import caldav  # the client is loaded only by syncs
-    from caldav.elements import dav
-    from caldav.lib import error as caldav_errors
+    from caldav.lib import error as caldav_errors  # the client is loaded only by syncs
 
     try:
-        client = caldav.DAVClient(
-            url=url,
-            username=username or None,
-            password=password if username else None,
-            timeout=int(timeout_s),
-            headers={"User-Agent": USER_AGENT},
-        )
+        client = _client(url, username, password, timeout_s)
         with client:
             named = client.calendar(url=url)
-            kinds = named.get_properties([dav.ResourceType()]).get("{DAV:}resourcetype") or []
+            kinds = _resource_types(named)
             if CALDAV_CALENDAR in kinds:
                 calendars = [named]
             else:
@@ -143,21 +135,13 @@ def check_caldav_calendar(
 ) -> None:
     """One PROPFIND (Depth 0) of `url` with these credentials: `SyncFailed` unless it is a
     calendar collection they can read (write-back's calendar, checked when it is chosen)."""
-    import caldav
-    from caldav.elements import dav
     from caldav.lib import error as caldav_errors
 
     try:
-        client = caldav.DAVClient(
-            url=url,
-            username=username or None,
-            password=password if username else None,
-            timeout=int(timeout_s),
-            headers={"User-Agent": USER_AGENT},
-        )
+        client = _client(url, username, password, timeout_s)
         with client:
             named = client.calendar(url=url)
-            kinds = named.get_properties([dav.ResourceType()]).get("{DAV:}resourcetype") or []
+            kinds = _resource_types(named)
     except caldav_errors.AuthorizationError:
         raise SyncFailed("the CalDAV server refused the username or password") from None
     except caldav_errors.NotFoundError:
@@ -166,6 +150,26 @@ def check_caldav_calendar(
         raise SyncFailed(f"the CalDAV server cannot be read: {short(error)}") from None
     if CALDAV_CALENDAR not in kinds:
         raise SyncFailed("it is not a CalDAV calendar (a calendar collection's URL is needed)")
+
+
+def _client(url: str, username: str | None, password: str | None, timeout_s: float):
+    """A CalDAV client of the URL's server, with the connection's credentials if it has any."""
+    import caldav  # the client is loaded only by syncs
+
+    return caldav.DAVClient(
+        url=url,
+        username=username or None,
+        password=password if username else None,
+        timeout=int(timeout_s),
+        headers={"User-Agent": USER_AGENT},
+    )
+
+
+def _resource_types(collection) -> list:
+    """What a URL is (`{DAV:}resourcetype`): a calendar collection, a principal..."""
+    from caldav.elements import dav
+
+    return collection.get_properties([dav.ResourceType()]).get("{DAV:}resourcetype") or []
 
 
 def _event_calendars(calendars: list) -> list:
