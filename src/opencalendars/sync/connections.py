@@ -3,6 +3,8 @@ make them busy here. A sync reads the window around now, expands it into busy sp
 replaces the connection's spans in one transaction; a sync that fails keeps the last good
 spans and records why (`last_error`)."""
 
+import hashlib
+import json
 import logging
 import time
 from dataclasses import dataclass
@@ -160,6 +162,7 @@ class SyncJob:
     password_encrypted: str | None
     etag: str | None
     window_end_ms: int | None
+    caldav_ctags: str | None
     zone: str
     window: tuple[int, int]
     # The user's appointments written back (sync/writeback.py): not busy again from there.
@@ -182,6 +185,7 @@ def _job(db: Database, connection_id: str) -> SyncJob:
             password_encrypted=connection.password_encrypted,
             etag=connection.etag,
             window_end_ms=connection.window_end_ms,
+            caldav_ctags=connection.caldav_ctags,
             zone=user_zone(session, connection.location_id, connection.user_id),
             window=(now - WINDOW_BACK_MS, now + WINDOW_AHEAD_MS),
             ignored_uids=writeback.written_uids(
@@ -192,10 +196,34 @@ def _job(db: Database, connection_id: str) -> SyncJob:
 
 @dataclass(frozen=True)
 class Outcome:
-    spans: list[tuple[int, int]] | None  # None: unchanged (an ICS 304 within the window)
+    # None: unchanged (an ICS 304, or the same CalDAV ctags, within the window).
+    spans: list[tuple[int, int]] | None
     occurrences: int
     etag: str | None
     window_end_ms: int | None
+    caldav_ctags: str | None = None
+
+
+def _basis(job: SyncJob) -> str:
+    """What the spans depend on besides the calendars: the user's zone and the UIDs ignored."""
+    text = "\n".join([job.zone, *sorted(job.ignored_uids)])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _known_ctags(job: SyncJob) -> dict[str, str] | None:
+    """The ctags of the last full CalDAV read, when its spans can be kept: the window they were
+    expanded over still covers the one needed now, with the same zone and ignored UIDs."""
+    covered = job.window_end_ms is not None and job.window_end_ms >= job.window[1]
+    if not covered or not job.caldav_ctags:
+        return None
+    try:
+        stored = json.loads(job.caldav_ctags)
+    except ValueError:
+        return None
+    if not isinstance(stored, dict) or stored.get("basis") != _basis(job):
+        return None
+    ctags = stored.get("ctags")
+    return ctags if isinstance(ctags, dict) and ctags else None
 
 
 def _read(job: SyncJob) -> Outcome:
@@ -207,11 +235,20 @@ def _read(job: SyncJob) -> Outcome:
         fetched = sources.fetch_ics(job.url, job.username, password, job.etag if covered else None)
         if fetched.texts is None:
             return Outcome(None, 0, fetched.etag, job.window_end_ms)
+        ctags = None
     else:
-        fetched = sources.fetch_caldav(job.url, job.username, password, job.window)
+        known = _known_ctags(job)
+        fetched = sources.fetch_caldav(
+            job.url, job.username, password, job.window, known_ctags=known
+        )
+        if fetched.texts is None:  # every calendar's ctag is the one of the last full read
+            return Outcome(None, 0, None, job.window_end_ms, job.caldav_ctags)
+        ctags = None
+        if fetched.ctags is not None:
+            ctags = json.dumps({"basis": _basis(job), "ctags": fetched.ctags}, sort_keys=True)
     end = job.window[1] + WINDOW_SLACK_MS
     busy = busy_spans(fetched.texts, job.zone, (job.window[0], end), job.ignored_uids)
-    return Outcome(busy.spans, busy.occurrences, fetched.etag, end)
+    return Outcome(busy.spans, busy.occurrences, fetched.etag, end, ctags)
 
 
 def sync_connection(db: Database, connection_id: str) -> CalendarConnection:
@@ -257,6 +294,7 @@ def sync_connection(db: Database, connection_id: str) -> CalendarConnection:
             connection.last_synced_ms = wall_ms()
             connection.etag = outcome.etag
             connection.window_end_ms = outcome.window_end_ms
+            connection.caldav_ctags = outcome.caldav_ctags
             if outcome.spans is not None:
                 _replace_spans(session, job, outcome.spans)
                 connection.busy_count = outcome.occurrences

@@ -68,6 +68,10 @@ class CalendarConnection(LocationScoped, Base):
     # expanded over (a 304 is only trusted while that window still covers what is needed).
     etag: Mapped[str | None] = mapped_column(Text, nullable=True)
     window_end_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    # A CalDAV connection's calendars' ctags at the last full read (JSON: the ctags by calendar
+    # URL, and a hash of the zone and ignored UIDs the spans were expanded with); None when
+    # one of its calendars has no ctag. While they are all unchanged, a sync reads nothing more.
+    caldav_ctags: Mapped[str | None] = mapped_column(Text, nullable=True, default=None)
     # A sync in progress holds the connection until then, so two workers never sync it at once.
     lease_until_ms: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     # Write-back (sync/writeback.py): the CalDAV calendar the user's appointments are written

@@ -2,7 +2,9 @@
 
 Every read is bounded: a timeout per request, at most `MAX_ICS_BYTES` of an ICS file, a
 `calendar-query` time-range over the sync window for CalDAV (the server only sends the events
-that touch it), at most `MAX_CALDAV_CALENDARS` calendars of an account.
+that touch it), at most `MAX_CALDAV_CALENDARS` calendars of an account. Before that REPORT, each
+CalDAV calendar's `getctag` (calendarserver.org) is read with a PROPFIND: when every one is the
+same as at the last full read, the REPORT is skipped.
 """
 
 from dataclasses import dataclass
@@ -21,14 +23,18 @@ MAX_CALDAV_CALENDARS = 20
 MAX_ERROR_CHARS = 500
 USER_AGENT = f"OpenCalendars/{__version__} (calendar sync)"
 CALDAV_CALENDAR = "{urn:ietf:params:xml:ns:caldav}calendar"
+CALDAV_CTAG = "{http://calendarserver.org/ns/}getctag"
 
 
 @dataclass(frozen=True)
 class Fetched:
-    """iCalendar documents, or None when the server said nothing changed (HTTP 304)."""
+    """iCalendar documents, or None when the server said nothing changed (an ICS URL's HTTP
+    304, or CalDAV calendars whose ctags are all the ones known). `ctags`: each CalDAV
+    calendar's ctag (by URL) read before its events; None when one of them has none."""
 
     texts: list[str] | None
     etag: str | None = None
+    ctags: dict[str, str] | None = None
 
 
 def http_url(url: str) -> str:
@@ -96,30 +102,38 @@ def fetch_caldav(
     password: str | None,
     window: tuple[int, int],
     *,
+    known_ctags: dict[str, str] | None = None,
     timeout_s: float = TIMEOUT_S,
 ) -> Fetched:
     """The events of a CalDAV calendar that touch the window (a `calendar-query` REPORT with
     a time-range): of the calendar the URL names or, when it names an account (its principal
-    or the server), of each of its calendars that holds events."""
+    or the server), of each of its calendars that holds events. Each calendar's ctag is read
+    first (PROPFIND, Depth 0); when they are all there and equal to `known_ctags` (the same
+    calendars), nothing else is read and `texts` is None."""
     from caldav.lib import error as caldav_errors  # the client is loaded only by syncs
 
     try:
         client = _client(url, username, password, timeout_s)
         with client:
             named = client.calendar(url=url)
-            kinds = _resource_types(named)
-            if CALDAV_CALENDAR in kinds:
+            props = _properties(named)
+            if CALDAV_CALENDAR in (props.get("{DAV:}resourcetype") or []):
                 calendars = [named]
+                ctags = {str(named.url): props.get(CALDAV_CTAG)}
             else:
                 calendars = _event_calendars(client.principal().calendars())
                 if not calendars:
                     raise SyncFailed("the CalDAV account has no calendar of events")
+                ctags = {str(each.url): _properties(each).get(CALDAV_CTAG) for each in calendars}
+            seen = ctags if all(ctags.values()) else None  # a calendar without: always read
+            if seen is not None and seen == known_ctags:
+                return Fetched(None, ctags=seen)
             start, end = _utc(window[0]), _utc(window[1])
             texts = []
             for calendar in calendars:
                 found = calendar.search(start=start, end=end, event=True, expand=False)
                 texts += [item.data for item in found if item.data]
-            return Fetched(texts)
+            return Fetched(texts, ctags=seen)
     except SyncFailed:
         raise
     except caldav_errors.AuthorizationError:
@@ -170,6 +184,21 @@ def _resource_types(collection) -> list:
     from caldav.elements import dav
 
     return collection.get_properties([dav.ResourceType()]).get("{DAV:}resourcetype") or []
+
+
+def _properties(collection) -> dict:
+    """A collection's `{DAV:}resourcetype` and (when the server has one) its ctag, in one
+    PROPFIND."""
+    from caldav.elements import dav
+    from caldav.elements.base import ValuedBaseElement
+
+    class GetCtag(ValuedBaseElement):
+        tag = CALDAV_CTAG
+
+    found = collection.get_properties([dav.ResourceType(), GetCtag()])
+    ctag = found.get(CALDAV_CTAG)
+    found[CALDAV_CTAG] = ctag.strip() if isinstance(ctag, str) and ctag.strip() else None
+    return found
 
 
 def _event_calendars(calendars: list) -> list:

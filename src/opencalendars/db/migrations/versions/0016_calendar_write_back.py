@@ -1,4 +1,5 @@
 """calendar write-back: a connection's write-back calendar, and the events written there
+(and a CalDAV connection's calendars' ctags at its last full read)
 
 Revision ID: 0016
 Revises: 0015
@@ -19,6 +20,7 @@ def upgrade() -> None:
         table.add_column(sa.Column("write_back_url", sa.Text(), nullable=True))
         table.add_column(sa.Column("last_write_back_ms", sa.BigInteger(), nullable=True))
         table.add_column(sa.Column("last_write_back_error", sa.Text(), nullable=True))
+        table.add_column(sa.Column("caldav_ctags", sa.Text(), nullable=True))
     op.create_table(
         "calendar_written_events",
         sa.Column("connection_id", sa.String(64), nullable=False),
@@ -50,6 +52,7 @@ def downgrade() -> None:
     )
     op.drop_table("calendar_written_events")
     with op.batch_alter_table("calendar_connections") as table:
+        table.drop_column("caldav_ctags")
         table.drop_column("last_write_back_error")
         table.drop_column("last_write_back_ms")
         table.drop_column("write_back_url")
