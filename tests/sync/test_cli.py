@@ -41,10 +41,10 @@ def test_feed_create_list_revoke(ny, run):
 
     listed = run("feed", "list", "--location-id", ny.location_id)
     assert listed.exit_code == 0, listed.output
-    (line,) = listed.output.splitlines()
+    (line,) = listed.stdout.splitlines()
     feed_id, kind, target, _created = line.split("\t")
     assert (kind, target) == ("user", "ann")
-    as_json = json.loads(run("feed", "list", "--location-id", ny.location_id, "--json").output)
+    as_json = json.loads(run("feed", "list", "--location-id", ny.location_id, "--json").stdout)
     assert [feed["id"] for feed in as_json["feeds"]] == [feed_id]
 
     assert run("feed", "revoke", feed_id).output.strip() == "revoked"
@@ -67,18 +67,18 @@ def test_connection_create_sync_list_delete(ny, run, ics_server):
     )  # fmt: skip
 
     assert created.exit_code == 0, created.output
-    connection = json.loads(created.output)["connection"]
+    connection = json.loads(created.stdout)["connection"]
     assert connection["busyCount"] == 1 and connection["lastError"] is None
     assert times(free(ny, calendar_id, "2027-03-08")) == ["10:00", "10:30", "11:00", "11:30"]
     listed = run("connection", "list", "--location-id", ny.location_id, "--user-id", "ann")
-    (line,) = listed.output.splitlines()
+    (line,) = listed.stdout.splitlines()
     assert line.split("\t")[:3] == [connection["id"], "ann", "ics"]
     assert line.split("\t")[5:] == ["1", "-"]
 
     served.status = 503
     failed = run("connection", "sync", connection["id"])
     assert failed.exit_code == 1
-    assert json.loads(failed.output)["connection"]["lastError"] == (
+    assert json.loads(failed.stdout)["connection"]["lastError"] == (
         "the calendar URL answered HTTP 503"
     )
     due = run("connection", "sync", "--due")
@@ -116,6 +116,6 @@ def test_connection_create_with_a_write_back_calendar(ny, run, radicale, secret_
     )  # fmt: skip
 
     assert created.exit_code == 0, created.output
-    connection = json.loads(created.output)["connection"]
+    connection = json.loads(created.stdout)["connection"]
     assert connection["writeBackCalendarUrl"] == url
     assert connection["lastWriteBackAt"] is None and connection["lastWriteBackError"] is None
