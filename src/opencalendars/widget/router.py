@@ -16,6 +16,7 @@ Other answers:
 """
 
 from calendar import monthrange
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from urllib.parse import urlencode
@@ -527,12 +528,20 @@ async def posted_form(request: Request) -> dict[str, str] | Response:
         return message_page(view, refused.status_code, refused.message, refused.message)
 
 
-@router.post("/widget/booking/{calendarId}", include_in_schema=False)
-async def book(request: Request, calendarId: str) -> Response:
+async def form_answer(
+    request: Request, handle: Callable[[Request, str, dict[str, str]], Response], key: str
+) -> Response:
+    """A form post: read and checked in the event loop, answered by `handle` in a worker thread
+    (it writes: never in the event loop)."""
     form = await posted_form(request)
     if isinstance(form, Response):
         return form
-    return await run_in_threadpool(book_from_form, request, calendarId, form)
+    return await run_in_threadpool(handle, request, key, form)
+
+
+@router.post("/widget/booking/{calendarId}", include_in_schema=False)
+async def book(request: Request, calendarId: str) -> Response:
+    return await form_answer(request, book_from_form, calendarId)
 
 
 def book_from_form(request: Request, calendar_id: str, form: dict[str, str]) -> Response:
@@ -796,10 +805,7 @@ def reschedule_page(request: Request, token: str) -> Response:
 
 @router.post("/widget/reschedule/{token}", include_in_schema=False)
 async def reschedule(request: Request, token: str) -> Response:
-    form = await posted_form(request)
-    if isinstance(form, Response):
-        return form
-    return await run_in_threadpool(reschedule_from_form, request, token, form)
+    return await form_answer(request, reschedule_from_form, token)
 
 
 def reschedule_from_form(request: Request, token: str, form: dict[str, str]) -> Response:
@@ -894,10 +900,7 @@ def cancel_answer(request, token, found, asked_lang, asked_zone, status_code=200
 
 @router.post("/widget/cancel/{token}", include_in_schema=False)
 async def cancel(request: Request, token: str) -> Response:
-    form = await posted_form(request)
-    if isinstance(form, Response):
-        return form
-    return await run_in_threadpool(cancel_from_form, request, token, form)
+    return await form_answer(request, cancel_from_form, token)
 
 
 def cancel_from_form(request: Request, token: str, form: dict[str, str]) -> Response:
