@@ -4,12 +4,14 @@ conditional UPDATE that spends it, marketplace/service.py)."""
 
 import itertools
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
 from marketplace.test_oauth import REDIRECT, install, make_app, make_location
+from support.api import ADMIN_HEADERS
 
 RACERS = 8
 ROUNDS = 3
@@ -87,3 +89,57 @@ def test_a_refresh_token_raced_rotates_once(servers, admin, round_):
         },
     )
     assert again.status_code == 200, again.text
+
+
+@pytest.mark.parametrize("round_", range(ROUNDS))
+def test_consents_raced_install_once(servers, admin, round_):
+    app = make_app(admin, webhook="https://app.example/raced")
+    location_id = make_location(admin)
+    clients = [httpx.Client(base_url=url, timeout=60) for url in servers]
+    rotation = itertools.cycle(clients)
+    jobs = [next(rotation) for _ in range(RACERS)]
+    start = threading.Barrier(RACERS)
+    body = {"appId": app.id, "locationId": location_id, "redirectUri": REDIRECT}
+
+    def send(client: httpx.Client) -> httpx.Response:
+        start.wait()
+        return client.post("/admin/installs", json=body, headers=ADMIN_HEADERS)
+
+    try:
+        with ThreadPoolExecutor(max_workers=RACERS) as pool:
+            answers = list(pool.map(send, jobs))
+    finally:
+        for client in clients:
+            client.close()
+
+    assert [answer.status_code for answer in answers] == [201] * RACERS, answers[0].text
+    assert len({answer.json()["install"]["id"] for answer in answers}) == 1
+    listed = admin.get("/admin/installs", params={"appId": app.id}, headers=ADMIN_HEADERS)
+    assert len(listed.json()["installs"]) == 1
+    outbox = admin.get(
+        "/admin/outbox", params={"locationId": location_id}, headers=ADMIN_HEADERS
+    ).json()["messages"]
+    assert [message["topic"] for message in outbox] == ["INSTALL"]
+
+
+def test_companies_raced_with_one_id_are_one_201_and_409s(servers, admin):
+    company_id = f"raced-{threading.get_ident()}-{time.monotonic_ns()}"
+    clients = [httpx.Client(base_url=url, timeout=60) for url in servers]
+    rotation = itertools.cycle(clients)
+    jobs = [next(rotation) for _ in range(RACERS)]
+    start = threading.Barrier(RACERS)
+
+    def send(client: httpx.Client) -> httpx.Response:
+        start.wait()
+        body = {"name": "Raced", "id": company_id}
+        return client.post("/admin/companies", json=body, headers=ADMIN_HEADERS)
+
+    try:
+        with ThreadPoolExecutor(max_workers=RACERS) as pool:
+            answers = list(pool.map(send, jobs))
+    finally:
+        for client in clients:
+            client.close()
+
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [201] + [409] * (RACERS - 1), [answer.text for answer in answers]

@@ -2,7 +2,7 @@
 authorization codes and refresh tokens of the OAuth 2.0 flow (the key access tokens are signed
 with is a server key: keys.py)."""
 
-from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, BigInteger, ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opencalendars.db.base import Base
@@ -44,6 +44,24 @@ class AppInstall(Base):
     __table_args__ = (
         Index(None, "app_id", "location_id"),
         Index(None, "app_id", "company_id"),
+        # One live install of an app per location, and per company: two consents racing
+        # cannot both install (service.install reads the winner's).
+        Index(
+            "uq_app_installs_live_location",
+            "app_id",
+            "location_id",
+            unique=True,
+            sqlite_where=text("uninstalled_ms IS NULL AND location_id IS NOT NULL"),
+            postgresql_where=text("uninstalled_ms IS NULL AND location_id IS NOT NULL"),
+        ),
+        Index(
+            "uq_app_installs_live_company",
+            "app_id",
+            "company_id",
+            unique=True,
+            sqlite_where=text("uninstalled_ms IS NULL AND location_id IS NULL"),
+            postgresql_where=text("uninstalled_ms IS NULL AND location_id IS NULL"),
+        ),
     )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -11,6 +11,7 @@ import secrets
 from dataclasses import dataclass
 
 from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from opencalendars import clock, keys
@@ -42,11 +43,18 @@ TOKEN_KEY_NAME = "access-tokens"
 
 
 def create_company(db: Database, name: str, company_id: str | None) -> Company:
-    with db.write() as session:
-        if company_id is not None and session.get(Company, company_id) is not None:
-            raise Conflict(f"Company {company_id} already exists")
-        company = Company(id=company_id or new_id(), name=name, date_added_ms=clock.now_ms(session))
-        session.add(company)
+    """409 for an id taken, before or by a create racing this one (the primary key)."""
+    taken = Conflict(f"Company {company_id} already exists")
+    try:
+        with db.write() as session:
+            if company_id is not None and session.get(Company, company_id) is not None:
+                raise taken
+            company = Company(
+                id=company_id or new_id(), name=name, date_added_ms=clock.now_ms(session)
+            )
+            session.add(company)
+    except IntegrityError:
+        raise taken from None
     return company
 
 
@@ -178,18 +186,11 @@ def install(
     if redirect_uri not in app.redirect_uris:
         raise BadRequest(["redirectUri is not one of the app's redirect URIs"])
     found = live_install(session, app.id, target)
-    if found is None:
-        found = AppInstall(
-            id=new_id(),
-            app_id=app.id,
-            company_id=target.company_id,
-            location_id=target.location_id,
-            scopes=scopes,
-            user_id=new_id(),
-            installed_ms=now_ms,
-        )
-        session.add(found)
-        session.flush()
+    created = None if found is not None else new_install(session, app, target, scopes, now_ms)
+    if found is None and created is None:  # a racing consent installed it: theirs
+        found = live_install(session, app.id, target)
+    if created is not None:
+        found = created
         emit.app_event(
             session,
             "INSTALL",
@@ -210,6 +211,29 @@ def install(
         )
     )
     return found, code
+
+
+def new_install(
+    session: Session, app: App, target: Target, scopes: list[str], now_ms: int
+) -> AppInstall | None:
+    """The app's new install on the target; None when a consent racing this one installed it
+    first (the unique index on live installs refuses a second: PostgreSQL's READ COMMITTED lets
+    both read "none"). The caller then reads the winner's."""
+    made = AppInstall(
+        id=new_id(),
+        app_id=app.id,
+        company_id=target.company_id,
+        location_id=target.location_id,
+        scopes=scopes,
+        user_id=new_id(),
+        installed_ms=now_ms,
+    )
+    try:
+        with session.begin_nested():
+            session.add(made)
+    except IntegrityError:
+        return None
+    return made
 
 
 def admin_install(

@@ -13,6 +13,10 @@ down_revision = "0013"
 branch_labels = None
 depends_on = None
 
+# One live install of an app per location, and per company (marketplace/models.py).
+LIVE_ON_LOCATION = "uninstalled_ms IS NULL AND location_id IS NOT NULL"
+LIVE_ON_COMPANY = "uninstalled_ms IS NULL AND location_id IS NULL"
+
 
 def upgrade() -> None:
     op.create_table(
@@ -58,6 +62,19 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_app_installs_app_id_company_id"), "app_installs", ["app_id", "company_id"]
     )
+    for name, where in (
+        ("uq_app_installs_live_location", LIVE_ON_LOCATION),
+        ("uq_app_installs_live_company", LIVE_ON_COMPANY),
+    ):
+        column = "location_id" if name.endswith("location") else "company_id"
+        op.create_index(
+            name,
+            "app_installs",
+            ["app_id", column],
+            unique=True,
+            sqlite_where=sa.text(where),
+            postgresql_where=sa.text(where),
+        )
     op.create_table(
         "oauth_codes",
         sa.Column("code_hash", sa.String(64), nullable=False),
@@ -108,6 +125,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_oauth_refresh_tokens_install_id"), "oauth_refresh_tokens")
     op.drop_table("oauth_refresh_tokens")
     op.drop_table("oauth_codes")
+    op.drop_index("uq_app_installs_live_company", "app_installs")
+    op.drop_index("uq_app_installs_live_location", "app_installs")
     op.drop_index(op.f("ix_app_installs_app_id_company_id"), "app_installs")
     op.drop_index(op.f("ix_app_installs_app_id_location_id"), "app_installs")
     op.drop_table("app_installs")
