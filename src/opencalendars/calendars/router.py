@@ -47,7 +47,7 @@ async def get_calendar(
     request: Request, calendarId: str, caller: Annotated[Caller, authorize(READ)]
 ):
     db = request.app.state.db
-    calendar = await db.run_read(service.read_calendar, db, caller.location_id, calendarId)
+    calendar = await service.read_calendar(db, caller.location_id, calendarId)
     return JsonResponse({"calendar": schemas.calendar_dto(calendar)})
 
 

@@ -48,8 +48,10 @@ _LIVE_CALENDAR = PreparedRead(
 )
 
 
-def read_calendar(db: Database, location_id: str, calendar_id: str) -> tuple:
-    row = db.first_row(_LIVE_CALENDAR, {"location_id": location_id, "calendar_id": calendar_id})
+async def read_calendar(db: Database, location_id: str, calendar_id: str) -> tuple:
+    """`GET /calendars/{id}`'s one read, without leaving the event loop (`Database.read_first`)."""
+    parameters = {"location_id": location_id, "calendar_id": calendar_id}
+    row = await db.read_first(_LIVE_CALENDAR, parameters)
     if row is None:
         raise NotFound(CALENDAR_NOT_FOUND)
     return row

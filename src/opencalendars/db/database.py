@@ -18,7 +18,8 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from opencalendars.db.prepared import PreparedRead, hold_connection
+from opencalendars.db.loop_connections import LoopConnections
+from opencalendars.db.prepared import CompiledRead, PreparedRead, hold_connection
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 BEGIN_MODE = "opencalendars_begin"
@@ -84,6 +85,15 @@ def check_database_url(url: str) -> URL:
             f"the database URL {mask_url(url)!r} is not supported: use {DATABASE_URL_FORMS}"
         )
     return parsed
+
+
+def libpq_conninfo(url: str) -> str:
+    """A PostgreSQL URL as libpq (psycopg itself) takes it, without SQLAlchemy's driver name,
+    with the engine's connect timeout unless the URL sets its own."""
+    parsed = make_url(normalize_url(url)).set(drivername="postgresql")
+    if "connect_timeout" not in parsed.query:
+        parsed = parsed.update_query_dict({"connect_timeout": str(CONNECT_TIMEOUT_S)})
+    return parsed.render_as_string(False)
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -188,6 +198,13 @@ class Database:
         # SQLite has one writer at a time. Threads of this process wait their turn here, in
         # order; only other processes meet SQLite's busy handler, which polls with sleeps.
         self._write_turn = threading.Lock() if self.is_sqlite else nullcontext()
+        # PostgreSQL: the event loop's own connections, for `read_first` and `read_rows` (and the
+        # rate limits' counting statement), as many per loop as the pool holds.
+        self.loop_connections = (
+            None
+            if self.is_sqlite
+            else LoopConnections(libpq_conninfo(self.url), request_threads + POOL_SPARE)
+        )
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -213,15 +230,41 @@ class Database:
         return self._fetch(read, parameters, all_rows=True)
 
     async def run_read(self, read: Callable[..., Any], *args: Any) -> Any:
-        """Runs a short read, such as `first_row` or `rows`, for an async endpoint.
-
-        On SQLite the read is a few microseconds of local file access in WAL mode, where
-        readers never wait for writers: cheaper run right here than the hop to a worker thread
-        and back, which costs more than the read. On PostgreSQL a read waits on the network,
-        so it runs in a worker thread and the event loop serves other requests meanwhile."""
+        """Runs a short read of several statements or of its own kind for an async endpoint:
+        right here on SQLite, in a worker thread on PostgreSQL (see `read_first`)."""
         if self.is_sqlite:
             return read(*args)
         return await run_in_threadpool(read, *args)
+
+    async def read_first(self, read: PreparedRead, parameters: dict) -> tuple | None:
+        """`first_row` for an async endpoint, without leaving the event loop.
+
+        On SQLite the read is a few microseconds of local file access in WAL mode, where
+        readers never wait for writers: cheaper run right here than the hop to a worker thread
+        and back, which costs more than the read. On PostgreSQL it runs on one of the event
+        loop's own connections (db/loop_connections.py): one round trip, a statement prepared on
+        the server, and the loop serves other requests while it waits."""
+        if self.is_sqlite:
+            return self._fetch(read, parameters, all_rows=False)
+        return await self._fetch_in_loop(read.compiled(self.engine.dialect), parameters, False)
+
+    async def read_rows(self, read: PreparedRead, parameters: dict) -> list[tuple]:
+        """`rows` for an async endpoint, as `read_first` reads."""
+        if self.is_sqlite:
+            return self._fetch(read, parameters, all_rows=True)
+        return await self._fetch_in_loop(read.compiled(self.engine.dialect), parameters, True)
+
+    async def _fetch_in_loop(self, compiled: CompiledRead, parameters: dict, all_rows: bool):
+        sql, values = compiled.sql_and_parameters(parameters)
+
+        async def fetch(connection):
+            cursor = await connection.execute(sql, values, prepare=True)
+            if all_rows:
+                return compiled.rows(await cursor.fetchall())
+            raw = await cursor.fetchone()
+            return None if raw is None else compiled.row(raw)
+
+        return await self.loop_connections.of_this_loop().run(fetch)
 
     def _fetch(self, read: PreparedRead, parameters: dict, all_rows: bool):
         compiled = read.compiled(self.engine.dialect)
@@ -250,3 +293,5 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if self.loop_connections is not None:
+            self.loop_connections.clear()

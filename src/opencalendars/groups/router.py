@@ -23,7 +23,7 @@ async def get_groups(
 ):
     caller.require_location(locationId)
     db = request.app.state.db
-    groups = await db.run_read(service.list_groups, db, locationId)
+    groups = await service.list_groups(db, locationId)
     return JsonResponse({"groups": [schemas.group_dto(group) for group in groups]})
 
 

@@ -42,9 +42,9 @@ _LIVE_GROUPS = PreparedRead(
 )
 
 
-def list_groups(db: Database, location_id: str) -> list[tuple]:
-    """Oldest first, ties broken by id: a stable order."""
-    return db.rows(_LIVE_GROUPS, {"location_id": location_id})
+async def list_groups(db: Database, location_id: str) -> list[tuple]:
+    """Oldest first, ties broken by id: a stable order. Read without leaving the event loop."""
+    return await db.read_rows(_LIVE_GROUPS, {"location_id": location_id})
 
 
 def create_group(db: Database, dto: GroupCreateDTO) -> CalendarGroup:

@@ -22,9 +22,6 @@ deleted about once a minute by each process (they are worth nothing: the next re
 them again).
 """
 
-import asyncio
-import collections
-import contextlib
 import hashlib
 import mmap
 import os
@@ -33,9 +30,7 @@ import threading
 from pathlib import Path
 from typing import NamedTuple
 
-import psycopg
 from sqlalchemy import BigInteger, Integer, String
-from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Mapped, mapped_column
 
 from opencalendars.db.base import Base
@@ -328,67 +323,11 @@ FROM caller
 PG_CLEANUP = "DELETE FROM rate_limit_counters WHERE window_end_ms <= %(now)s"
 
 
-class AsyncConnections:
-    """A few psycopg async connections (autocommit) for one event loop, handed out one request at
-    a time: the counting statement runs right in the event loop, without the hop to a worker
-    thread and back, nor the pool's pre-ping round trip, that a pooled connection costs."""
-
-    def __init__(self, conninfo: str, size: int):
-        self._conninfo = conninfo
-        self._size = size
-        self._open = 0
-        self._idle: list[psycopg.AsyncConnection] = []
-        self._waiting: collections.deque[asyncio.Future] = collections.deque()
-
-    async def take(self) -> psycopg.AsyncConnection:
-        if self._idle:
-            return self._idle.pop()
-        if self._open < self._size:
-            self._open += 1
-            try:
-                return await psycopg.AsyncConnection.connect(
-                    self._conninfo, autocommit=True, connect_timeout=5
-                )
-            except BaseException:
-                self._open -= 1
-                self._wake(None)
-                raise
-        waiter = asyncio.get_running_loop().create_future()
-        self._waiting.append(waiter)
-        try:
-            connection = await waiter
-        except asyncio.CancelledError:
-            if waiter.done() and not waiter.cancelled() and waiter.result() is not None:
-                self.give_back(waiter.result())
-            raise
-        # None: a connection was dropped, so there is room to open one.
-        return connection if connection is not None else await self.take()
-
-    def give_back(self, connection: psycopg.AsyncConnection) -> None:
-        if not self._wake(connection):
-            self._idle.append(connection)
-
-    async def drop(self, connection: psycopg.AsyncConnection) -> None:
-        """A connection that failed: closed, and its place given to the next request."""
-        self._open -= 1
-        self._wake(None)
-        with contextlib.suppress(Exception):
-            await connection.close()
-
-    def _wake(self, connection: psycopg.AsyncConnection | None) -> bool:
-        while self._waiting:
-            waiter = self._waiting.popleft()
-            if not waiter.done():
-                waiter.set_result(connection)
-                return True
-        return False
-
-
 class PostgresCounters:
     """Every process on every host of one PostgreSQL database: the UNLOGGED table, counted in
-    the same statement that finds the request's token (`find_and_hit`), on an async connection
-    of the process's own (autocommit: no BEGIN, no COMMIT), at most `request_threads` of them per
-    event loop. So limits on cost a plain GET no round trip: the token is read either way.
+    the same statement that finds the request's token (`find_and_hit`), on one of the event
+    loop's own connections (db/loop_connections.py; autocommit: no BEGIN, no COMMIT). So limits
+    on cost a plain GET no round trip: the token is read either way.
 
     The first design ran a counting statement of its own on a connection of the SQLAlchemy pool
     in a worker thread: the hop to the thread and back and the pool's pre-ping round trip cost
@@ -398,12 +337,10 @@ class PostgresCounters:
     in_loop = False
 
     def __init__(self, db: Database, live_token_sql: str):
-        self._conninfo = make_url(db.url).set(drivername="postgresql").render_as_string(False)
+        self._connections = db.loop_connections
         self._find_and_take = pg_find_and_take(live_token_sql)
         # The same counting for a caller already found: its id stands in for the lookup.
         self._take = pg_find_and_take("SELECT CAST(%(counted_id)s AS VARCHAR(64)) AS id")
-        self._size = db.request_threads
-        self._connections: dict[asyncio.AbstractEventLoop, AsyncConnections] = {}
         self._next_cleanup_ms = 0
 
     async def find_and_hit(
@@ -429,11 +366,6 @@ class PostgresCounters:
         return burst, day, w.day_max if day is None else day
 
     async def _run(self, sql: str, found_by: dict, w: Windows, now_ms: int) -> tuple | None:
-        loop = asyncio.get_running_loop()
-        connections = self._connections.get(loop)
-        if connections is None:
-            connections = AsyncConnections(self._conninfo, self._size)
-            self._connections[loop] = connections
         parameters = {
             **found_by,
             "burst_start": w.burst_start_ms,
@@ -446,9 +378,11 @@ class PostgresCounters:
         cleanup = now_ms >= self._next_cleanup_ms
         if cleanup:
             self._next_cleanup_ms = now_ms + CLEANUP_EVERY_MS
+        connections = self._connections.of_this_loop()
+        # Not `connections.run`: a count must not be taken twice when a first try fails late.
         connection = await connections.take()
         try:
-            cursor = await connection.execute(sql, parameters)
+            cursor = await connection.execute(sql, parameters, prepare=True)
             found = await cursor.fetchone()
             if cleanup:
                 await connection.execute(PG_CLEANUP, {"now": now_ms})
@@ -459,7 +393,7 @@ class PostgresCounters:
         return found
 
     def close(self) -> None:
-        self._connections.clear()
+        pass  # the connections are the database's (`Database.dispose` closes them)
 
 
 # KEYS: the window's counter, the day's. ARGV: the window's limit, the day's, and how long each

@@ -71,7 +71,7 @@ class AppTokenLookup:
             install_id, expires_s = claims["jti"], int(claims["exp"])
         except (KeyError, TypeError, ValueError):
             return None
-        row = await self.db.run_read(self.db.first_row, _LIVE_INSTALL, {"install_id": install_id})
+        row = await self.db.read_first(_LIVE_INSTALL, {"install_id": install_id})
         if row is None:
             return None
         location_id, company_id, granted, timezone, frozen_ms = row
