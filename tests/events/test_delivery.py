@@ -32,6 +32,9 @@ def test_killing_the_worker_mid_delivery_loses_nothing(sandbox, clock):
             receiver.wait_for(1)
             first.send_signal(signal.SIGKILL)
             first.wait()
+            # A request the worker had wholly sent is recorded by its handler thread a moment
+            # later, which a loaded machine can delay past this count.
+            time.sleep(0.5)
         in_flight = len(receiver.received)
         assert in_flight < EVENTS
         with live_worker(sandbox.database_url, sandbox.directory):

@@ -47,12 +47,16 @@ class Person:
     appointments and service bookings of other calendars, each already widened by its own
     calendar's buffers. `same` holds the raw [start, end) of this calendar's occupying
     appointments of this person; the engine widens them with this calendar's buffers.
+    `shared` spans block like `blocking` ones but are the same for several persons (a
+    calendar's own blocked slots, for each of its members): given as one object to each of
+    them, they are resolved once per list of windows instead of once per person.
     """
 
     key: str
     windows: Sequence[Window]
     blocking: Sequence[Span] = ()
     same: Sequence[Span] = ()
+    shared: Sequence[Span] = ()
 
 
 @dataclass(frozen=True)
@@ -121,11 +125,28 @@ def grid_points(windows: Sequence[Window], rules: SlotRules) -> int:
     return points
 
 
-def person_starts(person: Person, rules: SlotRules, resources_full: Sequence[Span]) -> list[int]:
-    """The start times this person can take, ascending.
+def window_grids(windows: Sequence[Window], rules: SlotRules) -> list[tuple[int, int]]:
+    """`window_grid` of each window that has a candidate. Found once per list of windows:
+    members with the same hours share one."""
+    return [
+        grid for grid in (window_grid(window, rules) for window in windows) if grid[0] <= grid[1]
+    ]
+
+
+def person_starts(
+    person: Person,
+    rules: SlotRules,
+    grids: Sequence[tuple[int, int]],
+    resources_full: Sequence[Span],
+) -> list[int]:
+    """The start times this person can take on the grids of their windows, ascending (`shared`
+    spans aside: `free_slots` applies them).
 
     One pass over the candidates with forward-only pointers into the sorted busy lists:
-    candidate spans only move forward, so no pointer ever moves back.
+    candidate spans only move forward, so no pointer ever moves back. Busy time is mostly
+    blocking spans: a blocked candidate jumps past the span that blocks it, and the grid points
+    up to the next blocking span are taken as one run, so the pass costs about one step per
+    blocking span rather than one per grid point.
     """
     pre, post, duration, interval = (
         rules.pre_buffer_ms,
@@ -133,10 +154,11 @@ def person_starts(person: Person, rules: SlotRules, resources_full: Sequence[Spa
         rules.duration_ms,
         rules.interval_ms,
     )
+    reach = duration + post  # how far past a candidate its span ends
     if rules.per_slot == 1 and not rules.is_class:
         # At one appointment per slot, one of this calendar's blocks a candidate like any busy
         # span, widened by this calendar's buffers: one merged list, jumped over, not counted.
-        blocking = merge_windows([*person.blocking, *((s - pre, e + post) for s, e in person.same)])
+        blocking = merge_windows([*person.blocking, *[(s - pre, e + post) for s, e in person.same]])
         same_starts, same_ends = [], []
     else:
         blocking = merge_windows(person.blocking)
@@ -145,48 +167,64 @@ def person_starts(person: Person, rules: SlotRules, resources_full: Sequence[Spa
         same_starts = sorted(s - pre for s, _ in person.same)
         same_ends = sorted(e + post for _, e in person.same)
     seats = Counter(s for s, e in person.same if e - s == duration) if rules.is_class else None
+    days_full = full_days(person, rules)
+    # Only these make a candidate free of blocking spans busy; without them, a run is offered
+    # whole.
+    checked = bool(same_starts or days_full or resources_full)
     # A sentinel closes every sorted list, so the pointers need no bounds checks.
     blocking.append(PAST_EVERYTHING)
     same_starts.append(NEVER)
     same_ends.append(NEVER)
-    days_full = [*full_days(person, rules), PAST_EVERYTHING]
+    days_full.append(PAST_EVERYTHING)
     full = [*resources_full, PAST_EVERYTHING]
     per_slot = rules.per_slot
     blocked_at = started = ended = day_at = full_at = 0
-    offered = []
-    for window in person.windows:
-        start, last_start = window_grid(window, rules)
+    offered: list[int] = []
+    for start, last_start in grids:
         while start <= last_start:
-            span_start, span_end = start - pre, start + duration + post
-            while blocking[blocked_at][1] <= span_start:
+            busy_start, busy_end = blocking[blocked_at]
+            if busy_end <= start - pre:
+                # Behind this candidate's span, so behind every later one.
                 blocked_at += 1
-            if blocking[blocked_at][0] < span_end:
-                # Skip the grid points this blocking span still covers.
-                free_from = blocking[blocked_at][1] + pre
-                start += max(1, -(-(free_from - start) // interval)) * interval
                 continue
-            while same_starts[started] < span_end:
-                started += 1
-            while same_ends[ended] <= span_start:
-                ended += 1
-            overlapping = started - ended
-            if seats is not None:
-                taken = seats.get(start, 0)
-                # Other overlapping appointments make the host busy; exact ones are seats.
-                busy = overlapping > taken or taken >= per_slot
-            else:
-                busy = overlapping >= per_slot
-            if not busy:
-                while days_full[day_at][1] <= start:
+            if busy_start < start + reach:
+                # Jump to the first grid point whose span starts at or after this span's end:
+                # the span is then behind, unless the jump left the window (it may reach into
+                # the next one).
+                free_from = busy_end + pre
+                start = free_from + (start - free_from) % interval
+                if start <= last_start:
+                    blocked_at += 1
+                continue
+            # Up to this span's reach, no grid point meets a blocking span.
+            run = range(start, min(last_start, busy_start - reach) + 1, interval)
+            start += len(run) * interval
+            if not checked:
+                offered += run
+                continue
+            for candidate in run:
+                span_start, span_end = candidate - pre, candidate + reach
+                while same_starts[started] < span_end:
+                    started += 1
+                while same_ends[ended] <= span_start:
+                    ended += 1
+                overlapping = started - ended
+                if seats is not None:
+                    taken = seats.get(candidate, 0)
+                    # Other overlapping appointments make the host busy; exact ones are seats.
+                    if overlapping > taken or taken >= per_slot:
+                        continue
+                elif overlapping >= per_slot:
+                    continue
+                while days_full[day_at][1] <= candidate:
                     day_at += 1
-                busy = days_full[day_at][0] <= start
-            if not busy:
-                while full[full_at][1] <= start:
+                if days_full[day_at][0] <= candidate:
+                    continue
+                while full[full_at][1] <= candidate:
                     full_at += 1
-                busy = full[full_at][0] < start + duration
-            if not busy:
-                offered.append(start)
-            start += interval
+                if full[full_at][0] < candidate + duration:
+                    continue
+                offered.append(candidate)
     return offered
 
 
@@ -205,9 +243,25 @@ def free_slots(
     """Offered starts per person, and for the calendar: any person free, or with
     `require_all` (collective calendars) every person free at that start."""
     blocked_by_resources = merge_windows(span for r in resources for span in full_spans(r))
-    by_person = {
-        person.key: person_starts(person, rules, blocked_by_resources) for person in persons
-    }
+    # Persons with the same windows share their grids, and with the same shared spans too the
+    # grid points those spans leave free: each found once (ids stay unique while `persons`
+    # holds the objects).
+    grids_of: dict[int, list[tuple[int, int]]] = {}
+    shared_free_of: dict[tuple[int, int], set[int]] = {}
+    by_person = {}
+    for person in persons:
+        windows_id = id(person.windows)
+        if windows_id not in grids_of:
+            grids_of[windows_id] = window_grids(person.windows, rules)
+        grids = grids_of[windows_id]
+        starts = person_starts(person, rules, grids, blocked_by_resources)
+        if person.shared:
+            key = (windows_id, id(person.shared))
+            if key not in shared_free_of:
+                shared = Person(person.key, person.windows, blocking=person.shared)
+                shared_free_of[key] = set(person_starts(shared, rules, grids, ()))
+            starts = list(filter(shared_free_of[key].__contains__, starts))
+        by_person[person.key] = starts
     if not by_person:
         return FreeSlots()
     sets = [set(starts) for starts in by_person.values()]

@@ -53,10 +53,11 @@ _OCCUPYING_FOR_USERS = PreparedRead(
 # On SQLite a row costs more in Python than in SQLite: a month of a team's appointments
 # (thousands of rows) comes back as one row per person, their calendars, starts and ends in
 # JSON arrays built in the same pass (so in the same order), in the index's order (no sort).
+# Most rows are of the calendar being booked: its id is left out (null), not repeated.
 _OCCUPYING_FOR_USERS_SQLITE = PreparedRead(
     select(
         _people.user_id,
-        func.json_group_array(_people.calendar_id),
+        func.json_group_array(func.nullif(_people.calendar_id, bindparam("calendar_id"))),
         func.json_group_array(_people.start_ms),
         func.json_group_array(_people.end_ms),
     )
@@ -114,9 +115,11 @@ def occupying_for_users(
     start_ms: int,
     end_ms: int,
     exclude_id: str = "",
+    calendar_id: str | None = None,
 ) -> list[HeldSpans]:
     """Occupying appointments of these people, in any calendar, that overlap the range, by
-    person and calendar."""
+    person and calendar. `calendar_id` is the calendar being booked, if any: most of the
+    appointments read are its own."""
     user_ids = list(user_ids)
     if not user_ids:
         return []
@@ -130,19 +133,22 @@ def occupying_for_users(
     }
     if session.get_bind().dialect.name != "sqlite":
         held: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-        for user_id, calendar_id, start, end in _OCCUPYING_FOR_USERS.all(session, parameters):
-            held[user_id, calendar_id].append((start, end))
+        for user_id, held_in, start, end in _OCCUPYING_FOR_USERS.all(session, parameters):
+            held[user_id, held_in].append((start, end))
         return [HeldSpans(*owner, spans) for owner, spans in held.items()]
     found = []
-    for user_id, calendar_ids, starts, ends in _OCCUPYING_FOR_USERS_SQLITE.all(session, parameters):
+    rows = _OCCUPYING_FOR_USERS_SQLITE.all(session, {**parameters, "calendar_id": calendar_id})
+    for user_id, calendar_ids, starts, ends in rows:
+        # None stands for `calendar_id` (never null in the table).
         calendar_ids = loads(calendar_ids)
         spans = list(zip(loads(starts), loads(ends), strict=True))
-        if calendar_ids.count(calendar_ids[0]) == len(calendar_ids):
-            found.append(HeldSpans(user_id, calendar_ids[0], spans))  # one calendar: usual
+        first = calendar_ids[0]
+        if calendar_ids.count(first) == len(calendar_ids):  # one calendar: usual
+            found.append(HeldSpans(user_id, calendar_id if first is None else first, spans))
             continue
         by_calendar: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for calendar_id, span in zip(calendar_ids, spans, strict=True):
-            by_calendar[calendar_id].append(span)
+        for held_in, span in zip(calendar_ids, spans, strict=True):
+            by_calendar[calendar_id if held_in is None else held_in].append(span)
         found += [HeldSpans(user_id, *item) for item in by_calendar.items()]
     return found
 

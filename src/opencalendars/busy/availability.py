@@ -2,8 +2,10 @@
 calendar's own schedule (or its legacy open hours), Services V2 staff schedules (PRODUCT §4.2)."""
 
 from dataclasses import dataclass
+from functools import lru_cache
 
-from sqlalchemy import bindparam, select
+from orjson import loads
+from sqlalchemy import Text, bindparam, cast, select
 from sqlalchemy.orm import Session
 
 from opencalendars.availability.resolver import availability_for_member, calendar_availability
@@ -11,7 +13,6 @@ from opencalendars.availability.rules import Availability
 from opencalendars.availability.sources import from_open_hours, from_schedule_rules
 from opencalendars.calendars.rules import CalendarRules
 from opencalendars.db.prepared import PreparedRead
-from opencalendars.http.json import dumps
 from opencalendars.schedules.models import EventCalendarSchedule, Schedule, ScheduleCalendar
 
 
@@ -27,9 +28,10 @@ class CalendarAvailability:
 
 
 _links, _schedules = ScheduleCalendar.__table__.c, Schedule.__table__.c
-# Built once: every free-slots read and booking loads the hours this way.
+# Built once: every free-slots read and booking loads the hours this way. The rules come as
+# their stored JSON text: the key of the parsed hours (`schedule_hours`).
 _MEMBER_SCHEDULES = PreparedRead(
-    select(_links.user_id, _schedules.rules, _schedules.timezone)
+    select(_links.user_id, cast(_schedules.rules, Text), _schedules.timezone)
     .join_from(ScheduleCalendar.__table__, Schedule.__table__, _schedules.id == _links.schedule_id)
     .where(
         _links.calendar_id == bindparam("calendar_id"),
@@ -46,6 +48,14 @@ _EVENT_SCHEDULE = PreparedRead(
 )
 
 
+@lru_cache(maxsize=4096)
+def schedule_hours(rules_text: str, zone: str) -> Availability:
+    """A schedule's hours from its rules as stored. A pure function of its arguments, so kept
+    across requests (a changed schedule is other text, parsed anew): parsing is most of the
+    cost of reading a team's schedules."""
+    return from_schedule_rules(loads(rules_text), zone)
+
+
 def load_calendar_availability(
     session: Session, calendar: CalendarRules, location_zone: str
 ) -> CalendarAvailability:
@@ -53,15 +63,9 @@ def load_calendar_availability(
     (its event-calendar schedule, else its legacy open hours in the location's zone)."""
     member_ids = calendar.members
     rows = _MEMBER_SCHEDULES.all(session, {"calendar_id": calendar.id, "user_ids": member_ids})
-    # Members often keep the same hours: each distinct schedule becomes one object, read once
-    # (and `persons_for` resolves the windows of one object once).
-    distinct: dict[tuple[str, bytes], Availability] = {}
-    members = {}
-    for user_id, rules, zone in rows:
-        key = (zone, dumps(rules))
-        if key not in distinct:
-            distinct[key] = from_schedule_rules(rules, zone)
-        members[user_id] = distinct[key]
+    # Members often keep the same hours: each distinct schedule is one object (and
+    # `persons_for` resolves the windows of one object once).
+    members = {user_id: schedule_hours(rules, zone) for user_id, rules, zone in rows}
     event_schedule = _EVENT_SCHEDULE.first(session, {"calendar_id": calendar.id})
     own = calendar_availability(
         from_schedule_rules(*event_schedule) if event_schedule is not None else None,

@@ -68,7 +68,7 @@ def people_busy(
     from no calendar, as Services V2 staff), leaving out one appointment or service booking
     when it is being changed. Free slots, bookings and service bookings all read it."""
     held = appointments.occupying_for_users(
-        session, location_id, user_ids, busy_from, busy_to, exclude_appointment_id
+        session, location_id, user_ids, busy_from, busy_to, exclude_appointment_id, calendar_id
     )
     # Occurrences of recurring series (rare), in the same shape.
     for user_id, busy_calendar_id, start, end in appointments.occupying_series(
@@ -194,8 +194,10 @@ def persons_for(
             Person(
                 key=user,
                 windows=windows_of[id(hours)],
-                blocking=[*busy.calendar_blocks, *busy.blocking[user]],
+                blocking=busy.blocking[user],
                 same=busy.same[user],
+                # One list for every member: the engine resolves the calendar's blocks once.
+                shared=busy.calendar_blocks,
             )
         )
     return persons

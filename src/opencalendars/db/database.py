@@ -26,6 +26,7 @@ BEGIN_MODE = "opencalendars_begin"
 # A PostgreSQL server that does not answer fails a connection attempt after this long (unless
 # the URL says `connect_timeout` itself): a process refuses to start in seconds, not minutes.
 CONNECT_TIMEOUT_S = 5
+PREPARE_THRESHOLD = 0
 SUPPORTED_DATABASES = (("sqlite", "pysqlite"), ("postgresql", "psycopg"))
 DATABASE_URL_FORMS = (
     "sqlite:///PATH, sqlite:// (in memory) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
@@ -171,6 +172,10 @@ def create_db_engine(url: str, pool_size: int) -> Engine:
     connect_args = (
         {} if "connect_timeout" in parsed.query else {"connect_timeout": CONNECT_TIMEOUT_S}
     )
+    # Every statement prepared on the server at its first run on a connection (psycopg's
+    # default waits for the fifth, which a pool spreading requests over its connections
+    # seldom reaches): the hot reads are planned once per connection, not on every request.
+    connect_args["prepare_threshold"] = PREPARE_THRESHOLD
     return create_engine(
         url,
         pool_size=pool_size,
