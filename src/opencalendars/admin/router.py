@@ -41,6 +41,7 @@ def update_location(
     location = service.update_location(
         request.app.state.db, locationId, body.model_dump(exclude_unset=True)
     )
+    request.app.state.tokens.forget()  # a token's caller carries the location's zone
     return JsonResponse({"location": schemas.location_dto(location)})
 
 
@@ -69,6 +70,7 @@ def list_tokens(request: Request, locationId: Annotated[str | None, Query()] = N
 @router.delete("/tokens/{token_id}")
 def revoke_token(request: Request, token_id: str):
     token = service.revoke_token(request.app.state.db, token_id)
+    request.app.state.tokens.forget()  # refused from the very next request
     return JsonResponse(schemas.token_dto(token))
 
 

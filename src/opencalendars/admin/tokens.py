@@ -44,6 +44,12 @@ class TokenLookup:
             return await self._read(token_hash)
         return await self._cache.find(token_hash, lambda: self._read(token_hash))
 
+    def forget(self) -> None:
+        """After this process changed tokens or locations: its next request reads them anew
+        (other processes hear of it from the triggers' notification)."""
+        if self._cache is not None:
+            self._cache.forget()
+
     async def _read(self, token_hash: str) -> tuple | None:
         row = await self.db.read_first(_LIVE_TOKEN, {"token_hash": token_hash})
         # The scopes as a tuple: a kept row is shared by requests and must not change.

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import logging
 import secrets
+import threading
 import time
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
@@ -49,6 +50,9 @@ class LoopCache:
     """The cache of one event loop, and the task that listens for it."""
 
     def __init__(self) -> None:
+        # `forget` may come from a worker thread (this process's own change, `NotifiedCache.
+        # forget`) while the event loop keeps a row: one at a time, so no generation is lost.
+        self._lock = threading.Lock()
         self.listening = False
         # Counts what made kept rows unsafe (a notification, listening starting or stopping).
         self.generation = 0
@@ -69,16 +73,18 @@ class LoopCache:
         return row
 
     def keep(self, key: str, row: tuple, generation: int) -> None:
-        if not self.listening or generation != self.generation:
-            return
-        self.entries[key] = (row, time.monotonic())
-        if len(self.entries) > MAX_ENTRIES:
-            self.entries.popitem(last=False)
+        with self._lock:
+            if not self.listening or generation != self.generation:
+                return
+            self.entries[key] = (row, time.monotonic())
+            if len(self.entries) > MAX_ENTRIES:
+                self.entries.popitem(last=False)
 
     def forget(self, listening: bool) -> None:
-        self.listening = listening
-        self.generation += 1
-        self.entries.clear()
+        with self._lock:
+            self.listening = listening
+            self.generation += 1
+            self.entries.clear()
 
 
 class NotifiedCache:
@@ -100,6 +106,12 @@ class NotifiedCache:
         if row is not None:
             cache.keep(key, row, generation)
         return row
+
+    def forget(self) -> None:
+        """Empties every loop's cache at once, from any thread: for this process's own change,
+        whose next request must not wait for the notification (a few milliseconds)."""
+        for cache in list(self._by_loop.values()):
+            cache.forget(listening=cache.listening)
 
     def _of_this_loop(self) -> LoopCache:
         loop = asyncio.get_running_loop()

@@ -43,7 +43,7 @@ def split_user_ids(user_id: str | None, user_ids: list[str] | None) -> list[str]
 
 
 @router.get("/{calendarId}/free-slots")
-def get_slots(
+async def get_slots(
     request: Request,
     calendarId: str,
     caller: Annotated[Caller, authorize("calendars.readonly")],
@@ -71,7 +71,7 @@ def get_slots(
         enable_look_busy=enableLookBusy,
     )
     started = time.perf_counter()
-    slots = service.get_free_slots(
+    slots = await service.answer_free_slots(
         request.app.state.db, caller.location_id, caller.timezone, calendarId, query
     )
     FREE_SLOTS_SECONDS.observe(time.perf_counter() - started)

@@ -5,6 +5,8 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from starlette.concurrency import run_in_threadpool
+
 from opencalendars import clock
 from opencalendars.availability.answer import free_slots_answer, look_busy, slots_by_date
 from opencalendars.availability.engine import Person, SlotRules, free_slots, grid_points
@@ -24,6 +26,9 @@ from opencalendars.units import DAY_MS
 # with 1-minute slots 44,640, 100 members with 15-minute slots around the clock 297,600
 # (docs/availability.md, "The bound per request").
 MAX_GRID_POINTS = 400_000
+# Up to this many grid points (about 5-10 ms of engine), the engine runs in the event loop
+# itself (`answer_free_slots`); a 10-member team's month of 30-minute slots is about 3,500.
+IN_LOOP_GRID_POINTS = 10_000
 
 
 @dataclass(frozen=True)
@@ -58,11 +63,13 @@ def request_grid_points(persons: Sequence[Person], rules: SlotRules) -> int:
     return total
 
 
-def check_grid(persons: Sequence[Person], rules: SlotRules, start_ms: int) -> None:
-    """400 when the request would visit more than MAX_GRID_POINTS candidates, naming the most
-    days from the same startDate that would not (the points only grow with the range)."""
-    if request_grid_points(persons, rules) <= MAX_GRID_POINTS:
-        return
+def check_grid(persons: Sequence[Person], rules: SlotRules, start_ms: int) -> int:
+    """The request's grid points; 400 when it would visit more than MAX_GRID_POINTS candidates,
+    naming the most days from the same startDate that would not (the points only grow with the
+    range)."""
+    points = request_grid_points(persons, rules)
+    if points <= MAX_GRID_POINTS:
+        return points
 
     def points_within(days: int) -> int:
         shorter = replace(rules, latest_ms=min(rules.latest_ms, start_ms + days * DAY_MS))
@@ -82,12 +89,27 @@ def check_grid(persons: Sequence[Person], rules: SlotRules, start_ms: int) -> No
     )
 
 
-def get_free_slots(db: Database, location_id: str, location_zone: str, calendar_id: str, query):
+@dataclass(frozen=True)
+class FreeSlotInputs:
+    """What the engine needs, read in one transaction."""
+
+    calendar: CalendarRules
+    persons: list[Person]
+    rules: SlotRules
+    resources: list
+    grid_points: int
+
+
+def read_free_slot_inputs(
+    db: Database, location_id: str, location_zone: str, calendar_id: str, query: FreeSlotsQuery
+) -> FreeSlotInputs | None:
+    """The calendar's people and rules for the query; None when the calendar is inactive (it
+    offers nothing)."""
     with db.read() as session:
         calendar = read_live_calendar(session, location_id, calendar_id)
         members = selected_members(calendar, query.user_ids)
         if not calendar.is_active:
-            return {}
+            return None
         now_ms = clock.now_ms(session)
         rules = slot_rules(
             calendar,
@@ -104,7 +126,7 @@ def get_free_slots(db: Database, location_id: str, location_zone: str, calendar_
             start_ms=query.start_ms,
             end_ms=query.end_ms,
         )
-        check_grid(persons, rules, query.start_ms)
+        grid_points = check_grid(persons, rules, query.start_ms)
         resources = resources_for(
             session,
             calendar,
@@ -113,11 +135,45 @@ def get_free_slots(db: Database, location_id: str, location_zone: str, calendar_
             start_ms=query.start_ms,
             end_ms=query.end_ms,
         )
+    return FreeSlotInputs(calendar, persons, rules, resources, grid_points)
+
+
+def free_slots_for(inputs: FreeSlotInputs | None, query: FreeSlotsQuery) -> dict:
+    """The engine's answer, by local date of the query's zone (with look busy applied)."""
+    if inputs is None:
+        return {}
+    calendar = inputs.calendar
     result = free_slots(
-        persons, rules, require_all=calendar.calendar_type == "collective", resources=resources
+        inputs.persons,
+        inputs.rules,
+        require_all=calendar.calendar_type == "collective",
+        resources=inputs.resources,
     )
     by_date = slots_by_date(result.starts, query.timezone)
     look = calendar.look_busy
     if query.enable_look_busy and look.get("enabled"):
         by_date = look_busy(by_date, calendar.id, look.get("LookBusyPercentage", 0))
     return free_slots_answer(by_date)
+
+
+def get_free_slots(
+    db: Database, location_id: str, location_zone: str, calendar_id: str, query: FreeSlotsQuery
+) -> dict:
+    inputs = read_free_slot_inputs(db, location_id, location_zone, calendar_id, query)
+    return free_slots_for(inputs, query)
+
+
+async def answer_free_slots(
+    db: Database, location_id: str, location_zone: str, calendar_id: str, query: FreeSlotsQuery
+) -> dict:
+    """`get_free_slots` for the async endpoint, without the hop to a worker thread and back
+    where it can: that hop cost 1 to 4 ms of a 5 ms request (bench/RESULTS.md). The reads run
+    as `Database.run_read` runs them (in the event loop on SQLite); the engine runs in the
+    event loop up to IN_LOOP_GRID_POINTS, and in a worker thread above, so that a large grid
+    never holds up the process's other requests for long."""
+    inputs = await db.run_read(
+        read_free_slot_inputs, db, location_id, location_zone, calendar_id, query
+    )
+    if inputs is None or inputs.grid_points <= IN_LOOP_GRID_POINTS:
+        return free_slots_for(inputs, query)
+    return await run_in_threadpool(free_slots_for, inputs, query)
