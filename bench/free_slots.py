@@ -118,8 +118,10 @@ def seed(
     """The benchmark location; the same `rng` seed gives the same appointments and blocks.
     bench/growth.py passes another team and the counts that keep each member's load."""
     # Bookings name made-up contact ids (the location's check of them still runs).
-    location = admin_service.create_location(db, "Bench", ZONE, None, require_contacts=False)
-    _token, secret = admin_service.create_token(db, location.id, None, "bench")
+    location = admin_service.create_location(
+        db, "Bench", ZONE, location_id=None, require_contacts=False
+    )
+    _token, secret = admin_service.create_token(db, location.id, None, name="bench")
     calendar = calendar_service.create_calendar(
         db,
         CalendarCreateDTO.model_validate(

@@ -147,7 +147,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.app_tokens = AppTokenLookup(db)
     # Per-token rate limits (http/rate_limits.py), counted by the token check; None when off.
     app.state.rate_limiter = create_limiter(
-        settings.rate_limits, db, settings.redis_url, app.state.tokens.sql()
+        settings.rate_limits, db, settings.redis_url, live_token_sql=app.state.tokens.sql()
     )
     app.add_exception_handler(ApiError, api_error)
     app.add_exception_handler(RequestValidationError, validation_error)

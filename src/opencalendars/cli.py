@@ -110,6 +110,7 @@ def database_url(flag: str | None) -> str:
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    *,
     port: Annotated[int, typer.Option(help="TCP port.")] = 8000,
     database_url_flag: DatabaseUrl = None,
     workers: Annotated[int, typer.Option(min=1, help="Server processes.")] = 1,
@@ -148,14 +149,14 @@ def serve(
     # Set before the server processes start: they count metrics in its files (metrics.py).
     metrics_dir = metrics.serving_directory(settings.metrics, workers)
     try:
-        serve_with_uvicorn(host, port, workers, log_level.lower(), log_config)
+        serve_with_uvicorn(host, port, workers, log_level=log_level.lower(), log_config=log_config)
     finally:
         if metrics_dir is not None:
             shutil.rmtree(metrics_dir, ignore_errors=True)
 
 
 def serve_with_uvicorn(
-    host: str, port: int, workers: int, log_level: str, log_config: dict
+    host: str, port: int, workers: int, *, log_level: str, log_config: dict
 ) -> None:
     uvicorn.run(
         "opencalendars.app:create_app",
@@ -208,6 +209,7 @@ def config_command() -> None:
 @location_app.command("create")
 def location_create(
     name: Annotated[str, typer.Option(help="Location name.")],
+    *,
     timezone: Annotated[str, typer.Option(help="IANA time zone.")] = "UTC",
     location_id: Annotated[str | None, typer.Option("--id", help="Use this id.")] = None,
     require_contacts: Annotated[
@@ -231,7 +233,7 @@ def location_create(
             db,
             name,
             timezone,
-            location_id,
+            location_id=location_id,
             require_contacts=require_contacts,
             company_id=company_id,
         )
@@ -255,6 +257,7 @@ def location_list(as_json: Json = False, database_url_flag: DatabaseUrl = None) 
 @token_app.command("create")
 def token_create(
     location_id: Annotated[str, typer.Option("--location-id", help="The token's location.")],
+    *,
     scope: Annotated[
         list[str] | None, typer.Option("--scope", help="Repeat for several; default all.")
     ] = None,
@@ -270,7 +273,7 @@ def token_create(
         )
     db = open_database(database_url_flag)
     try:
-        _token, secret = admin_service.create_token(db, location_id, scope or None, name)
+        _token, secret = admin_service.create_token(db, location_id, scope or None, name=name)
     except ApiError as error:
         raise typer.BadParameter(str(error.message), param_hint="--location-id") from None
     typer.echo(secret)
@@ -350,6 +353,7 @@ def worker(
 @webhook_app.command("create")
 def webhook_create(
     location_id: Annotated[str, typer.Option("--location-id", help="The location.")],
+    *,
     url: Annotated[str, typer.Option(help="Where events are POSTed.")],
     event: Annotated[
         list[str] | None, typer.Option("--event", help="Repeat for several; default all.")
@@ -365,7 +369,7 @@ def webhook_create(
         raise typer.BadParameter("; ".join(messages_for(error.errors()))) from None
     try:
         subscription = webhooks.create_subscription(
-            open_database(database_url_flag), body.locationId, body.url, body.events
+            open_database(database_url_flag), body.locationId, body.url, events=body.events
         )
     except ApiError as error:
         raise typer.BadParameter(str(error.message), param_hint="--location-id") from None
@@ -434,6 +438,7 @@ class Distribution(StrEnum):
 @apps_app.command("create")
 def app_create(
     name: Annotated[str, typer.Option(help="App name.")],
+    *,
     redirect_uri: Annotated[list[str], typer.Option("--redirect-uri", help="Repeat for several.")],
     scope: Annotated[list[str], typer.Option("--scope", help="Repeat for several.")],
     webhook_url: Annotated[
@@ -479,6 +484,7 @@ def app_list(as_json: Json = False, database_url_flag: DatabaseUrl = None) -> No
 @install_app.command("create")
 def install_create(
     app_id: Annotated[str, typer.Option("--app-id", help="The app.")],
+    *,
     redirect_uri: Annotated[str, typer.Option("--redirect-uri", help="One of the app's.")],
     location_id: Annotated[str | None, typer.Option("--location-id")] = None,
     company_id: Annotated[str | None, typer.Option("--company-id")] = None,
@@ -573,6 +579,7 @@ def outbox_list(
     status: Annotated[
         OutboxStatus | None, typer.Option(help="Only messages in this state.")
     ] = None,
+    *,
     location_id: Annotated[
         str | None, typer.Option("--location-id", help="Only this location's messages.")
     ] = None,
@@ -590,8 +597,8 @@ def outbox_list(
         open_database(database_url_flag),
         location_id,
         None if status is None else status.value,
-        limit,
-        kinds,
+        limit=limit,
+        kinds=kinds,
     )
     if as_json:
         messages = [

@@ -93,7 +93,9 @@ class DemoResult:
 def create_demo(db: Database) -> DemoResult:
     existing = {location.id for location in admin_service.list_locations(db)}
     if DEMO_LOCATION_ID not in existing:
-        admin_service.create_location(db, "OpenCalendars Demo", DEMO_TIMEZONE, DEMO_LOCATION_ID)
+        admin_service.create_location(
+            db, "OpenCalendars Demo", DEMO_TIMEZONE, location_id=DEMO_LOCATION_ID
+        )
         groups = seed_groups(db)
         calendars = seed_calendars(db, groups)
         seed_schedules(db, calendars)
@@ -141,7 +143,7 @@ def demo_token(db: Database) -> str:
         token = admin_service.token_with_secret(db, secret)
         if token is None:
             try:
-                admin_service.create_token(db, DEMO_LOCATION_ID, None, "demo", secret)
+                admin_service.create_token(db, DEMO_LOCATION_ID, None, name="demo", secret=secret)
             except IntegrityError:
                 if admin_service.token_with_secret(db, secret) is None:
                     raise
@@ -267,7 +269,7 @@ def seed_schedules(db: Database, calendars: dict[str, str]) -> None:
         db,
         DEMO_LOCATION_ID,
         calendars["event"],
-        CreateEventCalendarScheduleDTO.model_validate(
+        dto=CreateEventCalendarScheduleDTO.model_validate(
             {"timezone": DEMO_TIMEZONE, "rules": saturdays}
         ),
     )
@@ -277,7 +279,7 @@ def next_monday(db: Database) -> date:
     """The first Monday after today in the demo zone: demo bookings are in the future."""
     with db.read() as session:
         now_ms = clock.now_ms(session)
-    tomorrow = window_end_ms(now_ms, 1, "days", DEMO_TIMEZONE)
+    tomorrow = window_end_ms(now_ms, 1, "days", zone_name=DEMO_TIMEZONE)
     first = datetime.fromtimestamp(tomorrow / 1000, tz=UTC).astimezone(zone(DEMO_TIMEZONE)).date()
     return first + timedelta(days=(7 - first.weekday()) % 7)
 
@@ -348,7 +350,7 @@ def seed_appointments(db: Database, calendars: dict[str, str], contacts: list[st
             }
         )
         appointment_service.create_appointment(
-            db, DEMO_TIMEZONE, body, body_times(body, zone(DEMO_TIMEZONE))
+            db, DEMO_TIMEZONE, body, times=body_times(body, zone(DEMO_TIMEZONE))
         )
 
 
@@ -392,7 +394,7 @@ def seed_notifications(db: Database, calendars: dict[str, str]) -> None:
         db,
         DEMO_LOCATION_ID,
         calendars["personal"],
-        [CreateCalendarNotificationDTO.model_validate(item) for item in items],
+        dtos=[CreateCalendarNotificationDTO.model_validate(item) for item in items],
     )
 
 
@@ -494,5 +496,5 @@ def seed_services(db: Database, contacts: list[str]) -> None:
             CreatePublicServiceBookingDTO.model_validate(
                 {"locationId": DEMO_LOCATION_ID, "timezone": DEMO_TIMEZONE, **booking}
             ),
-            service_bookings.Checks(),
+            checks=service_bookings.Checks(),
         )

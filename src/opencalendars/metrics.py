@@ -100,7 +100,7 @@ class RequestMetrics:
     def __init__(self) -> None:
         self._children: dict[tuple, object] = {}
 
-    def __call__(self, method: str, route: str | None, status: int, seconds: float) -> None:
+    def __call__(self, method: str, route: str | None, status: int, *, seconds: float) -> None:
         key = (route, method, status)
         child = self._children.get(key)
         if child is None:

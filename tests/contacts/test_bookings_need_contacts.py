@@ -381,7 +381,7 @@ def test_locations_of_an_older_release_keep_booking_for_any_contact_id(tmp_path)
                     {"id": "older", "name": "Older", "timezone": "UTC", "date_added_ms": 0},
                 )
             upgrade(db)
-            newer = admin_service.create_location(db, "Newer", "UTC", "newer")
+            newer = admin_service.create_location(db, "Newer", "UTC", location_id="newer")
 
             with db.read() as session:
                 assert session.get(Location, "older").require_contacts is False

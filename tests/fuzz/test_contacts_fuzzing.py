@@ -186,8 +186,8 @@ def fuzzed_location(url: str) -> FuzzedLocation:
     db = Database(url)
     migrate.upgrade(db)
     try:
-        location = admin_service.create_location(db, "Fuzzed", "America/New_York", None)
-        _token, secret = admin_service.create_token(db, location.id, list(ALL_SCOPES), "fuzz")
+        location = admin_service.create_location(db, "Fuzzed", "America/New_York", location_id=None)
+        _token, secret = admin_service.create_token(db, location.id, list(ALL_SCOPES), name="fuzz")
         for n, phone in enumerate(("+12125550100", "+442079460958")):
             contacts_service.create_contact(
                 db,

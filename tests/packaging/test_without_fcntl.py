@@ -48,8 +48,8 @@ SCRIPT = textwrap.dedent(
     url = f"sqlite:///{database}"
     first, second = (create_app(Settings(database_url=url, admin_key="k")) for _ in range(2))
     db = first.state.db
-    location = service.create_location(db, "Shop", "UTC", None)
-    _token, secret = service.create_token(db, location.id, None, "")
+    location = service.create_location(db, "Shop", "UTC", location_id=None)
+    _token, secret = service.create_token(db, location.id, None, name="")
     headers = {"Authorization": f"Bearer {secret}", "Version": "2021-07-28"}
     remaining = []
     for app in (first, second, first):

@@ -136,7 +136,7 @@ def test_an_ics_file_over_the_size_bound_is_refused(ics_server):
     )
 
     with pytest.raises(SyncFailed, match="larger than"):
-        sources.fetch_ics(url, None, None, None, max_bytes=1024)
+        sources.fetch_ics(url, None, None, etag=None, max_bytes=1024)
 
 
 def test_refusals(ny, monkeypatch):

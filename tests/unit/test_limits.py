@@ -27,7 +27,7 @@ NOW = ms("2026-03-07T15:20:00-05:00")  # a Saturday afternoon in New York, befor
     ],
 )
 def test_minimum_notice(amount, unit, expected):
-    assert earliest_start_ms(NOW, amount, unit, "America/New_York") == ms(expected)
+    assert earliest_start_ms(NOW, amount, unit, zone_name="America/New_York") == ms(expected)
 
 
 @pytest.mark.parametrize(
@@ -41,7 +41,7 @@ def test_minimum_notice(amount, unit, expected):
     ],
 )
 def test_booking_window_counts_from_the_start_of_today(amount, unit, expected):
-    end = window_end_ms(NOW, amount, unit, "America/New_York")
+    end = window_end_ms(NOW, amount, unit, zone_name="America/New_York")
 
     assert end == (None if expected is None else ms(expected))
 
@@ -50,5 +50,7 @@ def test_today_is_the_locations_today():
     # 02:00 UTC on the 8th is still the 7th in New York.
     now = ms("2026-03-08T02:00:00+00:00")
 
-    assert window_end_ms(now, 1, "days", "America/New_York") == ms("2026-03-08T00:00:00-05:00")
-    assert window_end_ms(now, 1, "days", "UTC") == ms("2026-03-09T00:00:00+00:00")
+    assert window_end_ms(now, 1, "days", zone_name="America/New_York") == ms(
+        "2026-03-08T00:00:00-05:00"
+    )
+    assert window_end_ms(now, 1, "days", zone_name="UTC") == ms("2026-03-09T00:00:00+00:00")

@@ -155,7 +155,7 @@ def test_a_calendar_that_allows_neither_offers_neither(client, ny):
     key = links.secret(client.app.state.db)
     (event,) = [event_of(ny, appointment_id)]
     start_s = int(link_expiry(event))
-    cancel = links.sign_link(key, links.CANCEL, appointment_id, start_s)
+    cancel = links.sign_link(key, links.CANCEL, appointment_id, expiry_s=start_s)
     assert client.get(f"/widget/cancel/{cancel}").status_code == 409
     assert (
         client.post(

@@ -9,21 +9,23 @@ KEY = b"k" * 32
 
 
 def test_a_link_is_checked_by_purpose_appointment_and_expiry():
-    token = links.sign_link(KEY, links.CANCEL, "abc123", 2_000)
-    assert links.check_link(KEY, links.CANCEL, token, 1_999_999) == links.Link("abc123", 2_000)
+    token = links.sign_link(KEY, links.CANCEL, "abc123", expiry_s=2_000)
+    assert links.check_link(KEY, links.CANCEL, token, now_ms=1_999_999) == links.Link(
+        "abc123", 2_000
+    )
     for purpose in (links.VIEW, links.ICS, links.RESCHEDULE):
         try:
-            links.check_link(KEY, purpose, token, 0)
+            links.check_link(KEY, purpose, token, now_ms=0)
             raise AssertionError(purpose)
         except links.BadLink:
             pass
     try:
-        links.check_link(KEY, links.CANCEL, token, 2_000_000)
+        links.check_link(KEY, links.CANCEL, token, now_ms=2_000_000)
         raise AssertionError("expired")
     except links.ExpiredLink:
         pass
     try:
-        links.check_link(b"other" * 8, links.CANCEL, token, 0)
+        links.check_link(b"other" * 8, links.CANCEL, token, now_ms=0)
         raise AssertionError("another key")
     except links.BadLink:
         pass

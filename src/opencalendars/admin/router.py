@@ -23,7 +23,7 @@ def create_location(
         request.app.state.db,
         body.name,
         body.timezone,
-        body.id,
+        location_id=body.id,
         require_contacts=body.requireContacts is not False,
         country=body.country,
         allow_duplicate_contacts=body.allowDuplicateContacts is True,
@@ -56,7 +56,7 @@ def create_token(
     request: Request, body: Annotated[schemas.TokenCreateDTO, json_body(schemas.TokenCreateDTO)]
 ):
     token, secret = service.create_token(
-        request.app.state.db, body.locationId, body.scopes, body.name
+        request.app.state.db, body.locationId, body.scopes, name=body.name
     )
     return JsonResponse({**schemas.token_dto(token), "token": secret}, status_code=201)
 

@@ -21,8 +21,8 @@ def create_location(
     db: Database,
     name: str,
     timezone: str,
-    location_id: str | None,
     *,
+    location_id: str | None,
     require_contacts: bool = True,
     country: str | None = None,
     allow_duplicate_contacts: bool = False,
@@ -84,7 +84,12 @@ def get_location(session: Session, location_id: str) -> Location:
 
 
 def create_token(
-    db: Database, location_id: str, scopes: list[str] | None, name: str, secret: str | None = None
+    db: Database,
+    location_id: str,
+    scopes: list[str] | None,
+    *,
+    name: str,
+    secret: str | None = None,
 ) -> tuple[ApiToken, str]:
     """A new token for the location; the secret is returned here and never again. `secret`:
     this one rather than a random one (the demo's own token, demo.py); a secret some token

@@ -136,7 +136,7 @@ def round_robin_pick(session: Session, calendar: CalendarRules, free: list[str])
 
 
 def assign(
-    session: Session, calendar: CalendarRules, free: list[str], candidates: list[str]
+    session: Session, calendar: CalendarRules, free: list[str], *, candidates: list[str]
 ) -> tuple[str | None, list[str]]:
     """`(assignedUserId, users)` for a booking whose free people are `free`."""
     kind = calendar.calendar_type
@@ -199,6 +199,6 @@ def book(
                 raise SlotTaken(SLOT_TAKEN)
         if calendar.calendar_type not in ("event", "collective") and not free:
             raise BadRequest(["this calendar has no team member to assign"])
-        return assign(session, calendar, free, candidates)
+        return assign(session, calendar, free, candidates=candidates)
 
-    return claim(session, "appointment", to_lock, check_and_choose)
+    return claim(session, "appointment", to_lock, check_and_choose=check_and_choose)

@@ -26,20 +26,28 @@ def create_appointment(
 ):
     caller.require_location(body.locationId)
     times = body_times(body, zone(caller.timezone))
-    appointment = service.create_appointment(request.app.state.db, caller.timezone, body, times)
+    appointment = service.create_appointment(
+        request.app.state.db, caller.timezone, body, times=times
+    )
     return JsonResponse(schemas.appointment_dto(appointment, caller.timezone))
 
 
 @router.put("/events/appointments/{eventId}")
 def edit_appointment(
     request: Request,
+    *,
     eventId: str,
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[schemas.AppointmentEditSchema, json_body(schemas.AppointmentEditSchema)],
 ):
     times = body_times(body, zone(caller.timezone))
     appointment = service.update_appointment(
-        request.app.state.db, caller.location_id, caller.timezone, eventId, body, times
+        request.app.state.db,
+        caller.location_id,
+        caller.timezone,
+        appointment_id=eventId,
+        dto=body,
+        times=times,
     )
     return JsonResponse(schemas.appointment_dto(appointment, caller.timezone))
 
@@ -47,7 +55,7 @@ def edit_appointment(
 @router.get("/events/appointments/{eventId}")
 def get_appointment(request: Request, eventId: str, caller: Annotated[Caller, authorize(READ)]):
     appointment, group_id = service.read_appointment(
-        request.app.state.db, caller.location_id, caller.timezone, eventId
+        request.app.state.db, caller.location_id, caller.timezone, event_id=eventId
     )
     event = schemas.calendar_event_dto(appointment, group_id, caller.timezone)
     # Clients of the live service read `appointment`; the spec names `event` (docs/fidelity.md).
@@ -75,7 +83,9 @@ def get_calendar_events(
 @router.delete("/events/{eventId}")
 def delete_event(request: Request, eventId: str, caller: Annotated[Caller, authorize(WRITE)]):
     """200, as the live service answers (the spec documents 201; docs/fidelity.md)."""
-    service.delete_event(request.app.state.db, caller.location_id, caller.timezone, eventId)
+    service.delete_event(
+        request.app.state.db, caller.location_id, caller.timezone, event_id=eventId
+    )
     return JsonResponse({"succeeded": True})
 
 
@@ -85,6 +95,7 @@ NOTES = "/appointments/{appointmentId}/notes"
 @router.get(NOTES)
 def get_appointment_notes(
     request: Request,
+    *,
     appointmentId: str,
     caller: Annotated[Caller, authorize(READ)],
     limit: Annotated[float, Query(ge=1, le=100)] = 10,
@@ -94,8 +105,8 @@ def get_appointment_notes(
         request.app.state.db,
         caller.location_id,
         appointmentId,
-        whole_number(limit, "limit"),
-        whole_number(offset, "offset"),
+        limit=whole_number(limit, "limit"),
+        offset=whole_number(offset, "offset"),
     )
     return JsonResponse({"notes": [schemas.note_dto(note) for note in notes], "hasMore": has_more})
 
@@ -103,31 +114,37 @@ def get_appointment_notes(
 @router.post(NOTES, status_code=201)
 def create_appointment_note(
     request: Request,
+    *,
     appointmentId: str,
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[schemas.NotesDTO, json_body(schemas.NotesDTO)],
 ):
-    note = service.create_note(request.app.state.db, caller.location_id, appointmentId, body)
+    note = service.create_note(request.app.state.db, caller.location_id, appointmentId, dto=body)
     return JsonResponse({"note": schemas.note_dto(note)}, status_code=201)
 
 
 @router.put(NOTES + "/{noteId}")
 def update_appointment_note(
     request: Request,
+    *,
     appointmentId: str,
     noteId: str,
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[schemas.NotesDTO, json_body(schemas.NotesDTO)],
 ):
     note = service.update_note(
-        request.app.state.db, caller.location_id, appointmentId, noteId, body
+        request.app.state.db, caller.location_id, appointmentId, note_id=noteId, dto=body
     )
     return JsonResponse({"note": schemas.note_dto(note)})
 
 
 @router.delete(NOTES + "/{noteId}")
 def delete_appointment_note(
-    request: Request, appointmentId: str, noteId: str, caller: Annotated[Caller, authorize(WRITE)]
+    request: Request,
+    *,
+    appointmentId: str,
+    noteId: str,
+    caller: Annotated[Caller, authorize(WRITE)],
 ):
-    service.delete_note(request.app.state.db, caller.location_id, appointmentId, noteId)
+    service.delete_note(request.app.state.db, caller.location_id, appointmentId, note_id=noteId)
     return JsonResponse({"success": True})

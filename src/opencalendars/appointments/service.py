@@ -54,8 +54,8 @@ def get_live_appointment(
         session,
         Appointment,
         location_id,
-        appointment_id,
-        APPOINTMENT_NOT_FOUND,
+        row_id=appointment_id,
+        message=APPOINTMENT_NOT_FOUND,
         to_change=to_change,
     )
 
@@ -98,14 +98,14 @@ def meeting_location(calendar: CalendarRules, assigned_user_id: str | None, fiel
     return chosen
 
 
-def series_rule(rrule: str | None, start_ms: int, end_ms: int, location_zone: str):
+def series_rule(rrule: str | None, start_ms: int, end_ms: int, *, location_zone: str):
     """`(rule, series end)` for a recurring series, or `(None, None)`; 400 when the rule is bad
     or beyond the limits of a series (docs/appointments.md, "Recurring series")."""
     if rrule is None:
         return None, None
     try:
         return recurrence.rule_text(rrule), recurrence.series_end_ms(
-            rrule, start_ms, end_ms - start_ms, location_zone
+            rrule, start_ms, end_ms - start_ms, zone_name=location_zone
         )
     except recurrence.RuleRefused as refused:
         raise BadRequest([str(refused)]) from None
@@ -159,8 +159,8 @@ def find_occurrence(
     session: Session,
     location_id: str,
     location_zone: str,
-    event_id: str,
     *,
+    event_id: str,
     to_change: bool = False,
 ) -> tuple[Appointment, int] | None:
     """The live series and start an occurrence id names, if that occurrence exists.
@@ -179,7 +179,12 @@ def find_occurrence(
     if master is None or (master.end_ms - master.start_ms) // 1000 != duration_s:
         return None
     starts = recurrence.occurrence_starts(
-        master.rrule, master.start_ms, location_zone, start_ms, start_ms, master.exceptions
+        master.rrule,
+        master.start_ms,
+        location_zone,
+        from_ms=start_ms,
+        to_ms=start_ms,
+        exceptions=master.exceptions,
     )
     return (master, start_ms) if starts == [start_ms] else None
 
@@ -198,13 +203,15 @@ def detach(session: Session, master: Appointment, start_ms: int) -> Appointment:
     return single
 
 
-def editable(session: Session, location_id: str, location_zone: str, event_id: str):
+def editable(session: Session, location_id: str, location_zone: str, *, event_id: str):
     """The stored appointment an id names, locked for the change, detaching the occurrence it
     names if need be."""
     try:
         return get_live_appointment(session, location_id, event_id, to_change=True)
     except NotFound:
-        found = find_occurrence(session, location_id, location_zone, event_id, to_change=True)
+        found = find_occurrence(
+            session, location_id, location_zone, event_id=event_id, to_change=True
+        )
         if found is not None:
             return detach(session, *found)
         # A concurrent edit may have detached the occurrence while this one waited for the
@@ -213,7 +220,7 @@ def editable(session: Session, location_id: str, location_zone: str, event_id: s
 
 
 def create_appointment(
-    db: Database, location_zone: str, dto: AppointmentCreateSchema, times: BodyTimes
+    db: Database, location_zone: str, dto: AppointmentCreateSchema, *, times: BodyTimes
 ):
     """A single appointment, or (with `rrule` and `ignoreFreeSlotValidation`, as the spec says)
     a recurring series whose first occurrence is `startTime`."""
@@ -236,7 +243,10 @@ def create_appointment(
         )
         fields = dto.model_dump(exclude_unset=True)
         rule, series_end = series_rule(
-            dto.rrule if dto.ignoreFreeSlotValidation else None, start_ms, end_ms, location_zone
+            dto.rrule if dto.ignoreFreeSlotValidation else None,
+            start_ms,
+            end_ms,
+            location_zone=location_zone,
         )
         appointment = Appointment(
             id=new_id(),
@@ -263,7 +273,12 @@ def create_appointment(
         )
         save_appointment(session, appointment)
         appointment_changed(
-            session, "AppointmentCreate", appointment, location_zone, now, calendar=calendar
+            session,
+            "AppointmentCreate",
+            appointment,
+            location_zone=location_zone,
+            now_ms=now,
+            calendar=calendar,
         )
     return appointment
 
@@ -272,6 +287,7 @@ def update_appointment(
     db: Database,
     location_id: str,
     location_zone: str,
+    *,
     appointment_id: str,
     dto: AppointmentEditSchema,
     times: BodyTimes,
@@ -281,7 +297,7 @@ def update_appointment(
     fields = dto.model_dump(exclude_unset=True)
     with db.write() as session:
         now = clock.now_ms(session)
-        appointment = editable(session, location_id, location_zone, appointment_id)
+        appointment = editable(session, location_id, location_zone, event_id=appointment_id)
         before = snapshot(appointment)
         calendar = read_live_calendar(
             session, location_id, dto.calendarId or appointment.calendar_id
@@ -354,7 +370,10 @@ def update_appointment(
             appointment.rrule = dto.rrule
         if appointment.is_series:
             appointment.rrule, appointment.series_end_ms = series_rule(
-                appointment.rrule, appointment.start_ms, appointment.end_ms, location_zone
+                appointment.rrule,
+                appointment.start_ms,
+                appointment.end_ms,
+                location_zone=location_zone,
             )
         appointment.date_updated_ms = now
         save_appointment(session, appointment)
@@ -362,15 +381,15 @@ def update_appointment(
             session,
             "AppointmentUpdate",
             appointment,
-            location_zone,
-            appointment.date_updated_ms,
-            before,
+            location_zone=location_zone,
+            now_ms=appointment.date_updated_ms,
+            before=before,
             calendar=calendar,
         )
     return appointment
 
 
-def read_appointment(db: Database, location_id: str, location_zone: str, event_id: str):
+def read_appointment(db: Database, location_id: str, location_zone: str, *, event_id: str):
     """The appointment (or occurrence) and its calendar's group. A deleted appointment still
     reads, with `deleted: true`, as on the live service; so do appointments of a deleted
     calendar. An occurrence taken out of its series is no longer one: 404."""
@@ -381,7 +400,7 @@ def read_appointment(db: Database, location_id: str, location_zone: str, event_i
         try:
             appointment = one_or_not_found(session, stored, APPOINTMENT_NOT_FOUND)
         except NotFound:
-            found = find_occurrence(session, location_id, location_zone, event_id)
+            found = find_occurrence(session, location_id, location_zone, event_id=event_id)
             if found is None:
                 raise
             appointment = occurrence(*found)
@@ -392,7 +411,7 @@ def read_appointment(db: Database, location_id: str, location_zone: str, event_i
 
 
 def delete_appointment(
-    session: Session, location_id: str, location_zone: str, appointment_id: str
+    session: Session, location_id: str, location_zone: str, *, appointment_id: str
 ) -> bool:
     """Soft delete of an appointment, a whole series (with its detached occurrences) or one
     occurrence: kept, never shown again, frees its time. False when the id names none (it may
@@ -401,7 +420,9 @@ def delete_appointment(
         for_change(live(Appointment, location_id).where(Appointment.id == appointment_id))
     )
     if appointment is None:
-        found = find_occurrence(session, location_id, location_zone, appointment_id, to_change=True)
+        found = find_occurrence(
+            session, location_id, location_zone, event_id=appointment_id, to_change=True
+        )
         if found is None:
             return False
         master, start_ms = found
@@ -410,7 +431,11 @@ def delete_appointment(
         save_appointment(session, master)
         gone.deleted = True
         appointment_changed(
-            session, "AppointmentDelete", gone, location_zone, clock.now_ms(session)
+            session,
+            "AppointmentDelete",
+            gone,
+            location_zone=location_zone,
+            now_ms=clock.now_ms(session),
         )
         return True
     doomed = [appointment]
@@ -427,14 +452,16 @@ def delete_appointment(
         item.deleted = True
         item.date_updated_ms = now
         save_appointment(session, item)
-        appointment_changed(session, "AppointmentDelete", item, location_zone, now)
+        appointment_changed(
+            session, "AppointmentDelete", item, location_zone=location_zone, now_ms=now
+        )
     return True
 
 
-def delete_event(db: Database, location_id: str, location_zone: str, event_id: str) -> None:
+def delete_event(db: Database, location_id: str, location_zone: str, *, event_id: str) -> None:
     """Appointments and blocked slots share the events namespace."""
     with db.write() as session:
-        deleted = delete_appointment(session, location_id, location_zone, event_id)
+        deleted = delete_appointment(session, location_id, location_zone, appointment_id=event_id)
         if not (deleted or blocked_slots.delete_block(session, location_id, event_id)):
             raise NotFound("Event not found")
 
@@ -487,9 +514,9 @@ def list_events(
                 master.rrule,
                 master.start_ms,
                 location_zone,
-                query.start_ms - duration + 1,
-                query.end_ms - 1,
-                master.exceptions,
+                from_ms=query.start_ms - duration + 1,
+                to_ms=query.end_ms - 1,
+                exceptions=master.exceptions,
                 limit=MAX_EVENTS - count,
             )
             count += len(starts)
@@ -514,7 +541,7 @@ def get_note(session: Session, appointment: Appointment, note_id: str) -> Appoin
     return one_or_not_found(session, query, NOTE_NOT_FOUND, to_change=True)
 
 
-def list_notes(db: Database, location_id: str, appointment_id: str, limit: int, offset: int):
+def list_notes(db: Database, location_id: str, appointment_id: str, *, limit: int, offset: int):
     """Newest first (ties by id), and whether more remain after this page."""
     with db.read() as session:
         get_live_appointment(session, location_id, appointment_id)
@@ -530,7 +557,7 @@ def list_notes(db: Database, location_id: str, appointment_id: str, limit: int, 
     return notes[:limit], len(notes) > limit
 
 
-def create_note(db: Database, location_id: str, appointment_id: str, dto: NotesDTO):
+def create_note(db: Database, location_id: str, appointment_id: str, *, dto: NotesDTO):
     with db.write() as session:
         # Locked: a note is never added to an appointment that a concurrent delete removes.
         appointment = get_live_appointment(session, location_id, appointment_id, to_change=True)
@@ -549,7 +576,9 @@ def create_note(db: Database, location_id: str, appointment_id: str, dto: NotesD
     return note
 
 
-def update_note(db: Database, location_id: str, appointment_id: str, note_id: str, dto: NotesDTO):
+def update_note(
+    db: Database, location_id: str, appointment_id: str, *, note_id: str, dto: NotesDTO
+):
     with db.write() as session:
         note = get_note(
             session,
@@ -563,7 +592,7 @@ def update_note(db: Database, location_id: str, appointment_id: str, note_id: st
     return note
 
 
-def delete_note(db: Database, location_id: str, appointment_id: str, note_id: str) -> None:
+def delete_note(db: Database, location_id: str, appointment_id: str, *, note_id: str) -> None:
     """Permanent."""
     with db.write() as session:
         note = get_note(

@@ -137,6 +137,7 @@ def person_starts(
     person: Person,
     rules: SlotRules,
     grids: Sequence[tuple[int, int]],
+    *,
     resources_full: Sequence[Span],
 ) -> list[int]:
     """The start times this person can take on the grids of their windows, ascending (`shared`
@@ -238,6 +239,7 @@ def free_slots(
     persons: Sequence[Person],
     rules: SlotRules,
     require_all: bool = False,
+    *,
     resources: Sequence[Resource] = (),
 ) -> FreeSlots:
     """Offered starts per person, and for the calendar: any person free, or with
@@ -254,12 +256,12 @@ def free_slots(
         if windows_id not in grids_of:
             grids_of[windows_id] = window_grids(person.windows, rules)
         grids = grids_of[windows_id]
-        starts = person_starts(person, rules, grids, blocked_by_resources)
+        starts = person_starts(person, rules, grids, resources_full=blocked_by_resources)
         if person.shared:
             key = (windows_id, id(person.shared))
             if key not in shared_free_of:
                 shared = Person(person.key, person.windows, blocking=person.shared)
-                shared_free_of[key] = set(person_starts(shared, rules, grids, ()))
+                shared_free_of[key] = set(person_starts(shared, rules, grids, resources_full=()))
             starts = list(filter(shared_free_of[key].__contains__, starts))
         by_person[person.key] = starts
     if not by_person:

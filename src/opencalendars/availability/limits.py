@@ -31,19 +31,19 @@ def _to_ms(local: datetime, zone_name: str) -> int:
     return int(naive.replace(tzinfo=load_zone(zone_name), fold=0).timestamp() * 1000)
 
 
-def add_amount(epoch_ms: int, amount: float, unit: str, zone_name: str) -> int:
+def add_amount(epoch_ms: int, amount: float, unit: str, *, zone_name: str) -> int:
     if unit in EXACT_UNITS:
         return epoch_ms + to_ms(amount, unit)
     local = _wall_clock(epoch_ms, zone_name) + CALENDAR_UNITS[unit](int(amount))
     return _to_ms(local, zone_name)
 
 
-def earliest_start_ms(now_ms: int, notice: float, unit: str, zone_name: str) -> int:
+def earliest_start_ms(now_ms: int, notice: float, unit: str, *, zone_name: str) -> int:
     """Starts before `now + minimum notice` are not offered (and never before now)."""
-    return max(now_ms, add_amount(now_ms, notice, unit, zone_name)) if notice else now_ms
+    return max(now_ms, add_amount(now_ms, notice, unit, zone_name=zone_name)) if notice else now_ms
 
 
-def window_end_ms(now_ms: int, window: float, unit: str, zone_name: str) -> int | None:
+def window_end_ms(now_ms: int, window: float, unit: str, *, zone_name: str) -> int | None:
     """Starts must be before the start of today (location time) + the window; 0 = no limit."""
     if not window:
         return None

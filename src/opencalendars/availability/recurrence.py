@@ -322,6 +322,7 @@ def occurrence_starts(
     rrule: str,
     start_ms: int,
     zone_name: str,
+    *,
     from_ms: int,
     to_ms: int,
     exceptions: frozenset[int] = frozenset(),
@@ -358,7 +359,7 @@ def occurrence_starts(
     return found
 
 
-def series_end_ms(rrule: str, start_ms: int, duration_ms: int, zone_name: str) -> int | None:
+def series_end_ms(rrule: str, start_ms: int, duration_ms: int, *, zone_name: str) -> int | None:
     """Accept a rule for a series starting at `start_ms`: when its last occurrence ends, or None
     for a series without end. RuleRefused when it is beyond the limits, ValueError when it is
     not RFC 5545. Looks at 5 years of periods at most."""

@@ -35,13 +35,14 @@ def create_block_slot(
 @router.put("/events/block-slots/{eventId}", status_code=201)
 def edit_block_slot(
     request: Request,
+    *,
     eventId: str,
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[schemas.BlockSlotEditRequestDTO, json_body(schemas.BlockSlotEditRequestDTO)],
 ):
     caller.require_location(body.locationId)
     times = body_times(body, zone(caller.timezone))
-    block = service.update_block(request.app.state.db, eventId, body, times)
+    block = service.update_block(request.app.state.db, eventId, body, times=times)
     # 201, as the spec says for this edit.
     return JsonResponse(schemas.blocked_slot_dto(block, caller.timezone), status_code=201)
 

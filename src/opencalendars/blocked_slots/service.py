@@ -24,7 +24,12 @@ def get_live_block(
     session: Session, location_id: str, block_id: str, *, to_change: bool = False
 ) -> BlockedSlot:
     return get_live(
-        session, BlockedSlot, location_id, block_id, EVENT_NOT_FOUND, to_change=to_change
+        session,
+        BlockedSlot,
+        location_id,
+        row_id=block_id,
+        message=EVENT_NOT_FOUND,
+        to_change=to_change,
     )
 
 
@@ -72,7 +77,7 @@ def create_block(db: Database, dto: BlockSlotCreateRequestDTO, times: BodyTimes)
 
 
 def update_block(
-    db: Database, block_id: str, dto: BlockSlotEditRequestDTO, times: BodyTimes
+    db: Database, block_id: str, dto: BlockSlotEditRequestDTO, *, times: BodyTimes
 ) -> BlockedSlot:
     """Partial. Naming a calendar or a user moves the block to it (naming both is refused)."""
     if dto.calendarId is not None and dto.assignedUserId is not None:

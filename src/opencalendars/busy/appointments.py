@@ -112,6 +112,7 @@ def occupying_for_users(
     session: Session,
     location_id: str,
     user_ids: Iterable[str],
+    *,
     start_ms: int,
     end_ms: int,
     exclude_id: str = "",
@@ -157,6 +158,7 @@ def occupying_in_calendar(
     session: Session,
     location_id: str,
     calendar_id: str,
+    *,
     start_ms: int,
     end_ms: int,
     exclude_id: str = "",
@@ -180,6 +182,7 @@ def occupying_series(
     session: Session,
     location_id: str,
     zone_name: str,
+    *,
     start_ms: int,
     end_ms: int,
     user_ids: Iterable[str] = (),
@@ -204,7 +207,12 @@ def occupying_series(
         duration = first_end - first_start
         exceptions = frozenset(details.get("exceptions", []))
         for start in recurrence.occurrence_starts(
-            rrule, first_start, zone_name, start_ms - duration, end_ms, exceptions
+            rrule,
+            first_start,
+            zone_name,
+            from_ms=start_ms - duration,
+            to_ms=end_ms,
+            exceptions=exceptions,
         ):
             busy.append(BusyAppointment(user_id, series_calendar_id, start, start + duration))
     return busy

@@ -29,6 +29,7 @@ def blocking_spans(
     session: Session,
     location_id: str,
     calendar_id: str | None,
+    *,
     user_ids: Iterable[str],
     start_ms: int,
     end_ms: int,

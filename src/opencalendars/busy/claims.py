@@ -28,6 +28,7 @@ def claim(
     session: Session,
     kind: str,
     lock_keys: Callable[[], list[str]],
+    *,
     check_and_choose: Callable[[], Chosen],
 ) -> Chosen:
     """`lock_keys()` (which may refuse the request before anything is locked), the locks, then

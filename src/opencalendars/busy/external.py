@@ -43,6 +43,7 @@ def external_spans(
     session: Session,
     location_id: str,
     user_ids: Iterable[str],
+    *,
     start_ms: int,
     end_ms: int,
 ) -> dict[str, list[tuple[int, int]]]:

@@ -68,15 +68,21 @@ def people_busy(
     from no calendar, as Services V2 staff), leaving out one appointment or service booking
     when it is being changed. Free slots, bookings and service bookings all read it."""
     held = appointments.occupying_for_users(
-        session, location_id, user_ids, busy_from, busy_to, exclude_appointment_id, calendar_id
+        session,
+        location_id,
+        user_ids,
+        start_ms=busy_from,
+        end_ms=busy_to,
+        exclude_id=exclude_appointment_id,
+        calendar_id=calendar_id,
     )
     # Occurrences of recurring series (rare), in the same shape.
     for user_id, busy_calendar_id, start, end in appointments.occupying_series(
         session,
         location_id,
         location_zone,
-        busy_from,
-        busy_to,
+        start_ms=busy_from,
+        end_ms=busy_to,
         user_ids=user_ids,
         exclude_id=exclude_appointment_id,
     ):
@@ -92,16 +98,21 @@ def people_busy(
             blocking[user_id] += [(start - their_pre, end + their_post) for start, end in spans]
     # Service bookings take their staff's time in every calendar (PRODUCT §7).
     for user_id, start, end in occupying_segments(
-        session, location_id, user_ids, busy_from, busy_to, exclude_booking_id
+        session,
+        location_id,
+        user_ids,
+        start_ms=busy_from,
+        end_ms=busy_to,
+        exclude_booking_id=exclude_booking_id,
     ):
         blocking[user_id].append((start, end))
     calendar_blocks, user_blocks = blocking_spans(
-        session, location_id, calendar_id, user_ids, busy_from, busy_to
+        session, location_id, calendar_id, user_ids=user_ids, start_ms=busy_from, end_ms=busy_to
     )
     for user_id, spans in user_blocks.items():
         blocking[user_id] += spans
     # Their own calendars' busy time, synced (conflict calendars, PRODUCT §16): like blocks.
-    synced = external_spans(session, location_id, user_ids, busy_from, busy_to)
+    synced = external_spans(session, location_id, user_ids, start_ms=busy_from, end_ms=busy_to)
     for user_id, spans in synced.items():
         blocking[user_id] += spans
     return PeopleBusy(same, blocking, calendar_blocks)
@@ -120,15 +131,20 @@ def calendar_spans(
     """The spans of a calendar's own occupying appointments (an event calendar's time, or a
     resource's), recurring series' occurrences included."""
     return appointments.occupying_in_calendar(
-        session, location_id, calendar_id, busy_from, busy_to, exclude_appointment_id
+        session,
+        location_id,
+        calendar_id,
+        start_ms=busy_from,
+        end_ms=busy_to,
+        exclude_id=exclude_appointment_id,
     ) + [
         (item.start_ms, item.end_ms)
         for item in appointments.occupying_series(
             session,
             location_id,
             location_zone,
-            busy_from,
-            busy_to,
+            start_ms=busy_from,
+            end_ms=busy_to,
             calendar_id=calendar_id,
             exclude_id=exclude_appointment_id,
         )

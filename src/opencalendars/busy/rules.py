@@ -22,10 +22,13 @@ def slot_rules(
     """The calendar's rules for the engine, limited to starts in [start_ms, end_ms).
     `ignore_date_range` drops minimum notice and the booking window (not "never before now")."""
     earliest = earliest_start_ms(
-        now_ms, calendar.allow_booking_after, calendar.allow_booking_after_unit, location_zone
+        now_ms,
+        calendar.allow_booking_after,
+        calendar.allow_booking_after_unit,
+        zone_name=location_zone,
     )
     latest = window_end_ms(
-        now_ms, calendar.allow_booking_for, calendar.allow_booking_for_unit, location_zone
+        now_ms, calendar.allow_booking_for, calendar.allow_booking_for_unit, zone_name=location_zone
     )
     return SlotRules(
         duration_ms=calendar.slot_duration_ms,

@@ -35,6 +35,7 @@ def occupying_segments(
     session: Session,
     location_id: str,
     staff_ids: Iterable[str],
+    *,
     start_ms: int,
     end_ms: int,
     exclude_booking_id: str = "",

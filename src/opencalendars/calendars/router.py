@@ -20,13 +20,16 @@ WRITE = "calendars.write"
 @router.get("", include_in_schema=False)
 def get_calendars(
     request: Request,
+    *,
     caller: Annotated[Caller, authorize(READ)],
     locationId: Annotated[str, Query(min_length=1)],
     groupId: Annotated[str | None, Query()] = None,
     showDrafted: Annotated[bool, Query()] = True,
 ):
     caller.require_location(locationId)
-    calendars = service.list_calendars(request.app.state.db, locationId, groupId, showDrafted)
+    calendars = service.list_calendars(
+        request.app.state.db, locationId, groupId, show_drafted=showDrafted
+    )
     return JsonResponse({"calendars": [schemas.calendar_dto(calendar) for calendar in calendars]})
 
 
@@ -54,13 +57,16 @@ async def get_calendar(
 @router.put("/{calendarId}")
 def update_calendar(
     request: Request,
+    *,
     calendarId: str,
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[schemas.CalendarUpdateDTO, json_body(schemas.CalendarUpdateDTO)],
 ):
     if body.locationId is not None:
         caller.require_location(body.locationId)
-    calendar = service.update_calendar(request.app.state.db, caller.location_id, calendarId, body)
+    calendar = service.update_calendar(
+        request.app.state.db, caller.location_id, calendarId, dto=body
+    )
     return JsonResponse({"calendar": schemas.calendar_dto(calendar)})
 
 

@@ -33,7 +33,12 @@ def get_live_calendar(
     session: Session, location_id: str, calendar_id: str, *, to_change: bool = False
 ) -> Calendar:
     return get_live(
-        session, Calendar, location_id, calendar_id, CALENDAR_NOT_FOUND, to_change=to_change
+        session,
+        Calendar,
+        location_id,
+        row_id=calendar_id,
+        message=CALENDAR_NOT_FOUND,
+        to_change=to_change,
     )
 
 
@@ -74,7 +79,7 @@ def calendar_ids_in_group(location_id: str, group_id: str):
 
 
 def list_calendars(
-    db: Database, location_id: str, group_id: str | None, show_drafted: bool
+    db: Database, location_id: str, group_id: str | None, *, show_drafted: bool
 ) -> list[Calendar]:
     """Oldest first, ties by id; `showDrafted=false` hides inactive (draft) calendars."""
     query = live(Calendar, location_id).order_by(Calendar.date_added_ms, Calendar.id)
@@ -213,7 +218,7 @@ def merge_availabilities(current: list[dict], changes: list[dict]) -> tuple[list
 
 
 def slug_taken(
-    session: Session, location_id: str, column, slug: str, except_id: str | None
+    session: Session, location_id: str, column, *, slug: str, except_id: str | None
 ) -> bool:
     query = live(Calendar, location_id).where(column == slug)
     if except_id is not None:
@@ -221,16 +226,18 @@ def slug_taken(
     return session.scalar(query.limit(1)) is not None
 
 
-def free_slug(session: Session, location_id: str, column, base: str) -> str:
+def free_slug(session: Session, location_id: str, column, *, base: str) -> str:
     """`base`, or `base-2`, `base-3`, ... whichever no live calendar uses."""
     candidate, n = base, 1
-    while slug_taken(session, location_id, column, candidate, None):
+    while slug_taken(session, location_id, column, slug=candidate, except_id=None):
         n += 1
         candidate = f"{base}-{n}"
     return candidate
 
 
-def assign_slugs(session: Session, calendar: Calendar, slug: str | None, widget_slug: str | None):
+def assign_slugs(
+    session: Session, calendar: Calendar, slug: str | None, *, widget_slug: str | None
+):
     problems = []
     for field, column, wanted in (
         ("slug", Calendar.slug, slug),
@@ -238,7 +245,7 @@ def assign_slugs(session: Session, calendar: Calendar, slug: str | None, widget_
     ):
         if wanted is None:
             continue
-        if slug_taken(session, calendar.location_id, column, wanted, calendar.id):
+        if slug_taken(session, calendar.location_id, column, slug=wanted, except_id=calendar.id):
             problems.append(f"{field} is already used by another calendar of this location")
         else:
             setattr(calendar, column.key, wanted)
@@ -299,20 +306,22 @@ def _create_calendar(db: Database, dto: CalendarCreateDTO) -> Calendar:
             date_added_ms=now,
             date_updated_ms=now,
         )
-        problems += assign_slugs(session, calendar, dto.slug, dto.widgetSlug)
+        problems += assign_slugs(session, calendar, dto.slug, widget_slug=dto.widgetSlug)
         if problems:
             raise BadRequest(problems)
         base = slugify(dto.name, "calendar")
-        calendar.slug = calendar.slug or free_slug(session, dto.locationId, Calendar.slug, base)
+        calendar.slug = calendar.slug or free_slug(
+            session, dto.locationId, Calendar.slug, base=base
+        )
         calendar.widget_slug = calendar.widget_slug or free_slug(
-            session, dto.locationId, Calendar.widget_slug, base
+            session, dto.locationId, Calendar.widget_slug, base=base
         )
         session.add(calendar)
     return calendar
 
 
 def update_calendar(
-    db: Database, location_id: str, calendar_id: str, dto: CalendarUpdateDTO
+    db: Database, location_id: str, calendar_id: str, *, dto: CalendarUpdateDTO
 ) -> Calendar:
     """Partial: fields present replace, `null` returns a field to its default."""
     changes = dto.model_dump(exclude_unset=True)
@@ -338,7 +347,7 @@ def update_calendar(
             if "groupId" in changes:
                 problems += check_group(session, location_id, dto.groupId)
                 calendar.group_id = dto.groupId
-            problems += assign_slugs(session, calendar, dto.slug, dto.widgetSlug)
+            problems += assign_slugs(session, calendar, dto.slug, widget_slug=dto.widgetSlug)
             if problems:
                 raise BadRequest(problems)
             if dto.name is not None:

@@ -38,13 +38,14 @@ def search_contacts_advanced(
 @router.get("/search/duplicate")
 def get_duplicate_contact(
     request: Request,
+    *,
     caller: Annotated[Caller, authorize(READ)],
     locationId: Annotated[str, Query(min_length=1)],
     number: Annotated[str | None, Query(max_length=64)] = None,
     email: Annotated[str | None, Query(max_length=320)] = None,
 ):
     caller.require_location(locationId)
-    contact = service.find_duplicate(request.app.state.db, locationId, email, number)
+    contact = service.find_duplicate(request.app.state.db, locationId, email, number=number)
     return JsonResponse({"contact": schemas.contact_dto(contact) if contact else None})
 
 
@@ -81,11 +82,12 @@ def get_contact(request: Request, contactId: str, caller: Annotated[Caller, auth
 @router.put("/{contactId}")
 def update_contact(
     request: Request,
+    *,
     contactId: str,
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[schemas.UpdateContactDto, json_body(schemas.UpdateContactDto)],
 ):
-    contact = service.update_contact(request.app.state.db, caller.location_id, contactId, body)
+    contact = service.update_contact(request.app.state.db, caller.location_id, contactId, dto=body)
     return JsonResponse(schemas.succeeded(contact=schemas.contact_dto(contact)))
 
 
@@ -110,20 +112,24 @@ def get_appointments_for_contact(
 @router.post("/{contactId}/tags", status_code=201)
 def add_tags(
     request: Request,
+    *,
     contactId: str,
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[schemas.TagsDTO, json_body(schemas.TagsDTO)],
 ):
-    contact = service.add_tags(request.app.state.db, caller.location_id, contactId, body.tags)
+    contact = service.add_tags(request.app.state.db, caller.location_id, contactId, tags=body.tags)
     return JsonResponse({"tags": contact.tags}, status_code=201)
 
 
 @router.delete("/{contactId}/tags")
 def remove_tags(
     request: Request,
+    *,
     contactId: str,
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[schemas.TagsDTO, json_body(schemas.TagsDTO)],
 ):
-    contact = service.remove_tags(request.app.state.db, caller.location_id, contactId, body.tags)
+    contact = service.remove_tags(
+        request.app.state.db, caller.location_id, contactId, tags=body.tags
+    )
     return JsonResponse({"tags": contact.tags})

@@ -107,7 +107,7 @@ class Filters:
 
     def condition(self, filters: list[Any]) -> ColumnElement[bool]:
         """Every filter of the list, ANDed; BadRequest naming each problem."""
-        built = self.group(filters, "filters", "AND", 1)
+        built = self.group(filters, "filters", "AND", depth=1)
         if self.entries > MAX_ENTRIES:
             self.problems.append(
                 f"filters must contain no more than {MAX_ENTRIES} filters and groups in all"
@@ -116,7 +116,7 @@ class Filters:
             raise BadRequest(self.problems)
         return built
 
-    def group(self, filters: Any, where: str, joiner: str, depth: int) -> ColumnElement[bool]:
+    def group(self, filters: Any, where: str, joiner: str, *, depth: int) -> ColumnElement[bool]:
         if not isinstance(filters, list):
             self.problems.append(f"{where} must be an array")
             return true()
@@ -145,7 +145,7 @@ class Filters:
             if isinstance(inner, list) and not inner:
                 self.problems.append(f"{where}.filters should not be empty")
                 return true()
-            return self.group(inner, f"{where}.filters", joiner, depth + 1)
+            return self.group(inner, f"{where}.filters", joiner, depth=depth + 1)
         return self.filter(item, where)
 
     def filter(self, item: dict, where: str) -> ColumnElement[bool]:
@@ -168,16 +168,14 @@ class Filters:
                 f"(supported: {choices(field.operators)})"
             )
             return true()
-        build: Callable[[SearchField, str, Any, str], ColumnElement[bool] | None] = getattr(
-            self, f"_{field.kind}"
-        )
+        build: Callable[..., ColumnElement[bool] | None] = getattr(self, f"_{field.kind}")
         if operator in PRESENCE:
-            built = build(field, operator, None, f"{where}.value")
+            built = build(field, operator, None, where=f"{where}.value")
         elif item.get("value") is None:
             self.problems.append(f"{where}.value should not be empty")
             built = None
         else:
-            built = build(field, operator, item["value"], f"{where}.value")
+            built = build(field, operator, item["value"], where=f"{where}.value")
         # A value with a problem builds nothing: the problem is answered, nothing is read.
         return true() if built is None else built
 
@@ -193,13 +191,13 @@ class Filters:
             return None
         return value
 
-    def _id(self, field: SearchField, operator: str, value: Any, where: str):
+    def _id(self, field: SearchField, operator: str, value: Any, *, where: str):
         text = self.text(value, where)
         if text is None:
             return None
         return field.column == text if operator == "eq" else field.column != text
 
-    def _text(self, field: SearchField, operator: str, value: Any, where: str):
+    def _text(self, field: SearchField, operator: str, value: Any, *, where: str):
         column: ColumnClause = field.column
         if operator == "exists":
             return column != ""
@@ -216,7 +214,7 @@ class Filters:
             "not_contains": lambda: not_(column.contains(text, autoescape=True)),
         }[operator]()
 
-    def _phone(self, field: SearchField, operator: str, value: Any, where: str):
+    def _phone(self, field: SearchField, operator: str, value: Any, *, where: str):
         column = field.column
         if operator == "exists":
             return column.is_not(None)
@@ -233,7 +231,7 @@ class Filters:
             return column == number
         return or_(column.is_(None), column != number)
 
-    def _tags(self, field: SearchField, operator: str, value: Any, where: str):
+    def _tags(self, field: SearchField, operator: str, value: Any, *, where: str):
         tagged = select(ContactTag.contact_id).where(ContactTag.location_id == self.location_id)
         if operator in PRESENCE:
             has = Contact.id.in_(tagged)
@@ -254,7 +252,7 @@ class Filters:
         has = Contact.id.in_(tagged.where(ContactTag.tag.in_(tags)))
         return has if operator == "eq" else not_(has)
 
-    def _date(self, field: SearchField, operator: str, value: Any, where: str):
+    def _date(self, field: SearchField, operator: str, value: Any, *, where: str):
         if not isinstance(value, dict) or not any(bound in value for bound in RANGE_BOUNDS):
             self.problems.append(f"{where} must be an object with gte, gt, lte or lt")
             return None

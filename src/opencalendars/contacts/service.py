@@ -198,9 +198,9 @@ def first_with(
     session: Session,
     location_id: str,
     field: str,
+    *,
     value: str,
     except_id: str | None = None,
-    *,
     to_change: bool = False,
 ) -> Contact | None:
     """The oldest live contact with this email (lower-cased) or phone (E.164)."""
@@ -213,12 +213,17 @@ def first_with(
 
 
 def refuse_duplicates(
-    session: Session, location_id: str, email_lower: str | None, phone: str | None, except_id=None
+    session: Session,
+    location_id: str,
+    email_lower: str | None,
+    *,
+    phone: str | None,
+    except_id=None,
 ) -> None:
     """400 naming the contact that already has the email (checked first) or the phone."""
     for field, value in (("email", email_lower), ("phone", phone)):
         if value:
-            other = first_with(session, location_id, field, value, except_id)
+            other = first_with(session, location_id, field, value=value, except_id=except_id)
             if other is not None:
                 raise DuplicateContact(other, field)
 
@@ -247,7 +252,9 @@ def write_tags(session: Session, contact: Contact, tags: list[str]) -> None:
     contact.tags = list(tags)
 
 
-def apply(session: Session, contact: Contact, values: dict[str, Any], dto: ContactFields) -> None:
+def apply(
+    session: Session, contact: Contact, values: dict[str, Any], *, dto: ContactFields
+) -> None:
     """The body's changes on a stored (flushed) contact."""
     for column, value in values.items():
         setattr(contact, column, value)
@@ -263,7 +270,7 @@ def apply(session: Session, contact: Contact, values: dict[str, Any], dto: Conta
 
 
 def new_contact(
-    session: Session, location_id: str, values: dict[str, Any], dto: ContactFields, now: int
+    session: Session, location_id: str, values: dict[str, Any], *, dto: ContactFields, now: int
 ) -> Contact:
     """A new contact with the body's fields, added at `now`, and its `ContactCreate`."""
     contact = Contact(
@@ -281,15 +288,15 @@ def new_contact(
     refresh_names(contact)
     session.add(contact)
     session.flush()  # the tag index refers to it
-    apply(session, contact, values, dto)
-    contact_changed(session, "ContactCreate", contact, now)
+    apply(session, contact, values, dto=dto)
+    contact_changed(session, "ContactCreate", contact, now_ms=now)
     return contact
 
 
 def changed(session: Session, contact: Contact, now: int) -> None:
     """The contact was changed at `now`: `dateUpdated` follows and `ContactUpdate` is sent."""
     contact.date_updated_ms = now
-    contact_changed(session, "ContactUpdate", contact, now)
+    contact_changed(session, "ContactUpdate", contact, now_ms=now)
 
 
 # ---- operations --------------------------------------------------------------------------------
@@ -302,9 +309,9 @@ def create_contact(db: Database, dto: CreateContactDto) -> Contact:
         lock_identities(session, dto.locationId, values)
         if not settings.allow_duplicates:
             refuse_duplicates(
-                session, dto.locationId, values.get("email_lower"), values.get("phone")
+                session, dto.locationId, values.get("email_lower"), phone=values.get("phone")
             )
-        return new_contact(session, dto.locationId, values, dto, clock.now_ms(session))
+        return new_contact(session, dto.locationId, values, dto=dto, now=clock.now_ms(session))
 
 
 def read_contact(db: Database, location_id: str, contact_id: str) -> Contact:
@@ -312,7 +319,9 @@ def read_contact(db: Database, location_id: str, contact_id: str) -> Contact:
         return get_live_contact(session, location_id, contact_id)
 
 
-def update_contact(db: Database, location_id: str, contact_id: str, dto: ContactFields) -> Contact:
+def update_contact(
+    db: Database, location_id: str, contact_id: str, *, dto: ContactFields
+) -> Contact:
     """The fields the body gives; an email or phone another live contact has is refused unless
     the location allows duplicates (a contact may keep the ones it has)."""
     with db.write() as session:
@@ -327,10 +336,10 @@ def update_contact(db: Database, location_id: str, contact_id: str, dto: Contact
                 session,
                 location_id,
                 email_lower if email_lower != contact.email_lower else None,
-                phone if phone != contact.phone else None,
+                phone=phone if phone != contact.phone else None,
                 except_id=contact.id,
             )
-        apply(session, contact, values, dto)
+        apply(session, contact, values, dto=dto)
         changed(session, contact, clock.now_ms(session))
         return contact
 
@@ -345,22 +354,26 @@ def upsert_contact(db: Database, dto: UpsertContactDto) -> tuple[Contact, bool]:
         values = changes_of(dto, settings.country)
         lock_identities(session, location_id, values)
         if dto.createNewIfDuplicateAllowed and settings.allow_duplicates:
-            return new_contact(session, location_id, values, dto, clock.now_ms(session)), True
+            return new_contact(
+                session, location_id, values, dto=dto, now=clock.now_ms(session)
+            ), True
         email_lower, phone = values.get("email_lower"), values.get("phone")
         by_email = (
-            first_with(session, location_id, "email", email_lower, to_change=True)
+            first_with(session, location_id, "email", value=email_lower, to_change=True)
             if email_lower
             else None
         )
-        by_phone = first_with(session, location_id, "phone", phone) if phone else None
+        by_phone = first_with(session, location_id, "phone", value=phone) if phone else None
         contact = by_email
         if contact is None and by_phone is not None:
             contact = live_contact(session, location_id, by_phone.id, to_change=True)
         if contact is None:
-            return new_contact(session, location_id, values, dto, clock.now_ms(session)), True
+            return new_contact(
+                session, location_id, values, dto=dto, now=clock.now_ms(session)
+            ), True
         if not settings.allow_duplicates and by_phone is not None and by_phone.id != contact.id:
             del values["phone"]
-        apply(session, contact, values, dto)
+        apply(session, contact, values, dto=dto)
         changed(session, contact, clock.now_ms(session))
         return contact, False
 
@@ -374,10 +387,10 @@ def delete_contact(db: Database, location_id: str, contact_id: str) -> None:
         contact.deleted_ms = now
         contact.date_updated_ms = now
         # The contact as it was: the body has no field that deleting changes.
-        contact_changed(session, "ContactDelete", contact, now)
+        contact_changed(session, "ContactDelete", contact, now_ms=now)
 
 
-def add_tags(db: Database, location_id: str, contact_id: str, tags: list[str]) -> Contact:
+def add_tags(db: Database, location_id: str, contact_id: str, *, tags: list[str]) -> Contact:
     """Idempotent: a tag the contact has stays once."""
     with db.write() as session:
         contact = get_live_contact(session, location_id, contact_id, to_change=True)
@@ -390,7 +403,7 @@ def add_tags(db: Database, location_id: str, contact_id: str, tags: list[str]) -
         return contact
 
 
-def remove_tags(db: Database, location_id: str, contact_id: str, tags: list[str]) -> Contact:
+def remove_tags(db: Database, location_id: str, contact_id: str, *, tags: list[str]) -> Contact:
     """Idempotent: a tag the contact does not have is no error."""
     with db.write() as session:
         contact = get_live_contact(session, location_id, contact_id, to_change=True)
@@ -403,7 +416,7 @@ def remove_tags(db: Database, location_id: str, contact_id: str, tags: list[str]
 
 
 def find_duplicate(
-    db: Database, location_id: str, email: str | None, number: str | None
+    db: Database, location_id: str, email: str | None, *, number: str | None
 ) -> Contact | None:
     """The oldest live contact with the email, else the oldest with the phone number."""
     email = (email or "").strip()
@@ -420,9 +433,9 @@ def find_duplicate(
             phone = to_e164(number, settings.country)
             if phone is None:
                 raise BadRequest([invalid_message("number", settings.country)])
-        found = first_with(session, location_id, "email", email.lower()) if email else None
+        found = first_with(session, location_id, "email", value=email.lower()) if email else None
         if found is None and phone is not None:
-            found = first_with(session, location_id, "phone", phone)
+            found = first_with(session, location_id, "phone", value=phone)
         return found
 
 

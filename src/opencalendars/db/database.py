@@ -234,12 +234,12 @@ class Database:
         """A prepared read's rows, as lightly as `first_row`."""
         return self._fetch(read, parameters, all_rows=True)
 
-    async def run_read(self, read: Callable[..., Any], *args: Any) -> Any:
+    async def run_read(self, read: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Runs a short read of several statements or of its own kind for an async endpoint:
         right here on SQLite, in a worker thread on PostgreSQL (see `read_first`)."""
         if self.is_sqlite:
-            return read(*args)
-        return await run_in_threadpool(read, *args)
+            return read(*args, **kwargs)
+        return await run_in_threadpool(read, *args, **kwargs)
 
     async def read_first(self, read: PreparedRead, parameters: dict) -> tuple | None:
         """`first_row` for an async endpoint, without leaving the event loop.

@@ -158,12 +158,12 @@ class NotifiedCache:
         pooler in transaction mode answers queries but loses a session's `LISTEN`)."""
         echo = f"{PING}{secrets.token_hex(8)}"
         await connection.execute("SELECT pg_notify(%s, %s)", (self._channel, echo))
-        if not await self._hear_changes(connection, cache, HEALTH_TIMEOUT_S, echo):
+        if not await self._hear_changes(connection, cache, HEALTH_TIMEOUT_S, echo=echo):
             raise ListenerDeaf(f"no echo within {HEALTH_TIMEOUT_S} s")
 
     @staticmethod
     async def _hear_changes(
-        connection: psycopg.AsyncConnection, cache: LoopCache, seconds: float, echo: str = ""
+        connection: psycopg.AsyncConnection, cache: LoopCache, seconds: float, *, echo: str = ""
     ) -> bool:
         """Empties the cache on each change heard for `seconds`; True when `echo` came back.
         Notifications that arrive between two of these calls wait in psycopg's backlog."""

@@ -28,9 +28,9 @@ def get_live(
     session: Session,
     model: Any,
     location_id: str,
+    *,
     row_id: str,
     message: str,
-    *,
     to_change: bool = False,
 ) -> Any:
     """The location's live row of `model` with this id, or the 404 `message` (`to_change`: locked

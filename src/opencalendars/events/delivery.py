@@ -46,7 +46,7 @@ def http_outcome(response: httpx.Response) -> Outcome:
     return Outcome(result, code, f"HTTP {code}")
 
 
-def post(client: httpx.Client, url: str, content: bytes, headers: dict) -> Outcome:
+def post(client: httpx.Client, url: str, content: bytes, *, headers: dict) -> Outcome:
     try:
         response = client.post(url, content=content, headers=headers)
     except httpx.HTTPError as error:
@@ -59,7 +59,7 @@ def send_webhook(client: httpx.Client, signer: Signer, payload: dict) -> Outcome
     (`x-ghl-signature` and/or `x-wh-signature`, as OPENCALENDARS_WEBHOOK_SIGNATURES says)."""
     body = payload["body"].encode()
     headers = {"content-type": "application/json", **signer.headers(body)}
-    return post(client, payload["url"], body, headers)
+    return post(client, payload["url"], body, headers=headers)
 
 
 def no_recipient(reason: str, payload: dict) -> Outcome:
@@ -104,7 +104,7 @@ def send_sms(client: httpx.Client, channels: Channels, payload: dict) -> Outcome
     if not body["phoneNumbers"]:
         return no_recipient("no recipient phone number", payload)
     headers = {"content-type": "application/json"}
-    return post(client, channels.sms_webhook_url, dumps(body), headers)
+    return post(client, channels.sms_webhook_url, dumps(body), headers=headers)
 
 
 def contact_address(channels: Channels, payload: dict) -> str | None:

@@ -39,6 +39,7 @@ def appointment_changed(
     session: Session,
     event_type: str,
     appointment: Appointment,
+    *,
     location_zone: str,
     now_ms: int,
     before: Snapshot | None = None,
@@ -50,7 +51,14 @@ def appointment_changed(
     if calendar is None or calendar.id != appointment.calendar_id:
         calendar = _CALENDAR.first(session, {"calendar_id": appointment.calendar_id})
     group_id = calendar.group_id if calendar is not None else None
-    enqueue_event(session, event_type, appointment, group_id, location_zone, now_ms)
+    enqueue_event(
+        session,
+        event_type,
+        appointment,
+        group_id=group_id,
+        location_zone=location_zone,
+        now_ms=now_ms,
+    )
     deleted = event_type == "AppointmentDelete"
     after = snapshot(appointment)
     cancel, schedule = timed_plan(before, after, deleted)
@@ -60,25 +68,26 @@ def appointment_changed(
         session,
         appointment,
         calendar,
-        location_zone,
-        topics_now(before, after, deleted),
+        zone_name=location_zone,
+        topics=topics_now(before, after, deleted),
         # Occurrences of a series are not single rows: their reminders are not queued.
         timed=schedule and not appointment.is_series,
         now_ms=now_ms,
     )
     # Write-back to the users' CalDAV calendars (sync/writeback.py), delivered by the worker.
-    queue_writes(session, event_type, appointment, now_ms)
+    queue_writes(session, event_type, appointment, now_ms=now_ms)
 
 
-def contact_changed(session: Session, event_type: str, contact: Contact, now_ms: int) -> None:
+def contact_changed(session: Session, event_type: str, contact: Contact, *, now_ms: int) -> None:
     """`event_type` is ContactCreate, ContactUpdate or ContactDelete, at `now_ms`."""
-    enqueue_contact_event(session, event_type, contact, now_ms)
+    enqueue_contact_event(session, event_type, contact, now_ms=now_ms)
 
 
 def app_event(
     session: Session,
     event_type: str,
     webhook_url: str | None,
+    *,
     location_id: str | None,
     body: dict,
     now_ms: int,
@@ -86,4 +95,6 @@ def app_event(
     """`event_type` is INSTALL or UNINSTALL, `body` its payload, for the app's webhook URL
     (nothing when the app has none); `location_id` None for a company's install."""
     if webhook_url is not None:
-        enqueue_app_event(session, event_type, webhook_url, location_id, body, now_ms)
+        enqueue_app_event(
+            session, event_type, webhook_url, location_id=location_id, body=body, now_ms=now_ms
+        )

@@ -114,6 +114,7 @@ def placeholders(
     appointment: Appointment,
     calendar: Calendar | None,
     zone_name: str,
+    *,
     contact: BookedContact | None = None,
 ) -> dict:
     """What a notification's subject and body may name; `contact` is the appointment's live
@@ -133,7 +134,7 @@ def placeholders(
     }
 
 
-def due_times(fields: dict, appointment: Appointment, topics: list[str], timed: bool) -> list:
+def due_times(fields: dict, appointment: Appointment, topics: list[str], *, timed: bool) -> list:
     """`(topic, due_ms or None for now)` for one notification."""
     kind = fields["notificationType"]
     if kind in topics:
@@ -188,6 +189,7 @@ def enqueue_notifications(
     session: Session,
     appointment: Appointment,
     calendar: Calendar | None,
+    *,
     zone_name: str,
     topics: list[str],
     timed: bool,
@@ -205,12 +207,12 @@ def enqueue_notifications(
         kind = SENT_CHANNELS.get(fields["channel"])
         if kind is None:
             continue
-        for topic, due_ms in due_times(fields, appointment, topics, timed):
+        for topic, due_ms in due_times(fields, appointment, topics, timed=timed):
             if due_ms is not None and due_ms < now_ms:
                 continue
             if values is None:
                 contact = named_contact(session, appointment.location_id, appointment.contact_id)
-                values = placeholders(appointment, calendar, zone_name, contact)
+                values = placeholders(appointment, calendar, zone_name, contact=contact)
             subject, body = DEFAULT_TEXTS[topic]
             payload = {
                 "channel": fields["channel"],
@@ -231,8 +233,8 @@ def enqueue_notifications(
                 session,
                 kind,
                 appointment.location_id,
-                topic,
-                payload,
+                topic=topic,
+                payload=payload,
                 due_ms=now_ms if due_ms is None else due_ms,
                 now_ms=now_ms,
                 appointment_id=appointment.id,

@@ -20,6 +20,7 @@ def enqueue(
     session: Session,
     kind: str,
     location_id: str | None,
+    *,
     topic: str,
     payload: dict,
     due_ms: int,
@@ -61,6 +62,7 @@ def list_messages(
     db: Database,
     location_id: str | None,
     status: str | None,
+    *,
     limit: int,
     kinds: Sequence[str] | None = None,
 ) -> list[tuple[OutboxMessage, list[DeliveryAttempt]]]:

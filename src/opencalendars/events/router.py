@@ -36,7 +36,7 @@ def create_webhook(
     body: Annotated[schemas.WebhookCreateDTO, json_body(schemas.WebhookCreateDTO)],
 ):
     subscription = webhooks.create_subscription(
-        request.app.state.db, body.locationId, body.url, body.events
+        request.app.state.db, body.locationId, body.url, events=body.events
     )
     return JsonResponse({"webhook": schemas.webhook_dto(subscription)}, status_code=201)
 
@@ -57,11 +57,12 @@ def delete_webhook(request: Request, webhook_id: str):
 def list_outbox(
     request: Request,
     # Without it, every location's messages and those of no location (a company's app webhooks).
+    *,
     locationId: Annotated[str | None, Query(min_length=1)] = None,
     status: Annotated[
         Literal["pending", "delivered", "failed", "cancelled"] | None, Query()
     ] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 100,
 ):
-    found = outbox.list_messages(request.app.state.db, locationId, status, limit)
+    found = outbox.list_messages(request.app.state.db, locationId, status, limit=limit)
     return JsonResponse({"messages": [schemas.message_dto(m, a) for m, a in found]})

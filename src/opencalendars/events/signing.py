@@ -141,6 +141,7 @@ def signer(
     db: Database,
     names: tuple[str, ...],
     rsa_key_file: str | None = None,
+    *,
     ed25519_key_file: str | None = None,
 ) -> Signer:
     """Loads (or generates) the keys of `names` once, when a worker starts."""

@@ -23,7 +23,7 @@ from opencalendars.zones import zone
 
 
 def create_subscription(
-    db: Database, location_id: str, url: str, events: list[str] | None
+    db: Database, location_id: str, url: str, *, events: list[str] | None
 ) -> WebhookSubscription:
     with db.write() as session:
         if session.get(Location, location_id) is None:
@@ -136,6 +136,7 @@ def _enqueue_webhooks(
     session: Session,
     event_type: str,
     location_id: str,
+    *,
     render: Callable[[], dict],
     now_ms: int,
     appointment_id: str | None,
@@ -164,8 +165,8 @@ def _enqueue_webhooks(
             session,
             "webhook",
             location_id,
-            event_type,
-            {"url": subscription.url, "body": dumps(body).decode()},
+            topic=event_type,
+            payload={"url": subscription.url, "body": dumps(body).decode()},
             due_ms=now_ms,
             now_ms=now_ms,
             appointment_id=appointment_id,
@@ -177,6 +178,7 @@ def enqueue_event(
     session: Session,
     event_type: str,
     appointment: Appointment,
+    *,
     group_id: str | None,
     location_zone: str,
     now_ms: int,
@@ -187,21 +189,23 @@ def enqueue_event(
         session,
         event_type,
         appointment.location_id,
-        lambda: {"appointment": appointment_payload(appointment, group_id, location_zone)},
-        now_ms,
+        render=lambda: {"appointment": appointment_payload(appointment, group_id, location_zone)},
+        now_ms=now_ms,
         appointment_id=appointment.id,
     )
 
 
-def enqueue_contact_event(session: Session, event_type: str, contact: Contact, now_ms: int) -> None:
+def enqueue_contact_event(
+    session: Session, event_type: str, contact: Contact, *, now_ms: int
+) -> None:
     """A contact event (ContactCreate, ContactUpdate, ContactDelete) for the subscriptions of the
     contact's location that want it: the contact as it is now (as it was, for a delete)."""
     _enqueue_webhooks(
         session,
         event_type,
         contact.location_id,
-        lambda: contact_payload(contact),
-        now_ms,
+        render=lambda: contact_payload(contact),
+        now_ms=now_ms,
         appointment_id=None,
     )
 
@@ -210,6 +214,7 @@ def enqueue_app_event(
     session: Session,
     event_type: str,
     url: str,
+    *,
     location_id: str | None,
     body: dict,
     now_ms: int,
@@ -220,8 +225,8 @@ def enqueue_app_event(
         session,
         "webhook",
         location_id,
-        event_type,
-        {"url": url, "body": dumps(body).decode()},
+        topic=event_type,
+        payload={"url": url, "body": dumps(body).decode()},
         due_ms=now_ms,
         now_ms=now_ms,
     )

@@ -272,13 +272,16 @@ class Worker:
                     error=outcome.error,
                 )
             )
-        self.report(message, outcome, result, values.get("retry_at_ms"), lease_kept=kept > 0)
+        self.report(
+            message, outcome, result, retry_at_ms=values.get("retry_at_ms"), lease_kept=kept > 0
+        )
 
     def report(
         self,
         message: Claimed,
         outcome: Outcome,
         result: str,
+        *,
         retry_at_ms: int | None,
         lease_kept: bool,
     ) -> None:

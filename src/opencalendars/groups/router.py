@@ -61,20 +61,24 @@ def delete_group(request: Request, groupId: str, caller: Annotated[Caller, autho
 @router.put("/{groupId}")
 def edit_group(
     request: Request,
+    *,
     groupId: str,
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[schemas.GroupUpdateDTO, json_body(schemas.GroupUpdateDTO)],
 ):
-    group = service.update_group(request.app.state.db, caller.location_id, groupId, body)
+    group = service.update_group(request.app.state.db, caller.location_id, groupId, dto=body)
     return JsonResponse({"group": schemas.group_dto(group)})
 
 
 @router.put("/{groupId}/status")
 def disable_group(
     request: Request,
+    *,
     groupId: str,
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[schemas.GroupStatusUpdateParams, json_body(schemas.GroupStatusUpdateParams)],
 ):
-    service.set_group_status(request.app.state.db, caller.location_id, groupId, body.isActive)
+    service.set_group_status(
+        request.app.state.db, caller.location_id, groupId, is_active=body.isActive
+    )
     return JsonResponse({"success": True})

@@ -22,11 +22,16 @@ def get_live_group(
     session: Session, location_id: str, group_id: str, *, to_change: bool = False
 ) -> CalendarGroup:
     return get_live(
-        session, CalendarGroup, location_id, group_id, "Group not found", to_change=to_change
+        session,
+        CalendarGroup,
+        location_id,
+        row_id=group_id,
+        message="Group not found",
+        to_change=to_change,
     )
 
 
-def slug_in_use(session: Session, location_id: str, slug: str, except_id: str | None) -> bool:
+def slug_in_use(session: Session, location_id: str, slug: str, *, except_id: str | None) -> bool:
     query = live(CalendarGroup, location_id).where(CalendarGroup.slug == slug)
     if except_id is not None:
         query = query.where(CalendarGroup.id != except_id)
@@ -50,7 +55,7 @@ async def list_groups(db: Database, location_id: str) -> list[tuple]:
 def create_group(db: Database, dto: GroupCreateDTO) -> CalendarGroup:
     try:
         with db.write() as session:
-            if slug_in_use(session, dto.locationId, dto.slug, None):
+            if slug_in_use(session, dto.locationId, dto.slug, except_id=None):
                 raise BadRequest([SLUG_TAKEN])
             now = clock.now_ms(session)
             group = CalendarGroup(
@@ -76,14 +81,14 @@ def is_slug_available(db: Database, location_id: str, slug: str) -> bool:
     if not is_slug(slug):
         return False
     with db.read() as session:
-        return not slug_in_use(session, location_id, slug, None)
+        return not slug_in_use(session, location_id, slug, except_id=None)
 
 
-def update_group(db: Database, location_id: str, group_id: str, dto: GroupUpdateDTO):
+def update_group(db: Database, location_id: str, group_id: str, *, dto: GroupUpdateDTO):
     try:
         with db.write() as session:
             group = get_live_group(session, location_id, group_id, to_change=True)
-            if slug_in_use(session, location_id, dto.slug, group_id):
+            if slug_in_use(session, location_id, dto.slug, except_id=group_id):
                 raise BadRequest([SLUG_TAKEN])
             group.name = dto.name
             group.description = dto.description
@@ -94,7 +99,7 @@ def update_group(db: Database, location_id: str, group_id: str, dto: GroupUpdate
     return group
 
 
-def set_group_status(db: Database, location_id: str, group_id: str, is_active: bool) -> None:
+def set_group_status(db: Database, location_id: str, group_id: str, *, is_active: bool) -> None:
     with db.write() as session:
         group = get_live_group(session, location_id, group_id, to_change=True)
         group.is_active = is_active

@@ -33,6 +33,7 @@ def event_list_query(
     locationId: Annotated[str, Query(min_length=1)],
     startTime: Annotated[str, Query(min_length=1)],
     endTime: Annotated[str, Query(min_length=1)],
+    *,
     calendarId: Annotated[str | None, Query()] = None,
     userId: Annotated[str | None, Query()] = None,
     groupId: Annotated[str | None, Query()] = None,

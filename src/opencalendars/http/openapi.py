@@ -326,7 +326,7 @@ def resolved_properties(schema: dict, schemas: dict) -> dict:
     return properties
 
 
-def contract_operation(operation: dict, route: APIRoute, path: str, rate_limited: bool) -> dict:
+def contract_operation(operation: dict, route: APIRoute, path: str, *, rate_limited: bool) -> dict:
     """One operation of the spec, as this route serves it."""
     schemas = contract()["components"]["schemas"]
     parameters = [
@@ -544,7 +544,9 @@ def build_openapi(app: FastAPI) -> dict:
         if all(method in spec_item for method in route_methods(route)):
             for method in route_methods(route):
                 check_schemas(spec_item[method], route.path)
-                operation = contract_operation(spec_item[method], route, route.path, rate_limited)
+                operation = contract_operation(
+                    spec_item[method], route, route.path, rate_limited=rate_limited
+                )
                 paths.setdefault(route.path, {})[method] = operation
         else:
             own.append(route)

@@ -347,25 +347,29 @@ class PostgresCounters:
         self, token_hash: str, w: Windows, now_ms: int
     ) -> tuple[tuple | None, Counted | None]:
         """The live token's row (id, location_id, timezone, scopes), or None, and its counts."""
-        found = await self._run(self._find_and_take, {"token_hash": token_hash}, w, now_ms)
+        found = await self._run(self._find_and_take, {"token_hash": token_hash}, w, now_ms=now_ms)
         if found is None:
             return None, None
         *row, burst, day, day_seen = found
-        return tuple(row), self._counted(burst, day, day_seen, w)
+        return tuple(row), self._counted(burst, day, day_seen, w=w)
 
     async def hit(self, token_id: str, w: Windows, now_ms: int) -> Counted:
         """A request of a caller found otherwise (a marketplace app's token, checked by its
         signature): its counts alone, in the same statement shape."""
-        _id, burst, day, day_seen = await self._run(self._take, {"counted_id": token_id}, w, now_ms)
-        return self._counted(burst, day, day_seen, w)
+        _id, burst, day, day_seen = await self._run(
+            self._take, {"counted_id": token_id}, w, now_ms=now_ms
+        )
+        return self._counted(burst, day, day_seen, w=w)
 
     @staticmethod
-    def _counted(burst: int | None, day: int | None, day_seen: int | None, w: Windows) -> Counted:
+    def _counted(
+        burst: int | None, day: int | None, day_seen: int | None, *, w: Windows
+    ) -> Counted:
         if burst is None:
             return None, None, day_seen or 0
         return burst, day, w.day_max if day is None else day
 
-    async def _run(self, sql: str, found_by: dict, w: Windows, now_ms: int) -> tuple | None:
+    async def _run(self, sql: str, found_by: dict, w: Windows, *, now_ms: int) -> tuple | None:
         parameters = {
             **found_by,
             "burst_start": w.burst_start_ms,
@@ -430,7 +434,7 @@ class RedisCounters:
 
     def __init__(self, url: str):
         self._scripts = Scripts(
-            url, REDIS_TAKE, hashlib.sha1(REDIS_TAKE.encode()).hexdigest(), REDIS_TIMEOUT_S
+            url, REDIS_TAKE, hashlib.sha1(REDIS_TAKE.encode()).hexdigest(), timeout=REDIS_TIMEOUT_S
         )
 
     async def hit(self, token_id: str, w: Windows, now_ms: int) -> Counted:

@@ -262,7 +262,7 @@ class Limiter:
 
 
 def create_limiter(
-    limits: RateLimits | None, db, redis_url: str | None, live_token_sql: str
+    limits: RateLimits | None, db, redis_url: str | None, *, live_token_sql: str
 ) -> Limiter | None:
     """`live_token_sql`: the token lookup (admin/tokens.py), for a store that counts in the same
     statement."""

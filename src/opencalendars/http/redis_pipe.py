@@ -149,7 +149,7 @@ class Scripts:
     """Runs one Lua script by its SHA-1 (loading it when Redis does not know it yet) on a pipe
     per event loop, opened when first needed and again after a failure."""
 
-    def __init__(self, url: str, script: str, sha: str, timeout: float):
+    def __init__(self, url: str, script: str, sha: str, *, timeout: float):
         parse_url(url)  # a malformed URL is refused when the app is built
         self._url = url
         self._script = script

@@ -15,8 +15,8 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import Callable
 from contextvars import ContextVar
+from typing import Protocol
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -25,8 +25,11 @@ access_log = logging.getLogger("opencalendars.access")
 # A path no route matched, as logged: percent-encoded as sent, cut short.
 MAX_LOGGED_PATH = 200
 _NOT_PRINTABLE = re.compile(rb"[^\x21-\x7e]")
+
+
 # (method, route template or None when no route matched, status, seconds)
-RequestObserver = Callable[[str, str | None, int, float], None]
+class RequestObserver(Protocol):
+    def __call__(self, method: str, route: str | None, status: int, *, seconds: float) -> None: ...
 
 
 def new_trace_id() -> str:
@@ -78,13 +81,13 @@ class TraceIds:
             # Starlette's router leaves the matched route in the scope.
             template = getattr(scope.get("route"), "path", None)
             if self.observe is not None:
-                self.observe(scope["method"], template, status, seconds)
+                self.observe(scope["method"], template, status, seconds=seconds)
             if access_log.isEnabledFor(logging.INFO):
-                log_request(scope, template, status, seconds, trace_id)
+                log_request(scope, template, status, seconds=seconds, trace_id=trace_id)
 
 
 def log_request(
-    scope: Scope, template: str | None, status: int, seconds: float, trace_id: str
+    scope: Scope, template: str | None, status: int, *, seconds: float, trace_id: str
 ) -> None:
     client = scope.get("client") or ("-", 0)
     path = template or unmatched_path(scope)

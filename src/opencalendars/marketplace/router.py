@@ -48,7 +48,7 @@ def get_location_access_token(
     location_id = schemas.required_field(fields, "locationId", "location_id")
     tokens = request.app.state.app_tokens
     answer = service.location_token(
-        tokens.db, tokens.signing_secret(), caller, company_id, location_id
+        tokens.db, tokens.signing_secret(), caller, company_id=company_id, location_id=location_id
     )
     return JsonResponse(answer)
 
@@ -56,6 +56,7 @@ def get_location_access_token(
 @router.get("/installedLocations")
 def get_installed_location(
     request: Request,
+    *,
     caller: Annotated[AgencyCaller, authorize_agency("oauth.readonly")],
     companyId: Annotated[str, Query(min_length=1, max_length=64)],
     appId: Annotated[str, Query(min_length=1, max_length=64)],
@@ -95,6 +96,7 @@ def get_installed_location_v3(
     request: Request,
     # The Version header and every parameter are checked here, so that each refusal is the
     # edition's AIP error (`AipErrorResponseDto`), not the usual envelope.
+    *,
     caller: Annotated[AgencyCaller, authorize_agency("oauth.readonly", checks_version=False)],
     companyId: str | None = None,
     appId: str | None = None,

@@ -120,7 +120,7 @@ class Target:
 
 
 def install_target(
-    session: Session, app: App, location_id: str | None, company_id: str | None
+    session: Session, app: App, location_id: str | None, *, company_id: str | None
 ) -> Target:
     """Checks what an install names against the app's distribution: a location app installs
     on a location; an agency app on a company, or on a location of a company it is installed
@@ -186,7 +186,11 @@ def install(
     if redirect_uri not in app.redirect_uris:
         raise BadRequest(["redirectUri is not one of the app's redirect URIs"])
     found = live_install(session, app.id, target)
-    created = None if found is not None else new_install(session, app, target, scopes, now_ms)
+    created = (
+        None
+        if found is not None
+        else new_install(session, app, target, scopes=scopes, now_ms=now_ms)
+    )
     if found is None and created is None:  # a racing consent installed it: theirs
         found = live_install(session, app.id, target)
     if created is not None:
@@ -195,9 +199,9 @@ def install(
             session,
             "INSTALL",
             app.webhook_url,
-            target.location_id,
-            webhooks.install_body(session, app, found, now_ms),
-            now_ms,
+            location_id=target.location_id,
+            body=webhooks.install_body(session, app, found, now_ms=now_ms),
+            now_ms=now_ms,
         )
     else:
         found.scopes = scopes
@@ -214,7 +218,7 @@ def install(
 
 
 def new_install(
-    session: Session, app: App, target: Target, scopes: list[str], now_ms: int
+    session: Session, app: App, target: Target, *, scopes: list[str], now_ms: int
 ) -> AppInstall | None:
     """The app's new install on the target; None when a consent racing this one installed it
     first (the unique index on live installs refuses a second: PostgreSQL's READ COMMITTED lets
@@ -248,7 +252,7 @@ def admin_install(
     """The consent given without a browser (for scripts and CI)."""
     with db.write() as session:
         app = get_app(session, app_id)
-        target = install_target(session, app, location_id, company_id)
+        target = install_target(session, app, location_id, company_id=company_id)
         return install(
             session,
             app,
@@ -298,9 +302,9 @@ def uninstall(db: Database, install_id: str) -> AppInstall:
                 session,
                 "UNINSTALL",
                 app.webhook_url,
-                each.location_id,
-                webhooks.uninstall_body(app, each, now_ms),
-                now_ms,
+                location_id=each.location_id,
+                body=webhooks.uninstall_body(app, each, now_ms),
+                now_ms=now_ms,
             )
     return found
 
@@ -313,7 +317,7 @@ def token_secret(db: Database) -> bytes:
     return keys.shared_secret(db, TOKEN_KEY_NAME)
 
 
-def access_claims(app: App, found: AppInstall, user_type: str, now_ms: int) -> dict:
+def access_claims(app: App, found: AppInstall, user_type: str, *, now_ms: int) -> dict:
     subject = found.location_id if user_type == LOCATION else found.company_id
     return {
         "authClass": user_type,
@@ -335,7 +339,7 @@ def access_claims(app: App, found: AppInstall, user_type: str, now_ms: int) -> d
 
 
 def issue_tokens(
-    session: Session, secret: bytes, app: App, found: AppInstall, user_type: str, now_ms: int
+    session: Session, secret: bytes, app: App, *, found: AppInstall, user_type: str, now_ms: int
 ) -> dict:
     """A new access token and refresh token for an install: the answer of every grant."""
     refresh = secrets.token_urlsafe(48)
@@ -349,7 +353,7 @@ def issue_tokens(
             expires_ms=now_ms + REFRESH_TOKEN_MS,
         )
     )
-    access = jwt.encode(access_claims(app, found, user_type, now_ms), secret)
+    access = jwt.encode(access_claims(app, found, user_type, now_ms=now_ms), secret)
     return {
         "access_token": access,
         "refresh_token": refresh,
@@ -379,7 +383,7 @@ def client_app(session: Session, client_id: str, client_secret: str) -> App:
     return app
 
 
-def spend(session: Session, model, key_column, key: str, now_ms: int):
+def spend(session: Session, model, key_column, *, key: str, now_ms: int):
     """Marks a code or refresh token used if it is unused and unexpired; the row, or None."""
     spent = session.execute(
         update(model)
@@ -396,9 +400,9 @@ def grant(db: Database, secret: bytes, asked: TokenRequest) -> dict:
         now_ms = clock.now_ms(session)
         app = client_app(session, asked.client_id, asked.client_secret)
         if asked.grant_type == "authorization_code":
-            found, user_type = code_grant(session, app, asked, now_ms)
+            found, user_type = code_grant(session, app, asked, now_ms=now_ms)
         elif asked.grant_type == "refresh_token":
-            found, user_type = refresh_grant(session, app, asked, now_ms)
+            found, user_type = refresh_grant(session, app, asked, now_ms=now_ms)
         else:
             raise OAuthError(
                 400,
@@ -409,17 +413,21 @@ def grant(db: Database, secret: bytes, asked: TokenRequest) -> dict:
             raise OAuthError(
                 400, "invalid_grant", f"The grant is for a {user_type} token, not {asked.user_type}"
             )
-        issued = issue_tokens(session, secret, app, found, user_type, now_ms)
-        return token_answer(session, app, found, issued)
+        issued = issue_tokens(session, secret, app, found=found, user_type=user_type, now_ms=now_ms)
+        return token_answer(session, app, found, issued=issued)
 
 
 def code_grant(
-    session: Session, app: App, asked: TokenRequest, now_ms: int
+    session: Session, app: App, asked: TokenRequest, *, now_ms: int
 ) -> tuple[AppInstall, str]:
     if not asked.code:
         raise OAuthError(400, "invalid_request", "code is required for authorization_code")
     code = spend(
-        session, AuthorizationCode, AuthorizationCode.code_hash, hash_token(asked.code), now_ms
+        session,
+        AuthorizationCode,
+        AuthorizationCode.code_hash,
+        key=hash_token(asked.code),
+        now_ms=now_ms,
     )
     found = None if code is None else session.get(AppInstall, code.install_id)
     if found is None or found.app_id != app.id or found.uninstalled_ms is not None:
@@ -430,19 +438,19 @@ def code_grant(
 
 
 def refresh_grant(
-    session: Session, app: App, asked: TokenRequest, now_ms: int
+    session: Session, app: App, asked: TokenRequest, *, now_ms: int
 ) -> tuple[AppInstall, str]:
     if not asked.refresh_token:
         raise OAuthError(400, "invalid_request", "refresh_token is required for refresh_token")
     token_hash = hash_token(asked.refresh_token)
-    refresh = spend(session, RefreshToken, RefreshToken.token_hash, token_hash, now_ms)
+    refresh = spend(session, RefreshToken, RefreshToken.token_hash, key=token_hash, now_ms=now_ms)
     found = None if refresh is None else session.get(AppInstall, refresh.install_id)
     if found is None or found.app_id != app.id or found.uninstalled_ms is not None:
         raise OAuthError(400, "invalid_grant", "The refresh token is invalid, used or expired")
     return found, refresh.user_type
 
 
-def token_answer(session: Session, app: App, found: AppInstall, issued: dict) -> dict:
+def token_answer(session: Session, app: App, found: AppInstall, *, issued: dict) -> dict:
     """`GetAccessCodeSuccessfulResponseDto`, snake_case (the spec of 2021-07-28) and camelCase
     (the v3 spec the SDK reads) together: every schema allows the other's keys."""
     answer = {
@@ -495,7 +503,7 @@ def installed_location_ids(session: Session, app_id: str, company_id: str | None
 
 
 def location_token(
-    db: Database, secret: bytes, caller: AgencyCaller, company_id: str, location_id: str
+    db: Database, secret: bytes, caller: AgencyCaller, *, company_id: str, location_id: str
 ) -> dict:
     """A location token of the app's install on a location of the caller's company."""
     if company_id != caller.company_id:
@@ -509,7 +517,7 @@ def location_token(
         if found is None:
             raise BadRequest(["The app is not installed on this location"])
         app = session.get(App, caller.app_id)
-        issued = issue_tokens(session, secret, app, found, LOCATION, now_ms)
+        issued = issue_tokens(session, secret, app, found=found, user_type=LOCATION, now_ms=now_ms)
     answer = {
         "access_token": issued["access_token"],
         "token_type": "Bearer",
@@ -689,7 +697,7 @@ def consent_targets(db: Database, asked: ConsentRequest) -> list[ConsentTarget]:
     return targets
 
 
-def consent(db: Database, asked: ConsentRequest, target_kind: str, target_id: str) -> str:
+def consent(db: Database, asked: ConsentRequest, target_kind: str, *, target_id: str) -> str:
     """Allow: installs on the chosen target (as `admin_install` does) and returns the code."""
     if target_kind not in ("location", "company"):
         raise BadRequest(["Choose a location or a company"])

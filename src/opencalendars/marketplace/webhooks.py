@@ -10,7 +10,7 @@ from opencalendars.ids import new_id
 from opencalendars.marketplace.models import App, AppInstall, Company
 
 
-def install_body(session: Session, app: App, found: AppInstall, now_ms: int) -> dict:
+def install_body(session: Session, app: App, found: AppInstall, *, now_ms: int) -> dict:
     body = {
         "type": "INSTALL",
         "appId": app.id,

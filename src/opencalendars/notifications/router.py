@@ -20,6 +20,7 @@ DELETED = "Notification deleted successfully"
 @router.get("")
 def get_event_notification(
     request: Request,
+    *,
     calendarId: str,
     caller: Annotated[Caller, authorize(READ)],
     isActive: Annotated[bool | None, Query()] = None,
@@ -31,10 +32,10 @@ def get_event_notification(
         request.app.state.db,
         caller.location_id,
         calendarId,
-        isActive,
-        deleted,
-        whole_number(limit, "limit"),
-        whole_number(skip, "skip"),
+        is_active=isActive,
+        deleted=deleted,
+        limit=whole_number(limit, "limit"),
+        skip=whole_number(skip, "skip"),
     )
     return JsonResponse([schemas.notification_dto(n) for n in found])
 
@@ -42,6 +43,7 @@ def get_event_notification(
 @router.post("")
 def create_event_notification(
     request: Request,
+    *,
     calendarId: str,
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[
@@ -51,7 +53,7 @@ def create_event_notification(
 ):
     """Takes an array: one or many notifications for the calendar in the path."""
     created = service.create_notifications(
-        request.app.state.db, caller.location_id, calendarId, body
+        request.app.state.db, caller.location_id, calendarId, dtos=body
     )
     return JsonResponse([schemas.notification_dto(n) for n in created])
 
@@ -59,12 +61,13 @@ def create_event_notification(
 @router.get("/{notificationId}")
 def find_event_notification(
     request: Request,
+    *,
     calendarId: str,
     notificationId: str,
     caller: Annotated[Caller, authorize(READ)],
 ):
     notification = service.read_notification(
-        request.app.state.db, caller.location_id, calendarId, notificationId
+        request.app.state.db, caller.location_id, calendarId, notification_id=notificationId
     )
     return JsonResponse(schemas.notification_dto(notification))
 
@@ -72,6 +75,7 @@ def find_event_notification(
 @router.put("/{notificationId}")
 def update_event_notification(
     request: Request,
+    *,
     calendarId: str,
     notificationId: str,
     caller: Annotated[Caller, authorize(WRITE)],
@@ -80,7 +84,11 @@ def update_event_notification(
     ],
 ):
     service.update_notification(
-        request.app.state.db, caller.location_id, calendarId, notificationId, body
+        request.app.state.db,
+        caller.location_id,
+        calendarId,
+        notification_id=notificationId,
+        dto=body,
     )
     return JsonResponse({"message": UPDATED})
 
@@ -88,11 +96,12 @@ def update_event_notification(
 @router.delete("/{notificationId}")
 def delete_event_notification(
     request: Request,
+    *,
     calendarId: str,
     notificationId: str,
     caller: Annotated[Caller, authorize(WRITE)],
 ):
     service.delete_notification(
-        request.app.state.db, caller.location_id, calendarId, notificationId
+        request.app.state.db, caller.location_id, calendarId, notification_id=notificationId
     )
     return JsonResponse({"message": DELETED})

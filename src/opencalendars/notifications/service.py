@@ -59,8 +59,8 @@ def get_notification(
     session: Session,
     location_id: str,
     calendar_id: str,
-    notification_id: str,
     *,
+    notification_id: str,
     to_change: bool = False,
 ) -> CalendarNotification:
     get_live_calendar(session, location_id, calendar_id)
@@ -72,7 +72,7 @@ def get_notification(
 
 
 def create_notifications(
-    db: Database, location_id: str, calendar_id: str, dtos: list[CreateCalendarNotificationDTO]
+    db: Database, location_id: str, calendar_id: str, *, dtos: list[CreateCalendarNotificationDTO]
 ) -> list[CalendarNotification]:
     if not dtos:
         raise BadRequest(["request body should not be empty: send one or more notifications"])
@@ -108,6 +108,7 @@ def list_notifications(
     db: Database,
     location_id: str,
     calendar_id: str,
+    *,
     is_active: bool | None,
     deleted: bool,
     limit: int,
@@ -135,22 +136,23 @@ def list_notifications(
         return list(session.scalars(query))
 
 
-def read_notification(db: Database, location_id: str, calendar_id: str, notification_id: str):
+def read_notification(db: Database, location_id: str, calendar_id: str, *, notification_id: str):
     with db.read() as session:
-        return get_notification(session, location_id, calendar_id, notification_id)
+        return get_notification(session, location_id, calendar_id, notification_id=notification_id)
 
 
 def update_notification(
     db: Database,
     location_id: str,
     calendar_id: str,
+    *,
     notification_id: str,
     dto: UpdateCalendarNotificationsDTO,
 ) -> None:
     """Partial; the rules between fields are checked on the result."""
     with db.write() as session:
         notification = get_notification(
-            session, location_id, calendar_id, notification_id, to_change=True
+            session, location_id, calendar_id, notification_id=notification_id, to_change=True
         )
         fields = {**notification.fields, **stored_fields(dto)}
         problems = problems_of(fields, "")
@@ -165,12 +167,12 @@ def update_notification(
 
 
 def delete_notification(
-    db: Database, location_id: str, calendar_id: str, notification_id: str
+    db: Database, location_id: str, calendar_id: str, *, notification_id: str
 ) -> None:
     """Soft: kept with `deleted: true` and listed with `deleted=true`."""
     with db.write() as session:
         notification = get_notification(
-            session, location_id, calendar_id, notification_id, to_change=True
+            session, location_id, calendar_id, notification_id=notification_id, to_change=True
         )
         notification.deleted = True
         notification.date_updated_ms = clock.now_ms(session)

@@ -19,6 +19,7 @@ ResourceType = Literal["equipments", "rooms"]
 @router.get("/{resourceType}")
 def fetch_calendar_resources(
     request: Request,
+    *,
     resourceType: ResourceType,
     caller: Annotated[Caller, authorize(READ)],
     locationId: Annotated[str, Query(min_length=1)],
@@ -30,8 +31,8 @@ def fetch_calendar_resources(
         request.app.state.db,
         locationId,
         resourceType,
-        whole_number(limit, "limit"),
-        whole_number(skip, "skip"),
+        limit=whole_number(limit, "limit"),
+        skip=whole_number(skip, "skip"),
     )
     # The spec answers a bare array here.
     return JsonResponse([schemas.resource_dto(resource) for resource in found])
@@ -40,6 +41,7 @@ def fetch_calendar_resources(
 @router.post("/{resourceType}", status_code=201)
 def create_calendar_resource(
     request: Request,
+    *,
     resourceType: ResourceType,
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[
@@ -54,17 +56,21 @@ def create_calendar_resource(
 @router.get("/{resourceType}/{id}")
 def get_calendar_resource(
     request: Request,
+    *,
     resourceType: ResourceType,
     id: str,
     caller: Annotated[Caller, authorize(READ)],
 ):
-    resource = service.read_resource(request.app.state.db, caller.location_id, resourceType, id)
+    resource = service.read_resource(
+        request.app.state.db, caller.location_id, resourceType, resource_id=id
+    )
     return JsonResponse(schemas.resource_dto(resource))
 
 
 @router.put("/{resourceType}/{id}")
 def update_calendar_resource(
     request: Request,
+    *,
     resourceType: ResourceType,
     id: str,
     caller: Annotated[Caller, authorize(WRITE)],
@@ -75,7 +81,7 @@ def update_calendar_resource(
     if body.locationId is not None:
         caller.require_location(body.locationId)
     resource = service.update_resource(
-        request.app.state.db, caller.location_id, resourceType, id, body
+        request.app.state.db, caller.location_id, resourceType, resource_id=id, dto=body
     )
     return JsonResponse(schemas.resource_dto(resource))
 
@@ -83,9 +89,10 @@ def update_calendar_resource(
 @router.delete("/{resourceType}/{id}")
 def delete_calendar_resource(
     request: Request,
+    *,
     resourceType: ResourceType,
     id: str,
     caller: Annotated[Caller, authorize(WRITE)],
 ):
-    service.delete_resource(request.app.state.db, caller.location_id, resourceType, id)
+    service.delete_resource(request.app.state.db, caller.location_id, resourceType, resource_id=id)
     return JsonResponse({"success": True})

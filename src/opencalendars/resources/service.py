@@ -26,8 +26,8 @@ def get_live_resource(
     session: Session,
     location_id: str,
     resource_type: str,
-    resource_id: str,
     *,
+    resource_id: str,
     to_change: bool = False,
 ) -> CalendarResource:
     query = live_resources(location_id, resource_type).where(CalendarResource.id == resource_id)
@@ -101,7 +101,7 @@ def create_resource(
 
 
 def list_resources(
-    db: Database, location_id: str, resource_type: str, limit: int, skip: int
+    db: Database, location_id: str, resource_type: str, *, limit: int, skip: int
 ) -> list[CalendarResource]:
     """Oldest first, ties by id."""
     query = (
@@ -114,21 +114,22 @@ def list_resources(
         return list(session.scalars(query))
 
 
-def read_resource(db: Database, location_id: str, resource_type: str, resource_id: str):
+def read_resource(db: Database, location_id: str, resource_type: str, *, resource_id: str):
     with db.read() as session:
-        return get_live_resource(session, location_id, resource_type, resource_id)
+        return get_live_resource(session, location_id, resource_type, resource_id=resource_id)
 
 
 def update_resource(
     db: Database,
     location_id: str,
     resource_type: str,
+    *,
     resource_id: str,
     dto: UpdateCalendarResourceDTO,
 ) -> CalendarResource:
     with db.write() as session:
         resource = get_live_resource(
-            session, location_id, resource_type, resource_id, to_change=True
+            session, location_id, resource_type, resource_id=resource_id, to_change=True
         )
         if dto.name is not None:
             resource.name = dto.name
@@ -149,11 +150,11 @@ def update_resource(
     return resource
 
 
-def delete_resource(db: Database, location_id: str, resource_type: str, resource_id: str):
+def delete_resource(db: Database, location_id: str, resource_type: str, *, resource_id: str):
     """Soft delete: never shown again and no longer limits bookings."""
     with db.write() as session:
         resource = get_live_resource(
-            session, location_id, resource_type, resource_id, to_change=True
+            session, location_id, resource_type, resource_id=resource_id, to_change=True
         )
         resource.deleted = True
         resource.date_updated_ms = clock.now_ms(session)

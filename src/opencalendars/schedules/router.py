@@ -18,6 +18,7 @@ WRITE = "calendars.write"
 @router.get("/search")
 def get_all_schedules(
     request: Request,
+    *,
     caller: Annotated[Caller, authorize(READ)],
     locationId: Annotated[str, Query(min_length=1)],
     userId: Annotated[str, Query(min_length=1)],
@@ -30,9 +31,9 @@ def get_all_schedules(
         request.app.state.db,
         locationId,
         userId,
-        calendarId,
-        whole_number(skip, "skip"),
-        whole_number(limit, "limit"),
+        calendar_id=calendarId,
+        skip=whole_number(skip, "skip"),
+        limit=whole_number(limit, "limit"),
     )
     return JsonResponse({"schedules": [schemas.schedule_object_dto(s, ids) for s, ids in found]})
 
@@ -53,6 +54,7 @@ def create_schedule(
 @router.post("/event-calendar/{calendarId}", status_code=201)
 def create_calendar_schedule(
     request: Request,
+    *,
     calendarId: str,
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[
@@ -60,7 +62,7 @@ def create_calendar_schedule(
     ],
 ):
     schedule = service.create_event_schedule(
-        request.app.state.db, caller.location_id, calendarId, body
+        request.app.state.db, caller.location_id, calendarId, dto=body
     )
     return JsonResponse(
         {"schedule": schemas.event_calendar_schedule_dto(schedule)}, status_code=201
@@ -78,6 +80,7 @@ def get_calendar_schedule(
 @router.put("/event-calendar/{calendarId}")
 def update_calendar_schedule(
     request: Request,
+    *,
     calendarId: str,
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[
@@ -85,7 +88,7 @@ def update_calendar_schedule(
     ],
 ):
     schedule = service.update_event_schedule(
-        request.app.state.db, caller.location_id, calendarId, body
+        request.app.state.db, caller.location_id, calendarId, dto=body
     )
     return JsonResponse({"schedule": schemas.event_calendar_schedule_dto(schedule)})
 
@@ -99,12 +102,13 @@ def get_schedule_by_id(request: Request, id: str, caller: Annotated[Caller, auth
 @router.put("/{id}")
 def update_schedule(
     request: Request,
+    *,
     id: str,
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[schemas.UpdateScheduleDTO, json_body(schemas.UpdateScheduleDTO)],
 ):
     schedule, calendar_ids = service.update_schedule(
-        request.app.state.db, caller.location_id, id, body
+        request.app.state.db, caller.location_id, id, dto=body
     )
     return JsonResponse({"schedule": schemas.schedule_object_dto(schedule, calendar_ids)})
 
@@ -117,15 +121,15 @@ def delete_schedule(request: Request, id: str, caller: Annotated[Caller, authori
 
 @router.put("/{id}/associations/{calendarId}")
 def add_calendar_to_schedule(
-    request: Request, id: str, calendarId: str, caller: Annotated[Caller, authorize(WRITE)]
+    request: Request, *, id: str, calendarId: str, caller: Annotated[Caller, authorize(WRITE)]
 ):
-    service.add_calendar(request.app.state.db, caller.location_id, id, calendarId)
+    service.add_calendar(request.app.state.db, caller.location_id, id, calendar_id=calendarId)
     return JsonResponse({"success": True})
 
 
 @router.delete("/{id}/associations/{calendarId}")
 def remove_calendar_from_schedule(
-    request: Request, id: str, calendarId: str, caller: Annotated[Caller, authorize(WRITE)]
+    request: Request, *, id: str, calendarId: str, caller: Annotated[Caller, authorize(WRITE)]
 ):
-    service.remove_calendar(request.app.state.db, caller.location_id, id, calendarId)
+    service.remove_calendar(request.app.state.db, caller.location_id, id, calendar_id=calendarId)
     return JsonResponse({"success": True})

@@ -99,7 +99,7 @@ def create_schedule(db: Database, dto: CreateScheduleDTO) -> tuple[Schedule, lis
 
 
 def search_schedules(
-    db: Database, location_id: str, user_id: str, calendar_id: str | None, skip: int, limit: int
+    db: Database, location_id: str, user_id: str, *, calendar_id: str | None, skip: int, limit: int
 ) -> list[tuple[Schedule, list[str]]]:
     """A user's schedules, oldest first (ties by id), optionally only those for a calendar."""
     query = (
@@ -125,7 +125,7 @@ def read_schedule(db: Database, location_id: str, schedule_id: str):
         return schedule, calendar_ids_of(session, [schedule_id])[schedule_id]
 
 
-def update_schedule(db: Database, location_id: str, schedule_id: str, dto: UpdateScheduleDTO):
+def update_schedule(db: Database, location_id: str, schedule_id: str, *, dto: UpdateScheduleDTO):
     rules = checked_rules(rules_of(dto.rules) if dto.rules is not None else None, dto.timezone)
     with db.write() as session:
         schedule = get_schedule(session, location_id, schedule_id, to_change=True)
@@ -147,7 +147,7 @@ def delete_schedule(db: Database, location_id: str, schedule_id: str) -> None:
         session.delete(schedule)
 
 
-def add_calendar(db: Database, location_id: str, schedule_id: str, calendar_id: str) -> None:
+def add_calendar(db: Database, location_id: str, schedule_id: str, *, calendar_id: str) -> None:
     for attempt in range(ASSOCIATION_ATTEMPTS):
         try:
             with db.write() as session:
@@ -160,7 +160,7 @@ def add_calendar(db: Database, location_id: str, schedule_id: str, calendar_id: 
                 raise
 
 
-def remove_calendar(db: Database, location_id: str, schedule_id: str, calendar_id: str) -> None:
+def remove_calendar(db: Database, location_id: str, schedule_id: str, *, calendar_id: str) -> None:
     """Idempotent: a calendar that is not associated stays so."""
     with db.write() as session:
         get_schedule(session, location_id, schedule_id, to_change=True)
@@ -192,7 +192,7 @@ def get_event_schedule(session: Session, location_id: str, calendar_id: str):
 
 
 def create_event_schedule(
-    db: Database, location_id: str, calendar_id: str, dto: CreateEventCalendarScheduleDTO
+    db: Database, location_id: str, calendar_id: str, *, dto: CreateEventCalendarScheduleDTO
 ) -> EventCalendarSchedule:
     rules = checked_rules(rules_of(dto.rules), dto.timezone)
     try:
@@ -221,7 +221,7 @@ def read_event_schedule(db: Database, location_id: str, calendar_id: str) -> Eve
 
 
 def update_event_schedule(
-    db: Database, location_id: str, calendar_id: str, dto: UpdateEventCalendarScheduleDTO
+    db: Database, location_id: str, calendar_id: str, *, dto: UpdateEventCalendarScheduleDTO
 ) -> EventCalendarSchedule:
     rules = checked_rules(rules_of(dto.rules) if dto.rules is not None else None, dto.timezone)
     with db.write() as session:

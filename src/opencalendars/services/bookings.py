@@ -212,6 +212,7 @@ def choose_staff(
     session: Session,
     location_id: str,
     location_zone: str,
+    *,
     planned: list[PlannedService],
     times: list[tuple[int, int]],
     checks: Checks,
@@ -257,7 +258,7 @@ def choose_staff(
             raise SlotTaken(problems)
         return chosen
 
-    return claim(session, "service", to_lock, check_and_choose)
+    return claim(session, "service", to_lock, check_and_choose=check_and_choose)
 
 
 def segments_of(
@@ -279,7 +280,7 @@ def segments_of(
 
 
 def create_booking(
-    db: Database, location_zone: str, dto: CreatePublicServiceBookingDTO, checks: Checks
+    db: Database, location_zone: str, dto: CreatePublicServiceBookingDTO, *, checks: Checks
 ) -> tuple[ServiceBooking, list[str]]:
     """The booking and the informative messages of its answer. Unlike the other areas' bodies
     (read at the edge, `http.times.body_times`), a service booking's times are read in the
@@ -301,11 +302,11 @@ def create_booking(
             session,
             dto.locationId,
             location_zone,
-            planned,
-            times,
-            checks if occupies else Checks(availability=False, notice=False),
-            shown_in,
-            now,
+            planned=planned,
+            times=times,
+            checks=checks if occupies else Checks(availability=False, notice=False),
+            shown_in=shown_in,
+            now_ms=now,
         )
         booking = ServiceBooking(
             id=new_id(),
@@ -332,7 +333,12 @@ def get_booking(
     session: Session, location_id: str, booking_id: str, *, to_change: bool = False
 ) -> ServiceBooking:
     return get_live(
-        session, ServiceBooking, location_id, booking_id, NOT_FOUND, to_change=to_change
+        session,
+        ServiceBooking,
+        location_id,
+        row_id=booking_id,
+        message=NOT_FOUND,
+        to_change=to_change,
     )
 
 
@@ -342,7 +348,7 @@ def read_booking(db: Database, location_id: str, booking_id: str) -> ServiceBook
 
 
 def list_bookings(
-    db: Database, location_id: str, start_ms: int, end_ms: int, place_id: str | None
+    db: Database, location_id: str, start_ms: int, *, end_ms: int, place_id: str | None
 ) -> list[ServiceBooking]:
     """Live bookings overlapping [start_ms, end_ms), by start (ties by id)."""
     if end_ms <= start_ms:
@@ -367,6 +373,7 @@ def update_booking(
     db: Database,
     location_id: str,
     location_zone: str,
+    *,
     booking_id: str,
     dto: UpdateServiceBookingDTO,
     checks: Checks,
@@ -407,12 +414,12 @@ def update_booking(
                 session,
                 location_id,
                 location_zone,
-                planned,
-                times,
-                checks,
-                shown_in,
-                now,
-                booking.id,
+                planned=planned,
+                times=times,
+                checks=checks,
+                shown_in=shown_in,
+                now_ms=now,
+                exclude_booking_id=booking.id,
             )
         else:
             staff = [service.staff_ids[0] for service in planned]

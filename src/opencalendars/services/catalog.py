@@ -171,7 +171,7 @@ def create_service(db: Database, dto: CreateServiceDTO) -> Service:
 
 
 def list_services(
-    db: Database, location_id: str, category_id: str | None, is_private: bool | None
+    db: Database, location_id: str, category_id: str | None, *, is_private: bool | None
 ) -> list[Service]:
     """Oldest first (ties by id)."""
     query = live_services(location_id)
@@ -189,7 +189,7 @@ def read_service(db: Database, location_id: str, service_id: str) -> Service:
 
 
 def update_service(
-    db: Database, location_id: str, service_id: str, dto: UpdateServiceDTO
+    db: Database, location_id: str, service_id: str, *, dto: UpdateServiceDTO
 ) -> Service:
     """Partial; the rules are checked on the result. Bookings already made keep the times
     they were booked with."""

@@ -40,7 +40,7 @@ def get_place(
     return one_or_not_found(session, query, NOT_FOUND, to_change=to_change)
 
 
-def slug_taken(session: Session, location_id: str, slug: str, except_id: str | None) -> bool:
+def slug_taken(session: Session, location_id: str, slug: str, *, except_id: str | None) -> bool:
     query = live_places(location_id).where(ServiceLocation.slug == slug)
     if except_id is not None:
         query = query.where(ServiceLocation.id != except_id)
@@ -62,7 +62,7 @@ def lock_default(session: Session, location_id: str) -> None:
 
 def check(session: Session, place: ServiceLocation) -> None:
     problems = []
-    if slug_taken(session, place.location_id, place.slug, place.id):
+    if slug_taken(session, place.location_id, place.slug, except_id=place.id):
         problems.append(SLUG_TAKEN)
     if place.location_type == "offline" and not place.address:
         problems.append(NEEDS_ADDRESS)
@@ -109,7 +109,7 @@ def read_place(db: Database, location_id: str, place_id: str) -> ServiceLocation
 
 
 def update_place(
-    db: Database, location_id: str, place_id: str, dto: UpdateServiceLocationDTO
+    db: Database, location_id: str, place_id: str, *, dto: UpdateServiceLocationDTO
 ) -> ServiceLocation:
     """Partial; the rules are checked on the result."""
     try:

@@ -52,12 +52,13 @@ def get_service_location_by_id(
 @router.put("/locations/{serviceLocationId}")
 def update_service_location(
     request: Request,
+    *,
     serviceLocationId: str,
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[schemas.UpdateServiceLocationDTO, json_body(schemas.UpdateServiceLocationDTO)],
 ):
     place = locations.update_place(
-        request.app.state.db, caller.location_id, serviceLocationId, body
+        request.app.state.db, caller.location_id, serviceLocationId, dto=body
     )
     return JsonResponse(schemas.service_location_dto(place))
 
@@ -76,13 +77,16 @@ def delete_service_location(
 @router.get("/catalog")
 def get_services_catalog(
     request: Request,
+    *,
     caller: Annotated[Caller, authorize(READ)],
     locationId: Annotated[str, Query(min_length=1)],
     serviceCategoryId: Annotated[str | None, Query(min_length=1)] = None,
     isPrivate: Annotated[bool | None, Query()] = None,
 ):
     caller.require_location(locationId)
-    found = catalog.list_services(request.app.state.db, locationId, serviceCategoryId, isPrivate)
+    found = catalog.list_services(
+        request.app.state.db, locationId, serviceCategoryId, is_private=isPrivate
+    )
     return JsonResponse({"services": [schemas.service_dto(s) for s in found]})
 
 
@@ -108,11 +112,12 @@ def get_service_catalog_by_id(
 @router.put("/catalog/{serviceId}")
 def update_service_catalog(
     request: Request,
+    *,
     serviceId: str,
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[schemas.UpdateServiceDTO, json_body(schemas.UpdateServiceDTO)],
 ):
-    updated = catalog.update_service(request.app.state.db, caller.location_id, serviceId, body)
+    updated = catalog.update_service(request.app.state.db, caller.location_id, serviceId, dto=body)
     return JsonResponse({"service": schemas.service_dto(updated)})
 
 
@@ -138,6 +143,7 @@ def booking_answer(booking, messages: list[str]) -> dict:
 @router.get("/bookings")
 def get_service_bookings(
     request: Request,
+    *,
     caller: Annotated[Caller, authorize(EVENTS_READ)],
     locationId: Annotated[str, Query(min_length=1)],
     startTime: Annotated[str, Query(min_length=1)],
@@ -152,8 +158,8 @@ def get_service_bookings(
         request.app.state.db,
         locationId,
         query_epoch_ms("startTime", startTime),
-        query_epoch_ms("endTime", endTime),
-        serviceLocationId,
+        end_ms=query_epoch_ms("endTime", endTime),
+        place_id=serviceLocationId,
     )
     return JsonResponse({"bookings": [schemas.service_booking_dto(b, timezone) for b in found]})
 
@@ -161,6 +167,7 @@ def get_service_bookings(
 @router.post("/bookings", status_code=201)
 def create_service_booking(
     request: Request,
+    *,
     caller: Annotated[Caller, authorize(EVENTS_WRITE)],
     body: Annotated[
         schemas.CreatePublicServiceBookingDTO, json_body(schemas.CreatePublicServiceBookingDTO)
@@ -170,7 +177,9 @@ def create_service_booking(
 ):
     caller.require_location(body.locationId)
     checks = Checks(availability=not overrideAvailability, notice=not skipSchedulingNotice)
-    booking, messages = bookings.create_booking(request.app.state.db, caller.timezone, body, checks)
+    booking, messages = bookings.create_booking(
+        request.app.state.db, caller.timezone, body, checks=checks
+    )
     return JsonResponse(booking_answer(booking, messages), status_code=201)
 
 
@@ -185,6 +194,7 @@ def get_service_booking_by_id(
 @router.put("/bookings/{bookingId}")
 def update_service_booking(
     request: Request,
+    *,
     bookingId: str,
     caller: Annotated[Caller, authorize(EVENTS_WRITE)],
     body: Annotated[schemas.UpdateServiceBookingDTO, json_body(schemas.UpdateServiceBookingDTO)],
@@ -193,7 +203,12 @@ def update_service_booking(
 ):
     checks = Checks(availability=not overrideAvailability, notice=not skipSchedulingNotice)
     booking, messages = bookings.update_booking(
-        request.app.state.db, caller.location_id, caller.timezone, bookingId, body, checks
+        request.app.state.db,
+        caller.location_id,
+        caller.timezone,
+        booking_id=bookingId,
+        dto=body,
+        checks=checks,
     )
     return JsonResponse(booking_answer(booking, messages))
 

@@ -20,7 +20,7 @@ router = APIRouter(prefix="/calendars", tags=["Calendars"])
 MAX_RANGE_MS = 31 * 86_400_000
 
 
-def range_bound(field: str, value: str, zone: str, is_end: bool) -> int:
+def range_bound(field: str, value: str, zone: str, *, is_end: bool) -> int:
     """Epoch ms (the end inclusive), or `YYYY-MM-DD`: that whole local date in `zone`."""
     text = value.strip()
     epoch_ms = epoch_ms_text(text)
@@ -45,6 +45,7 @@ def split_user_ids(user_id: str | None, user_ids: list[str] | None) -> list[str]
 @router.get("/{calendarId}/free-slots")
 async def get_slots(
     request: Request,
+    *,
     calendarId: str,
     caller: Annotated[Caller, authorize("calendars.readonly")],
     startDate: Annotated[str, Query(min_length=1)],
@@ -72,7 +73,11 @@ async def get_slots(
     )
     started = time.perf_counter()
     slots = await service.answer_free_slots(
-        request.app.state.db, caller.location_id, caller.timezone, calendarId, query
+        request.app.state.db,
+        caller.location_id,
+        caller.timezone,
+        calendar_id=calendarId,
+        query=query,
     )
     FREE_SLOTS_SECONDS.observe(time.perf_counter() - started)
     return JsonResponse(slots)

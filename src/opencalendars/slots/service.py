@@ -101,7 +101,7 @@ class FreeSlotInputs:
 
 
 def read_free_slot_inputs(
-    db: Database, location_id: str, location_zone: str, calendar_id: str, query: FreeSlotsQuery
+    db: Database, location_id: str, location_zone: str, *, calendar_id: str, query: FreeSlotsQuery
 ) -> FreeSlotInputs | None:
     """The calendar's people and rules for the query; None when the calendar is inactive (it
     offers nothing)."""
@@ -157,14 +157,16 @@ def free_slots_for(inputs: FreeSlotInputs | None, query: FreeSlotsQuery) -> dict
 
 
 def get_free_slots(
-    db: Database, location_id: str, location_zone: str, calendar_id: str, query: FreeSlotsQuery
+    db: Database, location_id: str, location_zone: str, *, calendar_id: str, query: FreeSlotsQuery
 ) -> dict:
-    inputs = read_free_slot_inputs(db, location_id, location_zone, calendar_id, query)
+    inputs = read_free_slot_inputs(
+        db, location_id, location_zone, calendar_id=calendar_id, query=query
+    )
     return free_slots_for(inputs, query)
 
 
 async def answer_free_slots(
-    db: Database, location_id: str, location_zone: str, calendar_id: str, query: FreeSlotsQuery
+    db: Database, location_id: str, location_zone: str, *, calendar_id: str, query: FreeSlotsQuery
 ) -> dict:
     """`get_free_slots` for the async endpoint, without the hop to a worker thread and back
     where it can: that hop cost 1 to 4 ms of a 5 ms request (bench/RESULTS.md). The reads run
@@ -172,7 +174,7 @@ async def answer_free_slots(
     event loop up to IN_LOOP_GRID_POINTS, and in a worker thread above, so that a large grid
     never holds up the process's other requests for long."""
     inputs = await db.run_read(
-        read_free_slot_inputs, db, location_id, location_zone, calendar_id, query
+        read_free_slot_inputs, db, location_id, location_zone, calendar_id=calendar_id, query=query
     )
     if inputs is None or inputs.grid_points <= IN_LOOP_GRID_POINTS:
         return free_slots_for(inputs, query)

@@ -36,6 +36,7 @@ def validated(dto: type, fields: dict):
 @feed_app.command("create")
 def feed_create(
     location_id: Annotated[str, typer.Option("--location-id", help="The location.")],
+    *,
     base_url: Annotated[
         str,
         typer.Option("--base-url", help="This server's public address, for the printed URL."),
@@ -55,7 +56,10 @@ def feed_create(
     )
     try:
         _feed, secret = feeds.create_feed(
-            open_database(database_url_flag), body.locationId, body.userId, body.calendarId
+            open_database(database_url_flag),
+            body.locationId,
+            body.userId,
+            calendar_id=body.calendarId,
         )
     except ApiError as error:
         raise typer.BadParameter(message(error)) from None
@@ -100,6 +104,7 @@ def feed_revoke(feed_id: str, database_url_flag: DatabaseUrl = None) -> None:
 @connection_app.command("create")
 def connection_create(
     location_id: Annotated[str, typer.Option("--location-id", help="The location.")],
+    *,
     user_id: Annotated[str, typer.Option("--user-id", help="Whose busy time it is.")],
     kind: Annotated[str, typer.Option(help="caldav or ics.")],
     url: Annotated[str, typer.Option(help="The CalDAV calendar or account URL, or the ICS URL.")],
@@ -171,6 +176,7 @@ def connection_create(
 @connection_app.command("list")
 def connection_list(
     location_id: Annotated[str, typer.Option("--location-id", help="The location.")],
+    *,
     user_id: Annotated[str | None, typer.Option("--user-id", help="Only this user's.")] = None,
     as_json: Json = False,
     database_url_flag: DatabaseUrl = None,

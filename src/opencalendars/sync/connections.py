@@ -232,14 +232,16 @@ def _read(job: SyncJob) -> Outcome:
     if job.kind == "ics":
         # A 304 is trusted only while the stored spans still cover the window needed now.
         covered = job.window_end_ms is not None and job.window_end_ms >= job.window[1]
-        fetched = sources.fetch_ics(job.url, job.username, password, job.etag if covered else None)
+        fetched = sources.fetch_ics(
+            job.url, job.username, password, etag=job.etag if covered else None
+        )
         if fetched.texts is None:
             return Outcome(None, 0, fetched.etag, job.window_end_ms)
         ctags = None
     else:
         known = _known_ctags(job)
         fetched = sources.fetch_caldav(
-            job.url, job.username, password, job.window, known_ctags=known
+            job.url, job.username, password, window=job.window, known_ctags=known
         )
         if fetched.texts is None:  # every calendar's ctag is the one of the last full read
             return Outcome(None, 0, None, job.window_end_ms, job.caldav_ctags)
@@ -247,7 +249,7 @@ def _read(job: SyncJob) -> Outcome:
         if fetched.ctags is not None:
             ctags = json.dumps({"basis": _basis(job), "ctags": fetched.ctags}, sort_keys=True)
     end = job.window[1] + WINDOW_SLACK_MS
-    busy = busy_spans(fetched.texts, job.zone, (job.window[0], end), job.ignored_uids)
+    busy = busy_spans(fetched.texts, job.zone, (job.window[0], end), ignored_uids=job.ignored_uids)
     return Outcome(busy.spans, busy.occurrences, fetched.etag, end, ctags)
 
 

@@ -105,6 +105,7 @@ def busy_spans(
     texts: list[str],
     zone_name: str,
     window: tuple[int, int],
+    *,
     ignored_uids: frozenset[str] = frozenset(),
 ) -> Busy:
     """The busy time of the events in these iCalendar documents (one per CalDAV resource, or

@@ -53,7 +53,7 @@ def secret_hash(secret: str) -> str:
 
 
 def create_feed(
-    db: Database, location_id: str, user_id: str | None, calendar_id: str | None
+    db: Database, location_id: str, user_id: str | None, *, calendar_id: str | None
 ) -> tuple[CalendarFeed, str]:
     """A new feed and its secret (shown once, in its URL). 404 for an unknown location or a
     calendar that is not a live one of the location."""
@@ -134,7 +134,7 @@ def feed_for_secret(db: Database, secret: str, host: str) -> Feed:
             raise NotFound(FEED_NOT_FOUND)
         now = clock.now_ms(session)
         location = session.get(Location, feed.location_id)
-        name, events = gather(session, feed, location, now)
+        name, events = gather(session, feed, location, now=now)
         stored = {
             row.component: row
             for row in session.execute(
@@ -152,7 +152,7 @@ def feed_for_secret(db: Database, secret: str, host: str) -> Feed:
         sequences = _record_versions(db, feed.id, prints)
     else:
         sequences = {key: row.sequence for key, row in stored.items()}
-    body = render(name, location.timezone, host, events, sequences)
+    body = render(name, location.timezone, host, events=events, sequences=sequences)
     return Feed(body, f'"{hashlib.sha256(body).hexdigest()[:40]}"')
 
 
@@ -232,7 +232,7 @@ def _insert_ignoring_duplicates(session: Session):
 
 
 def gather(
-    session: Session, feed: CalendarFeed, location: Location, now: int
+    session: Session, feed: CalendarFeed, location: Location, *, now: int
 ) -> tuple[str, list[FeedEvent]]:
     """The feed's name and events."""
     low, high = now - WINDOW_BACK_MS, now + WINDOW_AHEAD_MS
@@ -242,20 +242,20 @@ def gather(
         if calendar is None:
             raise NotFound(FEED_NOT_FOUND)
         name = calendar.name
-        singles = _calendar_singles(session, feed.location_id, feed.calendar_id, low, high)
-        series = _series(session, feed.location_id, low, high, calendar_id=feed.calendar_id)
-        blocks = _blocks(session, feed.location_id, low, high, calendar_id=feed.calendar_id)
+        singles = _calendar_singles(session, feed.location_id, feed.calendar_id, low=low, high=high)
+        series = _series(session, feed.location_id, low, high=high, calendar_id=feed.calendar_id)
+        blocks = _blocks(session, feed.location_id, low, high=high, calendar_id=feed.calendar_id)
         bookings: list[FeedEvent] = []
     else:
         name = f"{feed.user_id} ({location.name})"
-        singles = _user_singles(session, feed.location_id, feed.user_id, low, high)
+        singles = _user_singles(session, feed.location_id, feed.user_id, low=low, high=high)
         series = [
             master
-            for master in _series(session, feed.location_id, low, high)
+            for master in _series(session, feed.location_id, low, high=high)
             if feed.user_id in master.people
         ]
-        blocks = _blocks(session, feed.location_id, low, high, user_id=feed.user_id)
-        bookings = _bookings(session, feed.location_id, feed.user_id, low, high)
+        blocks = _blocks(session, feed.location_id, low, high=high, user_id=feed.user_id)
+        bookings = _bookings(session, feed.location_id, feed.user_id, low=low, high=high)
     items: list[tuple[int, object]] = [(a.start_ms, a) for a in singles]
     items += [(_nearest_start(m, zone, now), m) for m in series]
     items += [(event.start_ms, event) for event in [*blocks, *bookings]]
@@ -283,7 +283,7 @@ def _nearest_start(master: Appointment, zone: str, now: int) -> int:
     """Where a series sits for the cap: its next occurrence (or its first, or its last)."""
     try:
         upcoming = recurrence.occurrence_starts(
-            master.rrule, master.start_ms, zone, now, now + WINDOW_AHEAD_MS, limit=0
+            master.rrule, master.start_ms, zone, from_ms=now, to_ms=now + WINDOW_AHEAD_MS, limit=0
         )
     except ValueError:
         upcoming = []
@@ -347,7 +347,7 @@ def _series_event(master: Appointment, zone: str, overridden: set[int]) -> FeedE
     )
 
 
-def _user_singles(session: Session, location_id: str, user_id: str, low: int, high: int):
+def _user_singles(session: Session, location_id: str, user_id: str, *, low: int, high: int):
     people = select(AppointmentUser.appointment_id).where(
         AppointmentUser.location_id == location_id,
         AppointmentUser.user_id == user_id,
@@ -369,7 +369,7 @@ def _user_singles(session: Session, location_id: str, user_id: str, low: int, hi
     )
 
 
-def _calendar_singles(session: Session, location_id: str, calendar_id: str, low: int, high: int):
+def _calendar_singles(session: Session, location_id: str, calendar_id: str, *, low: int, high: int):
     return list(
         session.scalars(
             select(Appointment)
@@ -389,7 +389,7 @@ def _calendar_singles(session: Session, location_id: str, calendar_id: str, low:
 
 
 def _series(
-    session: Session, location_id: str, low: int, high: int, calendar_id: str | None = None
+    session: Session, location_id: str, low: int, *, high: int, calendar_id: str | None = None
 ) -> list[Appointment]:
     query = select(Appointment).where(
         Appointment.location_id == location_id,
@@ -407,8 +407,8 @@ def _blocks(
     session: Session,
     location_id: str,
     low: int,
-    high: int,
     *,
+    high: int,
     calendar_id: str | None = None,
     user_id: str | None = None,
 ) -> list[FeedEvent]:
@@ -445,7 +445,7 @@ def _blocks(
 
 
 def _bookings(
-    session: Session, location_id: str, user_id: str, low: int, high: int
+    session: Session, location_id: str, user_id: str, *, low: int, high: int
 ) -> list[FeedEvent]:
     """A staff member's service bookings: one event per booking, from the start of their first
     service in it to the end of their last (buffers left out)."""

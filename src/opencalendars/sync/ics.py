@@ -52,7 +52,7 @@ def _utc(epoch_ms: int) -> datetime:
     return datetime.fromtimestamp(epoch_ms // 1000, UTC)
 
 
-def _vevent(event: FeedEvent, zone: ZoneInfo, host: str, sequence: int) -> icalendar.Event:
+def _vevent(event: FeedEvent, zone: ZoneInfo, host: str, *, sequence: int) -> icalendar.Event:
     vevent = icalendar.Event()
     vevent.add("uid", f"{event.uid}@{host}")
     # No METHOD: DTSTAMP is then the last change of the information (RFC 5545 §3.8.7.2).
@@ -82,6 +82,7 @@ def render(
     name: str,
     zone_name: str,
     host: str,
+    *,
     events: list[FeedEvent],
     sequences: dict[str, int],
 ) -> bytes:
@@ -99,7 +100,9 @@ def render(
     ordered = sorted(events, key=lambda item: (item.start_ms, item.component))
     _add_timezone(calendar, zone_name, ordered)
     for event in ordered:
-        calendar.add_component(_vevent(event, zone, host, sequences.get(event.component, 0)))
+        calendar.add_component(
+            _vevent(event, zone, host, sequence=sequences.get(event.component, 0))
+        )
     return calendar.to_ical()
 
 
@@ -122,7 +125,7 @@ def _add_timezone(calendar: icalendar.Calendar, zone_name: str, events: list[Fee
     )
 
 
-def render_resource(zone_name: str, domain: str, event: FeedEvent, sequence: int) -> bytes:
+def render_resource(zone_name: str, domain: str, event: FeedEvent, *, sequence: int) -> bytes:
     """One event as a CalDAV resource (write-back, sync/writeback.py): a VCALENDAR with the
     event (UID `{event.uid}@{domain}`) and its zone's VTIMEZONE, no calendar-wide properties."""
     calendar = icalendar.Calendar()
@@ -130,5 +133,5 @@ def render_resource(zone_name: str, domain: str, event: FeedEvent, sequence: int
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     _add_timezone(calendar, zone_name, [event])
-    calendar.add_component(_vevent(event, ZoneInfo(zone_name), domain, sequence))
+    calendar.add_component(_vevent(event, ZoneInfo(zone_name), domain, sequence=sequence))
     return calendar.to_ical()

@@ -57,7 +57,7 @@ def create_feed(
     request: Request, body: Annotated[schemas.FeedCreateDTO, json_body(schemas.FeedCreateDTO)]
 ):
     feed, secret = feeds.create_feed(
-        request.app.state.db, body.locationId, body.userId, body.calendarId
+        request.app.state.db, body.locationId, body.userId, calendar_id=body.calendarId
     )
     return JsonResponse(
         {"feed": schemas.feed_dto(feed, feed_url(request, secret))}, status_code=201

@@ -54,8 +54,8 @@ def fetch_ics(
     url: str,
     username: str | None,
     password: str | None,
-    etag: str | None,
     *,
+    etag: str | None,
     timeout_s: float = TIMEOUT_S,
     max_bytes: int = MAX_ICS_BYTES,
 ) -> Fetched:
@@ -100,8 +100,8 @@ def fetch_caldav(
     url: str,
     username: str | None,
     password: str | None,
-    window: tuple[int, int],
     *,
+    window: tuple[int, int],
     known_ctags: dict[str, str] | None = None,
     timeout_s: float = TIMEOUT_S,
 ) -> Fetched:
@@ -113,7 +113,7 @@ def fetch_caldav(
     from caldav.lib import error as caldav_errors  # the client is loaded only by syncs
 
     try:
-        client = _client(url, username, password, timeout_s)
+        client = _client(url, username, password, timeout_s=timeout_s)
         with client:
             named = client.calendar(url=url)
             props = _properties(named)
@@ -152,7 +152,7 @@ def check_caldav_calendar(
     from caldav.lib import error as caldav_errors
 
     try:
-        client = _client(url, username, password, timeout_s)
+        client = _client(url, username, password, timeout_s=timeout_s)
         with client:
             named = client.calendar(url=url)
             kinds = _resource_types(named)
@@ -166,7 +166,7 @@ def check_caldav_calendar(
         raise SyncFailed("it is not a CalDAV calendar (a calendar collection's URL is needed)")
 
 
-def _client(url: str, username: str | None, password: str | None, timeout_s: float):
+def _client(url: str, username: str | None, password: str | None, *, timeout_s: float):
     """A CalDAV client of the URL's server, with the connection's credentials if it has any."""
     import caldav  # the client is loaded only by syncs
 

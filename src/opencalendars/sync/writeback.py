@@ -85,7 +85,9 @@ _WRITE_BACK_CONNECTIONS = PreparedRead(
 )
 
 
-def queue_writes(session: Session, event_type: str, appointment: Appointment, now_ms: int) -> None:
+def queue_writes(
+    session: Session, event_type: str, appointment: Appointment, *, now_ms: int
+) -> None:
     """Queue the write-back of a changed appointment. An occurrence of a series deleted or
     edited on its own changes its series too (an EXDATE): the series is written again. Nothing
     is queued (and one indexed read is made) when no connection concerned writes back."""
@@ -111,8 +113,8 @@ def queue_writes(session: Session, event_type: str, appointment: Appointment, no
                 session,
                 KIND,
                 appointment.location_id,
-                event_type,
-                {
+                topic=event_type,
+                payload={
                     "connectionId": connection.id,
                     "userId": connection.user_id,
                     "appointmentId": appointment_id,
@@ -204,7 +206,7 @@ def _job(db: Database, connection_id: str, appointment_id: str) -> Job | None:
             print_ = fingerprint(event)
             if written is not None and written.fingerprint != print_:
                 sequence += 1
-            body = render_resource(zone, UID_DOMAIN, event, sequence)
+            body = render_resource(zone, UID_DOMAIN, event, sequence=sequence)
         return Job(
             calendar_url=connection.write_back_url,
             username=connection.username,
@@ -242,9 +244,9 @@ def deliver(db: Database, client: httpx.Client, payload: dict) -> Outcome:
             return _done(db, connection_id)  # already there as it is now
         try:
             if job.body is not None:
-                response = _put(client, url, auth, job.body, known)
+                response = _put(client, url, auth, body=job.body, known=known)
             else:
-                response = _delete(client, url, auth, known)
+                response = _delete(client, url, auth, known=known)
         except httpx.HTTPError as error:
             return _failed(db, connection_id, Outcome("retry", None, f"CalDAV: {short(error)}"))
         code = response.status_code
@@ -259,7 +261,7 @@ def deliver(db: Database, client: httpx.Client, payload: dict) -> Outcome:
             return _done(db, connection_id, code)
         if 200 <= code < 300:
             etag = response.headers.get("etag")
-            _remember(db, connection_id, appointment_id, job, etag)
+            _remember(db, connection_id, appointment_id, job=job, etag=etag)
             return _done(db, connection_id, code)
         result = "retry" if code in (408, 423, 429) or code >= 500 else "failed"
         method = "PUT" if job.body is not None else "DELETE"
@@ -280,12 +282,12 @@ def _headers(known: Known | None) -> dict:
     return headers
 
 
-def _put(client: httpx.Client, url: str, auth, body: bytes, known: Known | None):
+def _put(client: httpx.Client, url: str, auth, *, body: bytes, known: Known | None):
     headers = {**_headers(known), "Content-Type": ICS_TYPE}
     return client.put(url, content=body, headers=headers, auth=auth)
 
 
-def _delete(client: httpx.Client, url: str, auth, known: Known | None):
+def _delete(client: httpx.Client, url: str, auth, *, known: Known | None):
     headers = {"User-Agent": USER_AGENT}
     if known is not None and known.exists and known.etag is not None:
         headers["If-Match"] = known.etag
@@ -303,7 +305,7 @@ def _current(client: httpx.Client, url: str, auth) -> Known:
     return Known(True, None)
 
 
-def _remember(db: Database, connection_id: str, appointment_id: str, job: Job, etag) -> None:
+def _remember(db: Database, connection_id: str, appointment_id: str, *, job: Job, etag) -> None:
     values = {
         "etag": etag,
         "fingerprint": job.fingerprint,

@@ -170,6 +170,7 @@ def consent_answer(
     request: Request,
     asked: service.ConsentRequest,
     fields: dict[str, str | None],
+    *,
     key: str,
     cookie: str,
     status_code: int = 200,
@@ -181,9 +182,9 @@ def consent_answer(
         asked,
         service.consent_targets(request.app.state.db, asked),
         fields,
-        session.csrf_token(key, cookie),
-        path,
-        consent_url(path, fields),
+        csrf=session.csrf_token(key, cookie),
+        path=path,
+        next_url=consent_url(path, fields),
         chosen=chosen,
         message=message,
     )
@@ -194,6 +195,7 @@ def sign_in_answer(
     request: Request,
     asked: service.ConsentRequest | None,
     next_url: str,
+    *,
     status_code: int = 200,
     message: str | None = None,
 ) -> Response:
@@ -214,7 +216,7 @@ def show_consent(request: Request) -> Response:
     cookie = signed_in(request, key)
     if cookie is None:
         return sign_in_answer(request, asked, consent_url(route_path(request), fields))
-    return consent_answer(request, asked, fields, key, cookie)
+    return consent_answer(request, asked, fields, key=key, cookie=cookie)
 
 
 @router.post("/oauth/chooselocation", include_in_schema=False)
@@ -245,8 +247,8 @@ def decide(request: Request, form: dict[str, list[str]]) -> Response:
             request,
             asked,
             consent_url(route_path(request), fields),
-            401,
-            "Your session has ended: sign in again to answer this request.",
+            status_code=401,
+            message="Your session has ended: sign in again to answer this request.",
         )
     if not session.valid_csrf(key, cookie, csrf):
         return Refusal(
@@ -262,13 +264,26 @@ def decide(request: Request, form: dict[str, list[str]]) -> Response:
     kind, _, target_id = (target or "").partition(":")
     if not target_id:
         return consent_answer(
-            request, asked, fields, key, cookie, 400, message="Choose where to install the app."
+            request,
+            asked,
+            fields,
+            key=key,
+            cookie=cookie,
+            status_code=400,
+            message="Choose where to install the app.",
         )
     try:
-        code = service.consent(request.app.state.db, asked, kind, target_id)
+        code = service.consent(request.app.state.db, asked, kind, target_id=target_id)
     except ApiError as error:
         return consent_answer(
-            request, asked, fields, key, cookie, 400, chosen=target, message=message_of(error)
+            request,
+            asked,
+            fields,
+            key=key,
+            cookie=cookie,
+            status_code=400,
+            chosen=target,
+            message=message_of(error),
         )
     return to_client(asked.redirect_uri, {"code": code, "state": fields["state"]})
 
@@ -299,7 +314,9 @@ async def sign_in(request: Request) -> Response:
         return refusal.response()
     if given is None or not hmac.compare_digest(given.encode(), key.encode()):
         asked = await run_in_threadpool(request_of_next, request, next_url)
-        return sign_in_answer(request, asked, next_url, 401, "That is not the admin key.")
+        return sign_in_answer(
+            request, asked, next_url, status_code=401, message="That is not the admin key."
+        )
     answer = redirect(next_url)
     session.set_cookie(answer, session.new_session(key), is_https(request))
     return answer

@@ -200,6 +200,7 @@ def consent_page(
     asked: ConsentRequest,
     targets: list[ConsentTarget],
     fields: Mapping[str, str | None],
+    *,
     csrf: str,
     path: str,
     next_url: str,

@@ -117,7 +117,7 @@ class Person:
 
 
 def check_person(
-    values: dict[str, str], settings: dict, country: str | None, problems: Problems
+    values: dict[str, str], settings: dict, country: str | None, *, problems: Problems
 ) -> Person:
     """The person's fields as the contacts API checks them, and what the calendar asks."""
     given = {name: values.get(name, "").strip() for name in PERSON_FIELDS}

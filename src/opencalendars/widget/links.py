@@ -59,7 +59,7 @@ def link_expiry_s(purpose: str, start_ms: int, end_ms: int) -> int:
     return end_ms // 1000 + AFTER_END_SECONDS
 
 
-def sign_link(key: bytes, purpose: str, appointment_id: str, expiry_s: int) -> str:
+def sign_link(key: bytes, purpose: str, appointment_id: str, *, expiry_s: int) -> str:
     mac = _mac(key, f"link|{purpose}|{appointment_id}|{expiry_s}")
     return f"{appointment_id}.{expiry_s}.{mac}"
 
@@ -78,7 +78,7 @@ class ExpiredLink(Exception):
     """A link this server signed, past its expiry (410)."""
 
 
-def check_link(key: bytes, purpose: str, token: str, now_ms: int) -> Link:
+def check_link(key: bytes, purpose: str, token: str, *, now_ms: int) -> Link:
     """The appointment a link names; BadLink when tampered with, ExpiredLink when too old."""
     matched = _LINK.fullmatch(token)
     if matched is None:
@@ -100,7 +100,7 @@ def csrf_token(key: bytes, action: str, now_s: float | None = None) -> str:
     return f"{expiry}.{_mac(key, f'csrf|{action}|{expiry}')}"
 
 
-def valid_csrf(key: bytes, action: str, token: str | None, now_s: float | None = None) -> bool:
+def valid_csrf(key: bytes, action: str, token: str | None, *, now_s: float | None = None) -> bool:
     matched = _CSRF.fullmatch(token or "")
     if matched is None:
         return False

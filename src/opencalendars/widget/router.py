@@ -81,7 +81,7 @@ def bounded(value: str | None) -> str | None:
     return value if value and len(value) <= MAX_PARAM else None
 
 
-def view_of(request: Request, asked_lang: str | None, asked_zone: str | None, fallback: str):
+def view_of(request: Request, asked_lang: str | None, asked_zone: str | None, *, fallback: str):
     language = choose_language(asked_lang, request.headers.get("accept-language"))
     explicit = bool(asked_zone) and is_known_zone(asked_zone)
     return View(language, asked_zone if explicit else fallback, explicit, Formats(language))
@@ -93,7 +93,7 @@ def url(base: str, params: dict, fragment: str = "", **changes: object) -> str:
     return f"{base}{'?' + query if query else ''}{'#' + fragment if fragment else ''}"
 
 
-def message_page(view: View, status_code: int, title: str, message: str, **extra) -> Response:
+def message_page(view: View, status_code: int, title: str, *, message: str, **extra) -> Response:
     body = pages.render(
         view.language,
         "message.html",
@@ -109,14 +109,14 @@ def message_page(view: View, status_code: int, title: str, message: str, **extra
 
 
 def not_found(view: View) -> Response:
-    return message_page(view, 404, NOT_FOUND_TITLE, NOT_FOUND)
+    return message_page(view, 404, NOT_FOUND_TITLE, message=NOT_FOUND)
 
 
 def plain_view(request: Request, asked_lang: str | None = None) -> View:
-    return view_of(request, asked_lang or request.query_params.get("lang"), None, "UTC")
+    return view_of(request, asked_lang or request.query_params.get("lang"), None, fallback="UTC")
 
 
-def language_links(view: View, base: str, params: dict, fragment: str = "") -> list[dict]:
+def language_links(view: View, base: str, params: dict, *, fragment: str = "") -> list[dict]:
     return [
         {
             "code": code,
@@ -178,6 +178,7 @@ def pick(
     db,
     page: service.WidgetCalendar,
     view: View,
+    *,
     user_id: str | None,
     asked_month: str | None,
     asked_day: str | None,
@@ -196,7 +197,7 @@ def pick(
     else:
         candidates = [add_months(*first, i) for i in range(LOOKAHEAD_MONTHS)]
     for year, month in candidates:
-        slots = service.month_slots(db, page, year, month, view.zone, user_id)
+        slots = service.month_slots(db, page, year, month=month, zone=view.zone, user_id=user_id)
         if slots:
             break
     else:
@@ -208,7 +209,7 @@ def pick(
     return Picker(year, month, first, last, slots, day, slot, bool(asked_slot) and slot is None)
 
 
-def weeks(view: View, picker: Picker, base: str, params: dict, today: date) -> list[list]:
+def weeks(view: View, picker: Picker, base: str, *, params: dict, today: date) -> list[list]:
     first_weekday = view.formats.first_week_day
     start = date(picker.year, picker.month, 1)
     days = monthrange(picker.year, picker.month)[1]
@@ -266,8 +267,8 @@ def booking_response(
     request: Request,
     page: service.WidgetCalendar,
     view: View,
-    mode: Mode,
     *,
+    mode: Mode,
     user_id: str | None,
     asked_month: str | None,
     asked_day: str | None,
@@ -279,12 +280,23 @@ def booking_response(
 ) -> Response:
     db = request.app.state.db
     try:
-        picker = pick(db, page, view, user_id, asked_month, asked_day, asked_slot)
+        picker = pick(
+            db,
+            page,
+            view,
+            user_id=user_id,
+            asked_month=asked_month,
+            asked_day=asked_day,
+            asked_slot=asked_slot,
+        )
     except ApiError as error:
         if isinstance(error, NotFound):
             return not_found(view)
         return message_page(
-            view, 503 if error.status_code >= 500 else 400, CALENDAR_PROBLEM, CALENDAR_PROBLEM
+            view,
+            503 if error.status_code >= 500 else 400,
+            CALENDAR_PROBLEM,
+            message=CALENDAR_PROBLEM,
         )
     if picker.slot_gone and message is None:
         message = view.t(SLOT_TAKEN)
@@ -363,7 +375,7 @@ def booking_response(
             else None
         ),
         weekdays=view.formats.weekdays(),
-        weeks=weeks(view, picker, mode.base, params, today),
+        weeks=weeks(view, picker, mode.base, params=params, today=today),
         has_slots=bool(picker.slots),
         day_label=view.formats.heading_date(picker.day) if picker.day else None,
         day_slots=day_slots,
@@ -398,9 +410,11 @@ def booking_response(
     )
 
 
-def show_booking(request: Request, page: service.WidgetCalendar, base: str, location=None):
+def show_booking(request: Request, page: service.WidgetCalendar, base: str, *, location=None):
     query = request.query_params
-    view = view_of(request, query.get("lang"), bounded(query.get("timezone")), page.location_zone)
+    view = view_of(
+        request, query.get("lang"), bounded(query.get("timezone")), fallback=page.location_zone
+    )
     try:
         user_id = page.user_choice(bounded(query.get("userId")))
     except service.Unavailable:
@@ -410,7 +424,7 @@ def show_booking(request: Request, page: service.WidgetCalendar, base: str, loca
         request,
         page,
         view,
-        mode,
+        mode=mode,
         user_id=user_id,
         asked_month=bounded(query.get("month")),
         asked_day=bounded(query.get("date")),
@@ -434,7 +448,7 @@ def booking_page_by_slug(request: Request, widgetSlug: str) -> Response:
         page = service.calendar_by_widget_slug(request.app.state.db, widgetSlug, location)
     except service.Unavailable:
         return not_found(plain_view(request))
-    return show_booking(request, page, f"/widget/bookings/{widgetSlug}", location)
+    return show_booking(request, page, f"/widget/bookings/{widgetSlug}", location=location)
 
 
 @router.get("/widget/group/{groupKey}", include_in_schema=False)
@@ -498,7 +512,9 @@ def month_slots_json(request: Request, calendarId: str) -> Response:
         if parsed is None or not 1900 <= parsed[0] < 9000:
             raise BadRequest(["month must be a month YYYY-MM"])
         year, month = parsed
-    slots = service.month_slots(request.app.state.db, page, year, month, zone_name, user_id)
+    slots = service.month_slots(
+        request.app.state.db, page, year, month=month, zone=zone_name, user_id=user_id
+    )
     return JsonResponse(slots, headers={"Cache-Control": "no-store"})
 
 
@@ -510,7 +526,7 @@ def client_address(request: Request) -> str:
 
 
 def too_many(view: View, retry_after: float) -> Response:
-    response = message_page(view, 429, TOO_MANY, TOO_MANY)
+    response = message_page(view, 429, TOO_MANY, message=TOO_MANY)
     response.headers["Retry-After"] = str(max(1, int(retry_after + 0.999)))
     return response
 
@@ -525,7 +541,7 @@ async def posted_form(request: Request) -> dict[str, str] | Response:
         return forms.read_form(request.headers.get("content-type"), await request.body())
     except forms.FormRefused as refused:
         view = plain_view(request)
-        return message_page(view, refused.status_code, refused.message, refused.message)
+        return message_page(view, refused.status_code, refused.message, message=refused.message)
 
 
 async def form_answer(
@@ -550,16 +566,18 @@ def book_from_form(request: Request, calendar_id: str, form: dict[str, str]) -> 
         page = service.calendar_by_id(db, calendar_id)
     except service.Unavailable:
         return not_found(plain_view(request, form.get("lang")))
-    view = view_of(request, form.get("lang"), bounded(form.get("timezone")), page.location_zone)
+    view = view_of(
+        request, form.get("lang"), bounded(form.get("timezone")), fallback=page.location_zone
+    )
     location = bounded(form.get("location"))
     base = f"/widget/booking/{page.id}"
     mode = Mode("book", base, base, f"book:{page.id}", location=location)
     if not links.valid_csrf(links.secret(db), mode.csrf_action, form.get("csrf_token")):
         return message_page(
-            view, 403, CSRF_FAILED, CSRF_FAILED, back=url(base, {"lang": view.language})
+            view, 403, CSRF_FAILED, message=CSRF_FAILED, back=url(base, {"lang": view.language})
         )
     if form.get(forms.HONEYPOT, ""):
-        return message_page(view, 400, HONEYPOT_FILLED, HONEYPOT_FILLED)
+        return message_page(view, 400, HONEYPOT_FILLED, message=HONEYPOT_FILLED)
     try:
         user_id = page.user_choice(bounded(form.get("userId")))
     except service.Unavailable:
@@ -572,14 +590,14 @@ def book_from_form(request: Request, calendar_id: str, form: dict[str, str]) -> 
             request,
             page,
             view,
-            mode,
+            mode=mode,
             **again,
             asked_slot=None,
             status_code=400,
             message=view.t(PICK_A_TIME),
         )
     problems = forms.Problems()
-    person = forms.check_person(form, page.settings, page.location_country, problems)
+    person = forms.check_person(form, page.settings, page.location_country, problems=problems)
     values = {
         name: form.get(name, "")
         for name in (*forms.PERSON_FIELDS, "notes", "guests", "guestCount", "consent")
@@ -589,7 +607,7 @@ def book_from_form(request: Request, calendar_id: str, form: dict[str, str]) -> 
             request,
             page,
             view,
-            mode,
+            mode=mode,
             **again,
             asked_slot=slot,
             status_code=400,
@@ -616,7 +634,7 @@ def book_from_form(request: Request, calendar_id: str, form: dict[str, str]) -> 
             request,
             page,
             view,
-            mode,
+            mode=mode,
             **again,
             asked_slot=slot,
             status_code=400,
@@ -630,7 +648,7 @@ def book_from_form(request: Request, calendar_id: str, form: dict[str, str]) -> 
             request,
             page,
             view,
-            mode,
+            mode=mode,
             **again,
             asked_slot=None,
             status_code=409,
@@ -644,7 +662,7 @@ def book_from_form(request: Request, calendar_id: str, form: dict[str, str]) -> 
         links.secret(db),
         links.VIEW,
         appointment.id,
-        links.link_expiry_s(links.VIEW, appointment.start_ms, appointment.end_ms),
+        expiry_s=links.link_expiry_s(links.VIEW, appointment.start_ms, appointment.end_ms),
     )
     return see_other(
         url(
@@ -671,17 +689,17 @@ def see_other(location: str) -> Response:
 # --- an appointment's links ---------------------------------------------------------------
 
 
-def linked(request: Request, purpose: str, token: str, asked_lang: str | None):
+def linked(request: Request, purpose: str, token: str, *, asked_lang: str | None):
     """The appointment a link names, or the page that refuses it."""
     db = request.app.state.db
     try:
-        link = links.check_link(links.secret(db), purpose, token, service.now_ms(db))
+        link = links.check_link(links.secret(db), purpose, token, now_ms=service.now_ms(db))
         return service.booked(db, link.appointment_id)
     except (links.BadLink, service.Unavailable):
         return not_found(plain_view(request, asked_lang))
     except links.ExpiredLink:
         view = plain_view(request, asked_lang)
-        return message_page(view, 410, LINK_EXPIRED, LINK_EXPIRED)
+        return message_page(view, 410, LINK_EXPIRED, message=LINK_EXPIRED)
 
 
 def zone_for(found: service.Booked, asked: str | None) -> str:
@@ -694,18 +712,18 @@ def zone_for(found: service.Booked, asked: str | None) -> str:
 def token_for(db, purpose: str, found: service.Booked) -> str:
     appointment = found.appointment
     expiry = links.link_expiry_s(purpose, appointment.start_ms, appointment.end_ms)
-    return links.sign_link(links.secret(db), purpose, appointment.id, expiry)
+    return links.sign_link(links.secret(db), purpose, appointment.id, expiry_s=expiry)
 
 
 @router.get("/widget/appointment/{token}", include_in_schema=False)
 def appointment_page(request: Request, token: str) -> Response:
     query = request.query_params
-    found = linked(request, links.VIEW, token, query.get("lang"))
+    found = linked(request, links.VIEW, token, asked_lang=query.get("lang"))
     if isinstance(found, Response):
         return found
     db = request.app.state.db
     asked_zone = bounded(query.get("timezone"))
-    view = view_of(request, query.get("lang"), None, zone_for(found, asked_zone))
+    view = view_of(request, query.get("lang"), None, fallback=zone_for(found, asked_zone))
     appointment = found.appointment
     params = {"lang": view.language, "timezone": view.zone}
     start = datetime.fromtimestamp(appointment.start_ms / 1000, tz=zone(view.zone))
@@ -745,7 +763,7 @@ def appointment_page(request: Request, token: str) -> Response:
 
 @router.get("/widget/ics/{token}", include_in_schema=False)
 def appointment_ics_file(request: Request, token: str) -> Response:
-    found = linked(request, links.ICS, token, request.query_params.get("lang"))
+    found = linked(request, links.ICS, token, asked_lang=request.query_params.get("lang"))
     if isinstance(found, Response):
         return found
     appointment = found.appointment
@@ -784,18 +802,18 @@ def reschedule_mode(token: str, found: service.Booked) -> Mode:
 @router.get("/widget/reschedule/{token}", include_in_schema=False)
 def reschedule_page(request: Request, token: str) -> Response:
     query = request.query_params
-    found = linked(request, links.RESCHEDULE, token, query.get("lang"))
+    found = linked(request, links.RESCHEDULE, token, asked_lang=query.get("lang"))
     if isinstance(found, Response):
         return found
     asked_zone = bounded(query.get("timezone"))
-    view = view_of(request, query.get("lang"), asked_zone, zone_for(found, None))
+    view = view_of(request, query.get("lang"), asked_zone, fallback=zone_for(found, None))
     if not found.may("allowReschedule") or found.calendar is None:
-        return message_page(view, 409, NO_RESCHEDULE, NO_RESCHEDULE)
+        return message_page(view, 409, NO_RESCHEDULE, message=NO_RESCHEDULE)
     return booking_response(
         request,
         found.calendar,
         view,
-        reschedule_mode(token, found),
+        mode=reschedule_mode(token, found),
         user_id=None,
         asked_month=bounded(query.get("month")),
         asked_day=bounded(query.get("date")),
@@ -810,17 +828,23 @@ async def reschedule(request: Request, token: str) -> Response:
 
 def reschedule_from_form(request: Request, token: str, form: dict[str, str]) -> Response:
     db = request.app.state.db
-    found = linked(request, links.RESCHEDULE, token, form.get("lang"))
+    found = linked(request, links.RESCHEDULE, token, asked_lang=form.get("lang"))
     if isinstance(found, Response):
         return found
-    view = view_of(request, form.get("lang"), bounded(form.get("timezone")), zone_for(found, None))
+    view = view_of(
+        request, form.get("lang"), bounded(form.get("timezone")), fallback=zone_for(found, None)
+    )
     mode = reschedule_mode(token, found)
     if not links.valid_csrf(links.secret(db), mode.csrf_action, form.get("csrf_token")):
         return message_page(
-            view, 403, CSRF_FAILED, CSRF_FAILED, back=url(mode.base, {"lang": view.language})
+            view,
+            403,
+            CSRF_FAILED,
+            message=CSRF_FAILED,
+            back=url(mode.base, {"lang": view.language}),
         )
     if not found.may("allowReschedule") or found.calendar is None:
-        return message_page(view, 409, NO_RESCHEDULE, NO_RESCHEDULE)
+        return message_page(view, 409, NO_RESCHEDULE, message=NO_RESCHEDULE)
     slot = bounded(form.get("slot"))
     start_ms = forms.slot_start_ms(slot)
     again = {"user_id": None, "asked_month": None, "asked_day": slot[:10] if slot else None}
@@ -829,7 +853,7 @@ def reschedule_from_form(request: Request, token: str, form: dict[str, str]) -> 
             request,
             found.calendar,
             view,
-            mode,
+            mode=mode,
             **again,
             asked_slot=None,
             status_code=400,
@@ -844,7 +868,7 @@ def reschedule_from_form(request: Request, token: str, form: dict[str, str]) -> 
             request,
             found.calendar,
             view,
-            mode,
+            mode=mode,
             **again,
             asked_slot=None,
             status_code=409,
@@ -862,17 +886,23 @@ def reschedule_from_form(request: Request, token: str, form: dict[str, str]) -> 
 @router.get("/widget/cancel/{token}", include_in_schema=False)
 def cancel_page(request: Request, token: str) -> Response:
     query = request.query_params
-    found = linked(request, links.CANCEL, token, query.get("lang"))
+    found = linked(request, links.CANCEL, token, asked_lang=query.get("lang"))
     if isinstance(found, Response):
         return found
-    return cancel_answer(request, token, found, query.get("lang"), bounded(query.get("timezone")))
+    return cancel_answer(
+        request,
+        token,
+        found,
+        asked_lang=query.get("lang"),
+        asked_zone=bounded(query.get("timezone")),
+    )
 
 
-def cancel_answer(request, token, found, asked_lang, asked_zone, status_code=200) -> Response:
+def cancel_answer(request, token, found, *, asked_lang, asked_zone, status_code=200) -> Response:
     db = request.app.state.db
-    view = view_of(request, asked_lang, None, zone_for(found, asked_zone))
+    view = view_of(request, asked_lang, None, fallback=zone_for(found, asked_zone))
     if not found.may("allowCancellation"):
-        return message_page(view, 409, NO_CANCEL, NO_CANCEL)
+        return message_page(view, 409, NO_CANCEL, message=NO_CANCEL)
     appointment = found.appointment
     start = datetime.fromtimestamp(appointment.start_ms / 1000, tz=zone(view.zone))
     end = datetime.fromtimestamp(appointment.end_ms / 1000, tz=zone(view.zone))
@@ -905,10 +935,12 @@ async def cancel(request: Request, token: str) -> Response:
 
 def cancel_from_form(request: Request, token: str, form: dict[str, str]) -> Response:
     db = request.app.state.db
-    found = linked(request, links.CANCEL, token, form.get("lang"))
+    found = linked(request, links.CANCEL, token, asked_lang=form.get("lang"))
     if isinstance(found, Response):
         return found
-    view = view_of(request, form.get("lang"), bounded(form.get("timezone")), zone_for(found, None))
+    view = view_of(
+        request, form.get("lang"), bounded(form.get("timezone")), fallback=zone_for(found, None)
+    )
     if not links.valid_csrf(
         links.secret(db), f"cancel:{found.appointment.id}", form.get("csrf_token")
     ):
@@ -916,11 +948,11 @@ def cancel_from_form(request: Request, token: str, form: dict[str, str]) -> Resp
             view,
             403,
             CSRF_FAILED,
-            CSRF_FAILED,
+            message=CSRF_FAILED,
             back=url(f"/widget/cancel/{token}", {"lang": view.language}),
         )
     if not found.may("allowCancellation"):
-        return message_page(view, 409, NO_CANCEL, NO_CANCEL)
+        return message_page(view, 409, NO_CANCEL, message=NO_CANCEL)
     try:
         service.cancel(db, found)
     except NotFound:

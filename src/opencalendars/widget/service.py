@@ -217,7 +217,7 @@ def month_range_ms(year: int, month: int, zone: str) -> tuple[int, int]:
 
 
 def month_slots(
-    db: Database, page: WidgetCalendar, year: int, month: int, zone: str, user_id: str | None
+    db: Database, page: WidgetCalendar, year: int, *, month: int, zone: str, user_id: str | None
 ) -> dict:
     """The free-slots answer for one month in `zone`: exactly what
     `GET /calendars/{id}/free-slots?startDate=<first>&endDate=<last>&timezone=<zone>` answers."""
@@ -229,7 +229,9 @@ def month_slots(
         user_ids=[user_id] if user_id else [],
         enable_look_busy=True,
     )
-    return get_free_slots(db, page.location_id, page.location_zone, page.id, query)
+    return get_free_slots(
+        db, page.location_id, page.location_zone, calendar_id=page.id, query=query
+    )
 
 
 # --- booking ------------------------------------------------------------------------------
@@ -296,7 +298,7 @@ def book(db: Database, page: WidgetCalendar, booking: Booking) -> Appointment:
         db,
         page.location_zone,
         AppointmentCreateSchema.model_validate(body),
-        BodyTimes(booking.start_ms, None),
+        times=BodyTimes(booking.start_ms, None),
     )
 
 
@@ -381,9 +383,9 @@ def reschedule(db: Database, found: Booked, start_ms: int) -> Appointment:
         db,
         found.appointment.location_id,
         found.location_zone,
-        found.appointment.id,
-        AppointmentEditSchema.model_validate({"startTime": start_ms}),
-        BodyTimes(start_ms, None),
+        appointment_id=found.appointment.id,
+        dto=AppointmentEditSchema.model_validate({"startTime": start_ms}),
+        times=BodyTimes(start_ms, None),
     )
 
 
@@ -392,7 +394,7 @@ def cancel(db: Database, found: Booked) -> Appointment:
         db,
         found.appointment.location_id,
         found.location_zone,
-        found.appointment.id,
-        AppointmentEditSchema.model_validate({"appointmentStatus": "cancelled"}),
-        BodyTimes(None, None),
+        appointment_id=found.appointment.id,
+        dto=AppointmentEditSchema.model_validate({"appointmentStatus": "cancelled"}),
+        times=BodyTimes(None, None),
     )
