@@ -46,6 +46,7 @@ from opencalendars.busy.people import persons_for
 from opencalendars.busy.rules import slot_rules
 from opencalendars.calendars import service as calendar_service
 from opencalendars.calendars.schemas import CalendarCreateDTO
+from opencalendars.context import LocationContext
 from opencalendars.db import migrate
 from opencalendars.db.database import Database
 from opencalendars.ids import new_id
@@ -354,7 +355,7 @@ def engine_only_ms(db: Database, location_id: str, calendar_id: str, runs: int =
         persons = persons_for(
             session,
             calendar,
-            location_zone=ZONE,
+            context=LocationContext(location_id, ZONE),
             members=MEMBERS,
             start_ms=START_MS,
             end_ms=END_MS + 1,

@@ -34,6 +34,7 @@ from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.schemas import CalendarCreateDTO
 from opencalendars.contacts import service as contact_service
 from opencalendars.contacts.schemas import CreateContactDto
+from opencalendars.context import LocationContext
 from opencalendars.db.database import Database
 from opencalendars.events import signing
 from opencalendars.groups import service as group_service
@@ -350,7 +351,10 @@ def seed_appointments(db: Database, calendars: dict[str, str], contacts: list[st
             }
         )
         appointment_service.create_appointment(
-            db, DEMO_TIMEZONE, body, times=body_times(body, zone(DEMO_TIMEZONE))
+            db,
+            LocationContext(DEMO_LOCATION_ID, DEMO_TIMEZONE),
+            body,
+            times=body_times(body, zone(DEMO_TIMEZONE)),
         )
 
 
@@ -492,7 +496,7 @@ def seed_services(db: Database, contacts: list[str]) -> None:
     for booking in bookings:
         service_bookings.create_booking(
             db,
-            DEMO_TIMEZONE,
+            LocationContext(DEMO_LOCATION_ID, DEMO_TIMEZONE),
             CreatePublicServiceBookingDTO.model_validate(
                 {"locationId": DEMO_LOCATION_ID, "timezone": DEMO_TIMEZONE, **booking}
             ),

@@ -7,6 +7,8 @@ shows the cache is what answers; the same change while a process's listening con
 gone shows that a process that cannot hear stops answering from memory."""
 
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 import httpx
 import psycopg
@@ -63,65 +65,53 @@ def token_clients(tenant, servers) -> list[httpx.Client]:
     ]
 
 
-def test_a_revocation_reaches_every_process_within_a_second(two_processes):
-    dsn, first, second = two_processes
+@contextmanager
+def a_token_both_keep(first, second) -> Iterator[tuple]:
+    """A new location's token, used 10 times on each process (so each keeps it): the admin
+    client, the tenant, one client per process and the path they call."""
     with httpx.Client(base_url=first.base_url, timeout=30) as admin:
         tenant = create_tenant(admin)
         clients = token_clients(tenant, (first, second))
         path = f"/calendars/groups?locationId={tenant.location_id}"
         try:
             assert statuses(clients, path, each=10) == [200] * 20
-
-            # Both processes answer from memory: a revocation nobody hears changes nothing.
-            quietly(dsn, "UPDATE api_tokens SET revoked_ms = 1 WHERE id = %s", (tenant.token_id,))
-            assert statuses(clients, path) == [200] * 10
-            quietly(
-                dsn, "UPDATE api_tokens SET revoked_ms = NULL WHERE id = %s", (tenant.token_id,)
-            )
-
-            revoked = admin.delete(f"/admin/tokens/{tenant.token_id}", headers=ADMIN_HEADERS)
-            assert revoked.status_code == 200, revoked.text
-            assert seconds_until_refused(clients, path, WITHIN_S) < WITHIN_S
-            assert statuses(clients, path, each=10) == [401] * 20
+            yield admin, tenant, clients, path
         finally:
             for client in clients:
                 client.close()
+
+
+def test_a_revocation_reaches_every_process_within_a_second(two_processes):
+    dsn, first, second = two_processes
+    with a_token_both_keep(first, second) as (admin, tenant, clients, path):
+        # Both processes answer from memory: a revocation nobody hears changes nothing.
+        quietly(dsn, "UPDATE api_tokens SET revoked_ms = 1 WHERE id = %s", (tenant.token_id,))
+        assert statuses(clients, path) == [200] * 10
+        quietly(dsn, "UPDATE api_tokens SET revoked_ms = NULL WHERE id = %s", (tenant.token_id,))
+
+        revoked = admin.delete(f"/admin/tokens/{tenant.token_id}", headers=ADMIN_HEADERS)
+        assert revoked.status_code == 200, revoked.text
+        assert seconds_until_refused(clients, path, WITHIN_S) < WITHIN_S
+        assert statuses(clients, path, each=10) == [401] * 20
 
 
 def test_a_process_that_cannot_hear_stops_answering_from_memory(two_processes):
     dsn, first, second = two_processes
-    with httpx.Client(base_url=first.base_url, timeout=30) as admin:
-        tenant = create_tenant(admin)
-        clients = token_clients(tenant, (first, second))
-        path = f"/calendars/groups?locationId={tenant.location_id}"
-        try:
-            assert statuses(clients, path, each=10) == [200] * 20
-            with psycopg.connect(dsn, autocommit=True) as connection:
-                cut = connection.execute(
-                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
-                    " WHERE datname = current_database() AND application_name = %s",
-                    (LISTENERS,),
-                ).fetchall()
-            assert len(cut) == 2  # one listening connection per process
+    with a_token_both_keep(first, second) as (_admin, tenant, clients, path):
+        with psycopg.connect(dsn, autocommit=True) as connection:
+            cut = connection.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                " WHERE datname = current_database() AND application_name = %s",
+                (LISTENERS,),
+            ).fetchall()
+        assert len(cut) == 2  # one listening connection per process
 
-            # Revoked while nobody listens, and unheard: each process reads the database again.
-            quietly(dsn, "UPDATE api_tokens SET revoked_ms = 1 WHERE id = %s", (tenant.token_id,))
-            assert seconds_until_refused(clients, path, WITHIN_S) < WITHIN_S
+        # Revoked while nobody listens, and unheard: each process reads the database again.
+        quietly(dsn, "UPDATE api_tokens SET revoked_ms = 1 WHERE id = %s", (tenant.token_id,))
+        assert seconds_until_refused(clients, path, WITHIN_S) < WITHIN_S
 
-            # Both listen again a moment later, and keep what they find again.
-            fresh = create_tenant(admin)
-            fresh_clients = token_clients(fresh, (first, second))
-            fresh_path = f"/calendars/groups?locationId={fresh.location_id}"
-            try:
-                time.sleep(2.5)
-                assert statuses(fresh_clients, fresh_path) == [200] * 10
-                quietly(
-                    dsn, "UPDATE api_tokens SET revoked_ms = 1 WHERE id = %s", (fresh.token_id,)
-                )
-                assert statuses(fresh_clients, fresh_path) == [200] * 10
-            finally:
-                for client in fresh_clients:
-                    client.close()
-        finally:
-            for client in clients:
-                client.close()
+        # Both listen again a moment later, and keep what they find again.
+        time.sleep(2.5)
+        with a_token_both_keep(first, second) as (_admin, fresh, fresh_clients, fresh_path):
+            quietly(dsn, "UPDATE api_tokens SET revoked_ms = 1 WHERE id = %s", (fresh.token_id,))
+            assert statuses(fresh_clients, fresh_path) == [200] * 10

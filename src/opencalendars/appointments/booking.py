@@ -12,6 +12,7 @@ from opencalendars.busy.claims import SlotTaken, claim
 from opencalendars.busy.people import free_members
 from opencalendars.busy.resources import resources_of_calendar
 from opencalendars.calendars.rules import CalendarRules
+from opencalendars.context import LocationContext
 from opencalendars.db.locks import calendar_key, person_key, resource_key
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.errors import BadRequest
@@ -154,7 +155,7 @@ def assign(
 def book(
     session: Session,
     calendar: CalendarRules,
-    location_zone: str,
+    context: LocationContext,
     *,
     assigned_user_id: str | None,
     start_ms: int,
@@ -185,7 +186,7 @@ def book(
             free = free_members(
                 session,
                 calendar,
-                location_zone=location_zone,
+                context=context,
                 candidates=candidates,
                 mapped=mapped,
                 start_ms=start_ms,

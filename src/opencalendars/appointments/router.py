@@ -27,7 +27,7 @@ def create_appointment(
     caller.require_location(body.locationId)
     times = body_times(body, zone(caller.timezone))
     appointment = service.create_appointment(
-        request.app.state.db, caller.timezone, body, times=times
+        request.app.state.db, caller.context, body, times=times
     )
     return JsonResponse(schemas.appointment_dto(appointment, caller.timezone))
 
@@ -42,12 +42,7 @@ def edit_appointment(
 ):
     times = body_times(body, zone(caller.timezone))
     appointment = service.update_appointment(
-        request.app.state.db,
-        caller.location_id,
-        caller.timezone,
-        appointment_id=eventId,
-        dto=body,
-        times=times,
+        request.app.state.db, caller.context, appointment_id=eventId, dto=body, times=times
     )
     return JsonResponse(schemas.appointment_dto(appointment, caller.timezone))
 
@@ -55,7 +50,7 @@ def edit_appointment(
 @router.get("/events/appointments/{eventId}")
 def get_appointment(request: Request, eventId: str, caller: Annotated[Caller, authorize(READ)]):
     appointment, group_id = service.read_appointment(
-        request.app.state.db, caller.location_id, caller.timezone, event_id=eventId
+        request.app.state.db, caller.context, event_id=eventId
     )
     event = schemas.calendar_event_dto(appointment, group_id, caller.timezone)
     # Clients of the live service read `appointment`; the spec names `event` (docs/fidelity.md).
@@ -69,7 +64,7 @@ def get_calendar_events(
     query: Annotated[EventListQuery, Depends(event_list_query)],
 ):
     caller.require_location(query.location_id)
-    found = service.list_events(request.app.state.db, caller.timezone, query)
+    found = service.list_events(request.app.state.db, caller.context, query)
     return JsonResponse(
         {
             "events": [
@@ -83,9 +78,7 @@ def get_calendar_events(
 @router.delete("/events/{eventId}")
 def delete_event(request: Request, eventId: str, caller: Annotated[Caller, authorize(WRITE)]):
     """200, as the live service answers (the spec documents 201; docs/fidelity.md)."""
-    service.delete_event(
-        request.app.state.db, caller.location_id, caller.timezone, event_id=eventId
-    )
+    service.delete_event(request.app.state.db, caller.context, event_id=eventId)
     return JsonResponse({"succeeded": True})
 
 

@@ -23,6 +23,7 @@ from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.rules import CalendarRules
 from opencalendars.calendars.service import calendar_ids_in_group, read_live_calendar
 from opencalendars.contacts.bookings import booking_contact, event_title
+from opencalendars.context import LocationContext
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key
 from opencalendars.db.queries import for_change, get_live, live, one_or_not_found
@@ -157,8 +158,7 @@ def occurrence(master: Appointment, start_ms: int) -> Appointment:
 
 def find_occurrence(
     session: Session,
-    location_id: str,
-    location_zone: str,
+    context: LocationContext,
     *,
     event_id: str,
     to_change: bool = False,
@@ -171,7 +171,7 @@ def find_occurrence(
     master_id, start_ms, duration_s = parts
     series = select(Appointment).where(
         Appointment.id == master_id,
-        Appointment.location_id == location_id,
+        Appointment.location_id == context.location_id,
         Appointment.deleted.is_(False),
         Appointment.rrule.is_not(None),
     )
@@ -181,7 +181,7 @@ def find_occurrence(
     starts = recurrence.occurrence_starts(
         master.rrule,
         master.start_ms,
-        location_zone,
+        context.zone,
         from_ms=start_ms,
         to_ms=start_ms,
         exceptions=master.exceptions,
@@ -203,24 +203,22 @@ def detach(session: Session, master: Appointment, start_ms: int) -> Appointment:
     return single
 
 
-def editable(session: Session, location_id: str, location_zone: str, *, event_id: str):
+def editable(session: Session, context: LocationContext, *, event_id: str):
     """The stored appointment an id names, locked for the change, detaching the occurrence it
     names if need be."""
     try:
-        return get_live_appointment(session, location_id, event_id, to_change=True)
+        return get_live_appointment(session, context.location_id, event_id, to_change=True)
     except NotFound:
-        found = find_occurrence(
-            session, location_id, location_zone, event_id=event_id, to_change=True
-        )
+        found = find_occurrence(session, context, event_id=event_id, to_change=True)
         if found is not None:
             return detach(session, *found)
         # A concurrent edit may have detached the occurrence while this one waited for the
         # series' lock: it is a stored appointment now.
-        return get_live_appointment(session, location_id, event_id, to_change=True)
+        return get_live_appointment(session, context.location_id, event_id, to_change=True)
 
 
 def create_appointment(
-    db: Database, location_zone: str, dto: AppointmentCreateSchema, *, times: BodyTimes
+    db: Database, context: LocationContext, dto: AppointmentCreateSchema, *, times: BodyTimes
 ):
     """A single appointment, or (with `rrule` and `ignoreFreeSlotValidation`, as the spec says)
     a recurring series whose first occurrence is `startTime`."""
@@ -233,7 +231,7 @@ def create_appointment(
         assigned, users = booking.book(
             session,
             calendar,
-            location_zone,
+            context,
             assigned_user_id=dto.assignedUserId,
             start_ms=start_ms,
             end_ms=end_ms,
@@ -246,7 +244,7 @@ def create_appointment(
             dto.rrule if dto.ignoreFreeSlotValidation else None,
             start_ms,
             end_ms,
-            location_zone=location_zone,
+            location_zone=context.zone,
         )
         appointment = Appointment(
             id=new_id(),
@@ -276,7 +274,7 @@ def create_appointment(
             session,
             "AppointmentCreate",
             appointment,
-            location_zone=location_zone,
+            context=context,
             now_ms=now,
             calendar=calendar,
         )
@@ -285,8 +283,7 @@ def create_appointment(
 
 def update_appointment(
     db: Database,
-    location_id: str,
-    location_zone: str,
+    context: LocationContext,
     *,
     appointment_id: str,
     dto: AppointmentEditSchema,
@@ -294,10 +291,11 @@ def update_appointment(
 ):
     """Partial. Moving the time, the calendar or the assignee is checked again (the appointment
     does not count against itself) unless `ignoreFreeSlotValidation`."""
+    location_id = context.location_id
     fields = dto.model_dump(exclude_unset=True)
     with db.write() as session:
         now = clock.now_ms(session)
-        appointment = editable(session, location_id, location_zone, event_id=appointment_id)
+        appointment = editable(session, context, event_id=appointment_id)
         before = snapshot(appointment)
         calendar = read_live_calendar(
             session, location_id, dto.calendarId or appointment.calendar_id
@@ -334,7 +332,7 @@ def update_appointment(
             assigned, users = booking.book(
                 session,
                 calendar,
-                location_zone,
+                context,
                 assigned_user_id=wanted,
                 start_ms=start_ms,
                 end_ms=end_ms,
@@ -373,7 +371,7 @@ def update_appointment(
                 appointment.rrule,
                 appointment.start_ms,
                 appointment.end_ms,
-                location_zone=location_zone,
+                location_zone=context.zone,
             )
         appointment.date_updated_ms = now
         save_appointment(session, appointment)
@@ -381,7 +379,7 @@ def update_appointment(
             session,
             "AppointmentUpdate",
             appointment,
-            location_zone=location_zone,
+            context=context,
             now_ms=appointment.date_updated_ms,
             before=before,
             calendar=calendar,
@@ -389,18 +387,18 @@ def update_appointment(
     return appointment
 
 
-def read_appointment(db: Database, location_id: str, location_zone: str, *, event_id: str):
+def read_appointment(db: Database, context: LocationContext, *, event_id: str):
     """The appointment (or occurrence) and its calendar's group. A deleted appointment still
     reads, with `deleted: true`, as on the live service; so do appointments of a deleted
     calendar. An occurrence taken out of its series is no longer one: 404."""
     stored = select(Appointment).where(
-        Appointment.id == event_id, Appointment.location_id == location_id
+        Appointment.id == event_id, Appointment.location_id == context.location_id
     )
     with db.read() as session:
         try:
             appointment = one_or_not_found(session, stored, APPOINTMENT_NOT_FOUND)
         except NotFound:
-            found = find_occurrence(session, location_id, location_zone, event_id=event_id)
+            found = find_occurrence(session, context, event_id=event_id)
             if found is None:
                 raise
             appointment = occurrence(*found)
@@ -410,19 +408,15 @@ def read_appointment(db: Database, location_id: str, location_zone: str, *, even
     return appointment, group_id
 
 
-def delete_appointment(
-    session: Session, location_id: str, location_zone: str, *, appointment_id: str
-) -> bool:
+def delete_appointment(session: Session, context: LocationContext, *, appointment_id: str) -> bool:
     """Soft delete of an appointment, a whole series (with its detached occurrences) or one
     occurrence: kept, never shown again, frees its time. False when the id names none (it may
     be a blocked slot's)."""
     appointment = session.scalar(
-        for_change(live(Appointment, location_id).where(Appointment.id == appointment_id))
+        for_change(live(Appointment, context.location_id).where(Appointment.id == appointment_id))
     )
     if appointment is None:
-        found = find_occurrence(
-            session, location_id, location_zone, event_id=appointment_id, to_change=True
-        )
+        found = find_occurrence(session, context, event_id=appointment_id, to_change=True)
         if found is None:
             return False
         master, start_ms = found
@@ -434,7 +428,7 @@ def delete_appointment(
             session,
             "AppointmentDelete",
             gone,
-            location_zone=location_zone,
+            context=context,
             now_ms=clock.now_ms(session),
         )
         return True
@@ -452,22 +446,20 @@ def delete_appointment(
         item.deleted = True
         item.date_updated_ms = now
         save_appointment(session, item)
-        appointment_changed(
-            session, "AppointmentDelete", item, location_zone=location_zone, now_ms=now
-        )
+        appointment_changed(session, "AppointmentDelete", item, context=context, now_ms=now)
     return True
 
 
-def delete_event(db: Database, location_id: str, location_zone: str, *, event_id: str) -> None:
+def delete_event(db: Database, context: LocationContext, *, event_id: str) -> None:
     """Appointments and blocked slots share the events namespace."""
     with db.write() as session:
-        deleted = delete_appointment(session, location_id, location_zone, appointment_id=event_id)
-        if not (deleted or blocked_slots.delete_block(session, location_id, event_id)):
+        deleted = delete_appointment(session, context, appointment_id=event_id)
+        if not (deleted or blocked_slots.delete_block(session, context.location_id, event_id)):
             raise NotFound("Event not found")
 
 
 def list_events(
-    db: Database, location_zone: str, query: EventListQuery
+    db: Database, context: LocationContext, query: EventListQuery
 ) -> list[tuple[Appointment, str | None]]:
     """Appointments and occurrences of series overlapping the range that match any filter,
     by start; cancelled ones included, deleted ones left out. 400 when there are more than
@@ -513,7 +505,7 @@ def list_events(
             starts = recurrence.occurrence_starts(
                 master.rrule,
                 master.start_ms,
-                location_zone,
+                context.zone,
                 from_ms=query.start_ms - duration + 1,
                 to_ms=query.end_ms - 1,
                 exceptions=master.exceptions,

@@ -18,6 +18,7 @@ from opencalendars.busy.rules import BUSY_MARGIN_MS, slot_rules
 from opencalendars.busy.segments import occupying_segments
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.rules import CalendarRules, buffers_of
+from opencalendars.context import LocationContext
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.http.times import MIN_EPOCH_MS
 from opencalendars.resources.models import CalendarResource
@@ -54,9 +55,8 @@ class PeopleBusy:
 
 def people_busy(
     session: Session,
-    location_id: str,
+    context: LocationContext,
     *,
-    location_zone: str,
     user_ids: list[str],
     busy_from: int,
     busy_to: int,
@@ -67,6 +67,7 @@ def people_busy(
     """What keeps these people busy between busy_from and busy_to, seen from `calendar_id` (None:
     from no calendar, as Services V2 staff), leaving out one appointment or service booking
     when it is being changed. Free slots, bookings and service bookings all read it."""
+    location_id = context.location_id
     held = appointments.occupying_for_users(
         session,
         location_id,
@@ -80,7 +81,7 @@ def people_busy(
     for user_id, busy_calendar_id, start, end in appointments.occupying_series(
         session,
         location_id,
-        location_zone,
+        context.zone,
         start_ms=busy_from,
         end_ms=busy_to,
         user_ids=user_ids,
@@ -120,10 +121,9 @@ def people_busy(
 
 def calendar_spans(
     session: Session,
-    location_id: str,
+    context: LocationContext,
     calendar_id: str,
     *,
-    location_zone: str,
     busy_from: int,
     busy_to: int,
     exclude_appointment_id: str = "",
@@ -132,7 +132,7 @@ def calendar_spans(
     resource's), recurring series' occurrences included."""
     return appointments.occupying_in_calendar(
         session,
-        location_id,
+        context.location_id,
         calendar_id,
         start_ms=busy_from,
         end_ms=busy_to,
@@ -141,8 +141,8 @@ def calendar_spans(
         (item.start_ms, item.end_ms)
         for item in appointments.occupying_series(
             session,
-            location_id,
-            location_zone,
+            context.location_id,
+            context.zone,
             start_ms=busy_from,
             end_ms=busy_to,
             calendar_id=calendar_id,
@@ -156,21 +156,21 @@ def persons_for(
     session: Session,
     calendar: CalendarRules,
     *,
-    location_zone: str,
+    context: LocationContext,
     members: list[str],
     start_ms: int,
     end_ms: int,
     exclude_appointment_id: str = "",
 ) -> list[Person]:
     """The people whose time decides this calendar's slots between start_ms and end_ms, with
-    their windows and busy spans (leaving out one appointment, when it is being moved)."""
-    availability = load_calendar_availability(session, calendar, location_zone)
+    their windows and busy spans (leaving out one appointment, when it is being moved).
+    `context` is the calendar's location."""
+    availability = load_calendar_availability(session, calendar, context.zone)
     busy_from, busy_to = start_ms - BUSY_MARGIN_MS, end_ms + BUSY_MARGIN_MS
     calendar_id = calendar.id  # read once: ORM attribute access is slow
     busy = people_busy(
         session,
-        calendar.location_id,
-        location_zone=location_zone,
+        context,
         user_ids=members,
         busy_from=busy_from,
         busy_to=busy_to,
@@ -182,9 +182,8 @@ def persons_for(
         # The calendar itself is the person; its members' busy times count too.
         own = calendar_spans(
             session,
-            calendar.location_id,
+            context,
             calendar_id,
-            location_zone=location_zone,
             busy_from=busy_from,
             busy_to=busy_to,
             exclude_appointment_id=exclude_appointment_id,
@@ -224,7 +223,7 @@ def resources_for(
     calendar: CalendarRules,
     *,
     mapped: list[CalendarResource],
-    location_zone: str,
+    context: LocationContext,
     start_ms: int,
     end_ms: int,
     exclude_appointment_id: str = "",
@@ -238,9 +237,8 @@ def resources_for(
         for calendar_id in resource.calendar_ids:
             busy += calendar_spans(
                 session,
-                calendar.location_id,
+                context,
                 calendar_id,
-                location_zone=location_zone,
                 busy_from=busy_from,
                 busy_to=busy_to,
                 exclude_appointment_id=exclude_appointment_id,
@@ -253,7 +251,7 @@ def free_members(
     session: Session,
     calendar: CalendarRules,
     *,
-    location_zone: str,
+    context: LocationContext,
     candidates: list[str],
     mapped: list[CalendarResource],
     start_ms: int,
@@ -268,7 +266,7 @@ def free_members(
     rules = slot_rules(
         calendar,
         now_ms=now_ms,
-        location_zone=location_zone,
+        location_zone=context.zone,
         start_ms=start_ms,
         end_ms=start_ms + 1,
         ignore_date_range=ignore_date_range,
@@ -276,7 +274,7 @@ def free_members(
     persons = persons_for(
         session,
         calendar,
-        location_zone=location_zone,
+        context=context,
         members=candidates,
         start_ms=start_ms - DAY_MS,
         end_ms=end_ms + DAY_MS,
@@ -286,7 +284,7 @@ def free_members(
         session,
         calendar,
         mapped=mapped,
-        location_zone=location_zone,
+        context=context,
         start_ms=start_ms,
         end_ms=end_ms,
         exclude_appointment_id=exclude_appointment_id,
@@ -302,9 +300,8 @@ def free_members(
 
 def free_staff(
     session: Session,
-    location_id: str,
+    context: LocationContext,
     *,
-    location_zone: str,
     candidates: list[str],
     start_ms: int,
     end_ms: int,
@@ -317,11 +314,10 @@ def free_staff(
     span widened by the service's buffers. Their busy time is the picture every calendar sees:
     occupying appointments of every calendar (widened by that calendar's buffers), their other
     service bookings (widened by those services' buffers) and their blocked slots."""
-    hours = load_staff_availability(session, location_id, candidates)
+    hours = load_staff_availability(session, context.location_id, candidates)
     busy = people_busy(
         session,
-        location_id,
-        location_zone=location_zone,
+        context,
         user_ids=candidates,
         busy_from=start_ms - BUSY_MARGIN_MS,
         busy_to=end_ms + BUSY_MARGIN_MS,

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from opencalendars.appointments.models import Appointment
 from opencalendars.calendars.models import Calendar
 from opencalendars.contacts.models import Contact
+from opencalendars.context import LocationContext
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.events.notify import (
     Snapshot,
@@ -40,7 +41,7 @@ def appointment_changed(
     event_type: str,
     appointment: Appointment,
     *,
-    location_zone: str,
+    context: LocationContext,
     now_ms: int,
     before: Snapshot | None = None,
     calendar: tuple | None = None,
@@ -56,7 +57,7 @@ def appointment_changed(
         event_type,
         appointment,
         group_id=group_id,
-        location_zone=location_zone,
+        context=context,
         now_ms=now_ms,
     )
     deleted = event_type == "AppointmentDelete"
@@ -68,7 +69,7 @@ def appointment_changed(
         session,
         appointment,
         calendar,
-        zone_name=location_zone,
+        zone_name=context.zone,
         topics=topics_now(before, after, deleted),
         # Occurrences of a series are not single rows: their reminders are not queued.
         timed=schedule and not appointment.is_series,

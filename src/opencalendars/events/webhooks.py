@@ -11,6 +11,7 @@ from opencalendars.admin.models import Location
 from opencalendars.appointments.models import Appointment
 from opencalendars.contacts.models import Contact
 from opencalendars.contacts.schemas import custom_field_dto
+from opencalendars.context import LocationContext
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.errors import NotFound
@@ -180,7 +181,7 @@ def enqueue_event(
     appointment: Appointment,
     *,
     group_id: str | None,
-    location_zone: str,
+    context: LocationContext,
     now_ms: int,
 ) -> None:
     """An appointment event (AppointmentCreate, AppointmentUpdate, AppointmentDelete) for the
@@ -189,7 +190,7 @@ def enqueue_event(
         session,
         event_type,
         appointment.location_id,
-        render=lambda: {"appointment": appointment_payload(appointment, group_id, location_zone)},
+        render=lambda: {"appointment": appointment_payload(appointment, group_id, context.zone)},
         now_ms=now_ms,
         appointment_id=appointment.id,
     )

@@ -11,6 +11,7 @@ from typing import Any, Protocol
 
 from fastapi import Depends, Request
 
+from opencalendars.context import LocationContext
 from opencalendars.errors import BadRequest, Forbidden, Unauthorized
 from opencalendars.http.rate_limits import LIMITER_KEY, answer_counted, count_request
 
@@ -52,6 +53,11 @@ class Caller:
     location_id: str
     timezone: str
     scopes: frozenset[str]
+
+    @property
+    def context(self) -> LocationContext:
+        """The token's location and its zone, as the services take them."""
+        return LocationContext(self.location_id, self.timezone)
 
     def require_location(self, location_id: str) -> None:
         """403 when a request names a location other than the token's (PRODUCT §2)."""

@@ -13,6 +13,7 @@ from opencalendars.busy.appointments import MAX_APPOINTMENT_MS
 from opencalendars.busy.claims import SlotTaken, claim
 from opencalendars.busy.people import free_staff
 from opencalendars.contacts.bookings import booking_contact
+from opencalendars.context import LocationContext
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key
 from opencalendars.db.queries import get_live, live
@@ -210,8 +211,7 @@ def meeting_location_for(
 
 def choose_staff(
     session: Session,
-    location_id: str,
-    location_zone: str,
+    context: LocationContext,
     *,
     planned: list[PlannedService],
     times: list[tuple[int, int]],
@@ -225,7 +225,11 @@ def choose_staff(
     `overrideAvailability`, the first)."""
 
     def to_lock() -> list[str]:
-        return [person_key(location_id, user) for service in planned for user in service.staff_ids]
+        return [
+            person_key(context.location_id, user)
+            for service in planned
+            for user in service.staff_ids
+        ]
 
     def check_and_choose() -> list[str]:
         if checks.notice and times[0][0] < now_ms:
@@ -236,8 +240,7 @@ def choose_staff(
         for service, (start, end) in zip(planned, times, strict=True):
             free = free_staff(
                 session,
-                location_id,
-                location_zone=location_zone,
+                context,
                 candidates=service.staff_ids,
                 start_ms=start,
                 end_ms=end,
@@ -280,7 +283,7 @@ def segments_of(
 
 
 def create_booking(
-    db: Database, location_zone: str, dto: CreatePublicServiceBookingDTO, *, checks: Checks
+    db: Database, context: LocationContext, dto: CreatePublicServiceBookingDTO, *, checks: Checks
 ) -> tuple[ServiceBooking, list[str]]:
     """The booking and the informative messages of its answer. Unlike the other areas' bodies
     (read at the edge, `http.times.body_times`), a service booking's times are read in the
@@ -300,8 +303,7 @@ def create_booking(
         now = clock.now_ms(session)
         staff = choose_staff(
             session,
-            dto.locationId,
-            location_zone,
+            context,
             planned=planned,
             times=times,
             checks=checks if occupies else Checks(availability=False, notice=False),
@@ -371,8 +373,7 @@ def list_bookings(
 
 def update_booking(
     db: Database,
-    location_id: str,
-    location_zone: str,
+    context: LocationContext,
     *,
     booking_id: str,
     dto: UpdateServiceBookingDTO,
@@ -381,6 +382,7 @@ def update_booking(
     """Partial. A new time or new services (or a booking that starts occupying again) is
     checked like a new booking, leaving this booking's own time out; a move keeps each
     service's staff and length as booked."""
+    location_id = context.location_id
     with db.write() as session:
         booking = get_booking(session, location_id, booking_id, to_change=True)
         timezone = dto.timezone if dto.timezone is not None else booking.timezone
@@ -412,8 +414,7 @@ def update_booking(
             booking_contact(session, location_id, booking.contact_id)
             staff = choose_staff(
                 session,
-                location_id,
-                location_zone,
+                context,
                 planned=planned,
                 times=times,
                 checks=checks,

@@ -178,7 +178,7 @@ def create_service_booking(
     caller.require_location(body.locationId)
     checks = Checks(availability=not overrideAvailability, notice=not skipSchedulingNotice)
     booking, messages = bookings.create_booking(
-        request.app.state.db, caller.timezone, body, checks=checks
+        request.app.state.db, caller.context, body, checks=checks
     )
     return JsonResponse(booking_answer(booking, messages), status_code=201)
 
@@ -204,8 +204,7 @@ def update_service_booking(
     checks = Checks(availability=not overrideAvailability, notice=not skipSchedulingNotice)
     booking, messages = bookings.update_booking(
         request.app.state.db,
-        caller.location_id,
-        caller.timezone,
+        caller.context,
         booking_id=bookingId,
         dto=body,
         checks=checks,

@@ -73,11 +73,7 @@ async def get_slots(
     )
     started = time.perf_counter()
     slots = await service.answer_free_slots(
-        request.app.state.db,
-        caller.location_id,
-        caller.timezone,
-        calendar_id=calendarId,
-        query=query,
+        request.app.state.db, caller.context, calendar_id=calendarId, query=query
     )
     FREE_SLOTS_SECONDS.observe(time.perf_counter() - started)
     return JsonResponse(slots)

@@ -15,6 +15,7 @@ from opencalendars.busy.resources import resources_of_calendar
 from opencalendars.busy.rules import slot_rules
 from opencalendars.calendars.rules import CalendarRules
 from opencalendars.calendars.service import read_live_calendar
+from opencalendars.context import LocationContext
 from opencalendars.db.database import Database
 from opencalendars.errors import BadRequest
 from opencalendars.units import DAY_MS
@@ -101,12 +102,12 @@ class FreeSlotInputs:
 
 
 def read_free_slot_inputs(
-    db: Database, location_id: str, location_zone: str, *, calendar_id: str, query: FreeSlotsQuery
+    db: Database, context: LocationContext, *, calendar_id: str, query: FreeSlotsQuery
 ) -> FreeSlotInputs | None:
     """The calendar's people and rules for the query; None when the calendar is inactive (it
     offers nothing)."""
     with db.read() as session:
-        calendar = read_live_calendar(session, location_id, calendar_id)
+        calendar = read_live_calendar(session, context.location_id, calendar_id)
         members = selected_members(calendar, query.user_ids)
         if not calendar.is_active:
             return None
@@ -114,14 +115,14 @@ def read_free_slot_inputs(
         rules = slot_rules(
             calendar,
             now_ms=now_ms,
-            location_zone=location_zone,
+            location_zone=context.zone,
             start_ms=query.start_ms,
             end_ms=query.end_ms,
         )
         persons = persons_for(
             session,
             calendar,
-            location_zone=location_zone,
+            context=context,
             members=members,
             start_ms=query.start_ms,
             end_ms=query.end_ms,
@@ -131,7 +132,7 @@ def read_free_slot_inputs(
             session,
             calendar,
             mapped=resources_of_calendar(session, calendar),
-            location_zone=location_zone,
+            context=context,
             start_ms=query.start_ms,
             end_ms=query.end_ms,
         )
@@ -157,16 +158,14 @@ def free_slots_for(inputs: FreeSlotInputs | None, query: FreeSlotsQuery) -> dict
 
 
 def get_free_slots(
-    db: Database, location_id: str, location_zone: str, *, calendar_id: str, query: FreeSlotsQuery
+    db: Database, context: LocationContext, *, calendar_id: str, query: FreeSlotsQuery
 ) -> dict:
-    inputs = read_free_slot_inputs(
-        db, location_id, location_zone, calendar_id=calendar_id, query=query
-    )
+    inputs = read_free_slot_inputs(db, context, calendar_id=calendar_id, query=query)
     return free_slots_for(inputs, query)
 
 
 async def answer_free_slots(
-    db: Database, location_id: str, location_zone: str, *, calendar_id: str, query: FreeSlotsQuery
+    db: Database, context: LocationContext, *, calendar_id: str, query: FreeSlotsQuery
 ) -> dict:
     """`get_free_slots` for the async endpoint, without the hop to a worker thread and back
     where it can: that hop cost 1 to 4 ms of a 5 ms request (bench/RESULTS.md). The reads run
@@ -174,7 +173,7 @@ async def answer_free_slots(
     event loop up to IN_LOOP_GRID_POINTS, and in a worker thread above, so that a large grid
     never holds up the process's other requests for long."""
     inputs = await db.run_read(
-        read_free_slot_inputs, db, location_id, location_zone, calendar_id=calendar_id, query=query
+        read_free_slot_inputs, db, context, calendar_id=calendar_id, query=query
     )
     if inputs is None or inputs.grid_points <= IN_LOOP_GRID_POINTS:
         return free_slots_for(inputs, query)

@@ -28,6 +28,7 @@ from opencalendars.calendars.schemas import calendar_dto
 from opencalendars.contacts import service as contacts
 from opencalendars.contacts.models import Contact
 from opencalendars.contacts.schemas import UpsertContactDto
+from opencalendars.context import LocationContext
 from opencalendars.db.database import Database
 from opencalendars.errors import ApiError, BadRequest
 from opencalendars.groups.models import CalendarGroup
@@ -84,6 +85,10 @@ class WidgetCalendar:
     @property
     def location_id(self) -> str:
         return self.rules.location_id
+
+    @property
+    def context(self) -> LocationContext:
+        return LocationContext(self.location_id, self.location_zone)
 
     @property
     def duration_minutes(self) -> int:
@@ -229,9 +234,7 @@ def month_slots(
         user_ids=[user_id] if user_id else [],
         enable_look_busy=True,
     )
-    return get_free_slots(
-        db, page.location_id, page.location_zone, calendar_id=page.id, query=query
-    )
+    return get_free_slots(db, page.context, calendar_id=page.id, query=query)
 
 
 # --- booking ------------------------------------------------------------------------------
@@ -296,7 +299,7 @@ def book(db: Database, page: WidgetCalendar, booking: Booking) -> Appointment:
         body["description"] = description
     return appointments.create_appointment(
         db,
-        page.location_zone,
+        page.context,
         AppointmentCreateSchema.model_validate(body),
         times=BodyTimes(booking.start_ms, None),
     )
@@ -316,6 +319,10 @@ class Booked:
     location_zone: str
     contact: Contact | None
     now_ms: int
+
+    @property
+    def context(self) -> LocationContext:
+        return LocationContext(self.appointment.location_id, self.location_zone)
 
     @property
     def is_live(self) -> bool:
@@ -381,8 +388,7 @@ def reschedule(db: Database, found: Booked, start_ms: int) -> Appointment:
     appointment not counting against itself, the assignee kept while still a member)."""
     return appointments.update_appointment(
         db,
-        found.appointment.location_id,
-        found.location_zone,
+        found.context,
         appointment_id=found.appointment.id,
         dto=AppointmentEditSchema.model_validate({"startTime": start_ms}),
         times=BodyTimes(start_ms, None),
@@ -392,8 +398,7 @@ def reschedule(db: Database, found: Booked, start_ms: int) -> Appointment:
 def cancel(db: Database, found: Booked) -> Appointment:
     return appointments.update_appointment(
         db,
-        found.appointment.location_id,
-        found.location_zone,
+        found.context,
         appointment_id=found.appointment.id,
         dto=AppointmentEditSchema.model_validate({"appointmentStatus": "cancelled"}),
         times=BodyTimes(None, None),
