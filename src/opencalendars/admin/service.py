@@ -3,6 +3,7 @@
 import uuid
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from opencalendars import clock
@@ -28,23 +29,29 @@ def create_location(
     allow_duplicate_contacts: bool = False,
     company_id: str | None = None,
 ) -> Location:
-    """A new location requires live contacts for its bookings unless told otherwise."""
-    with db.write() as session:
-        if location_id is not None and session.get(Location, location_id) is not None:
-            raise Conflict(f"Location {location_id} already exists")
-        if company_id is not None and session.get(Company, company_id) is None:
-            raise NotFound("Company not found")
-        location = Location(
-            id=location_id or new_id(),
-            name=name,
-            timezone=timezone,
-            date_added_ms=clock.now_ms(session),
-            require_contacts=require_contacts,
-            country=country,
-            allow_duplicate_contacts=allow_duplicate_contacts,
-            company_id=company_id,
-        )
-        session.add(location)
+    """A new location requires live contacts for its bookings unless told otherwise. 409 for an
+    id taken, before or by a create racing this one (the primary key decides: both may find the
+    id free, only one insert commits)."""
+    taken = Conflict(f"Location {location_id} already exists")
+    try:
+        with db.write() as session:
+            if location_id is not None and session.get(Location, location_id) is not None:
+                raise taken
+            if company_id is not None and session.get(Company, company_id) is None:
+                raise NotFound("Company not found")
+            location = Location(
+                id=location_id or new_id(),
+                name=name,
+                timezone=timezone,
+                date_added_ms=clock.now_ms(session),
+                require_contacts=require_contacts,
+                country=country,
+                allow_duplicate_contacts=allow_duplicate_contacts,
+                company_id=company_id,
+            )
+            session.add(location)
+    except IntegrityError:
+        raise taken from None
     return location
 
 
