@@ -48,6 +48,7 @@ from opencalendars.calendars import service as calendar_service
 from opencalendars.calendars.schemas import CalendarCreateDTO
 from opencalendars.context import LocationContext
 from opencalendars.db import migrate
+from opencalendars.db.batch import run_plan
 from opencalendars.db.database import Database
 from opencalendars.ids import new_id
 from opencalendars.schedules import service as schedule_service
@@ -352,13 +353,15 @@ def engine_only_ms(db: Database, location_id: str, calendar_id: str, runs: int =
         rules = slot_rules(
             calendar, now_ms=now_ms, location_zone=ZONE, start_ms=START_MS, end_ms=END_MS + 1
         )
-        persons = persons_for(
+        persons = run_plan(
             session,
-            calendar,
-            context=LocationContext(location_id, ZONE),
-            members=MEMBERS,
-            start_ms=START_MS,
-            end_ms=END_MS + 1,
+            persons_for(
+                calendar,
+                context=LocationContext(location_id, ZONE),
+                members=MEMBERS,
+                start_ms=START_MS,
+                end_ms=END_MS + 1,
+            ),
         )
     timings = []
     for _ in range(runs):

@@ -10,6 +10,7 @@ from sqlalchemy import BigInteger, Integer, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from opencalendars.db.base import Base
+from opencalendars.db.batch import Fetch
 from opencalendars.db.prepared import PreparedRead
 
 CLOCK_ROW_ID = 1
@@ -33,6 +34,15 @@ _FROZEN = PreparedRead(
     select(ServerClock.__table__.c.frozen_ms).where(ServerClock.__table__.c.id == CLOCK_ROW_ID),
     named=False,
 )
+
+
+def _now_from(row: tuple | None) -> int:
+    return real_now_ms() if row is None or row[0] is None else row[0]
+
+
+def now() -> Fetch:
+    """The server's "now" as a plan's fetch (db/batch.py): read with the data it goes with."""
+    return Fetch(_FROZEN, {}, one=True, shape=_now_from)
 
 
 def frozen_ms(session: Session) -> int | None:

@@ -8,6 +8,7 @@ from opencalendars.availability.resolver import open_windows
 from opencalendars.busy.availability import load_calendar_availability
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.rules import CalendarRules
+from opencalendars.db.batch import run_plan
 
 MONDAY = (
     int(datetime(2026, 3, 2, tzinfo=UTC).timestamp() * 1000),
@@ -22,7 +23,7 @@ def hhmm(epoch_ms: int) -> str:
 def monday_windows(app, tenant, calendar_id, user_id=None):
     with app.state.db.read() as session:
         calendar = session.scalar(select(Calendar).where(Calendar.id == calendar_id))
-        loaded = load_calendar_availability(session, CalendarRules.of(calendar), "UTC")
+        loaded = run_plan(session, load_calendar_availability(CalendarRules.of(calendar), "UTC"))
     availability = loaded.calendar if user_id is None else loaded.for_member(user_id)
     return [(hhmm(s), hhmm(e)) for s, e in open_windows(availability, *MONDAY)]
 

@@ -10,13 +10,13 @@ from opencalendars.appointments.models import FREEING_STATUSES, Appointment
 from opencalendars.busy.appointments import MAX_APPOINTMENT_MS
 from opencalendars.busy.claims import SlotTaken, claim
 from opencalendars.busy.people import free_members
-from opencalendars.busy.resources import resources_of_calendar
+from opencalendars.busy.resources import MappedResource, resources_of_calendar
 from opencalendars.calendars.rules import CalendarRules
 from opencalendars.context import LocationContext
+from opencalendars.db.batch import run_plan
 from opencalendars.db.locks import calendar_key, person_key, resource_key
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.errors import BadRequest
-from opencalendars.resources.models import CalendarResource
 
 SLOT_TAKEN = "The slot you have selected is no longer available."
 PRIORITY_ORDER = {1: 0, 0.5: 1, 0: 2}
@@ -43,7 +43,7 @@ def candidates_for(calendar: CalendarRules, assigned_user_id: str | None) -> lis
 
 
 def lock_keys(
-    calendar: CalendarRules, user_ids: list[str], mapped: list[CalendarResource]
+    calendar: CalendarRules, user_ids: list[str], mapped: list[MappedResource]
 ) -> list[str]:
     """Everything the booking could exhaust: the people, an event calendar, its resources."""
     keys = [person_key(calendar.location_id, user) for user in user_ids]
@@ -171,13 +171,13 @@ def book(
     `also_lock`: the people an edited appointment holds now), then, when `validate`, the free
     ones among them, then the assignment."""
     candidates: list[str] = []
-    mapped: list[CalendarResource] = []
+    mapped: list[MappedResource] = []
 
     def to_lock() -> list[str]:
         nonlocal candidates, mapped
         check_span(start_ms, end_ms)
         candidates = candidates_for(calendar, assigned_user_id)
-        mapped = resources_of_calendar(session, calendar)  # read once: locks and check
+        mapped = run_plan(session, resources_of_calendar(calendar))  # read once: locks and check
         return [*lock_keys(calendar, candidates, mapped), *also_lock]
 
     def check_and_choose() -> tuple[str | None, list[str]]:

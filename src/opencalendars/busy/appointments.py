@@ -1,16 +1,17 @@
 """The occupying appointments of people, calendars and series over a range (PRODUCT §4.3):
-what free slots and every booking read, as plain tuples over indexed ranges."""
+what free slots and every booking read, as plain tuples over indexed ranges: each a `Fetch`
+of a plan's round (db/batch.py)."""
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from typing import NamedTuple
 
 from orjson import loads
 from sqlalchemy import bindparam, func, or_, select
-from sqlalchemy.orm import Session
 
 from opencalendars.appointments.models import FREEING_STATUSES, Appointment, AppointmentUser
 from opencalendars.availability import recurrence
+from opencalendars.db.batch import Fetch
 from opencalendars.db.prepared import PreparedRead
 
 # The longest an appointment may last. Busy-time reads look this far back for appointments
@@ -108,22 +109,45 @@ _OCCUPYING_SERIES = PreparedRead(
 )
 
 
+def _held_spans(rows: list[tuple]) -> list[HeldSpans]:
+    held: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    for user_id, held_in, start, end in rows:
+        held[user_id, held_in].append((start, end))
+    return [HeldSpans(*owner, spans) for owner, spans in held.items()]
+
+
+def _held_spans_sqlite(calendar_id: str | None) -> Callable[[list[tuple]], list[HeldSpans]]:
+    def shape(rows: list[tuple]) -> list[HeldSpans]:
+        found = []
+        for user_id, calendar_ids, starts, ends in rows:
+            # None stands for `calendar_id` (never null in the table).
+            calendar_ids = loads(calendar_ids)
+            spans = list(zip(loads(starts), loads(ends), strict=True))
+            first = calendar_ids[0]
+            if calendar_ids.count(first) == len(calendar_ids):  # one calendar: usual
+                found.append(HeldSpans(user_id, calendar_id if first is None else first, spans))
+                continue
+            by_calendar: dict[str, list[tuple[int, int]]] = defaultdict(list)
+            for held_in, span in zip(calendar_ids, spans, strict=True):
+                by_calendar[calendar_id if held_in is None else held_in].append(span)
+            found += [HeldSpans(user_id, *item) for item in by_calendar.items()]
+        return found
+
+    return shape
+
+
 def occupying_for_users(
-    session: Session,
     location_id: str,
-    user_ids: Iterable[str],
+    user_ids: list[str],
     *,
     start_ms: int,
     end_ms: int,
     exclude_id: str = "",
     calendar_id: str | None = None,
-) -> list[HeldSpans]:
-    """Occupying appointments of these people, in any calendar, that overlap the range, by
-    person and calendar. `calendar_id` is the calendar being booked, if any: most of the
-    appointments read are its own."""
-    user_ids = list(user_ids)
-    if not user_ids:
-        return []
+) -> Fetch:
+    """Occupying appointments of these people (at least one), in any calendar, that overlap
+    the range, by person and calendar: `[HeldSpans, ...]`. `calendar_id` is the calendar being
+    booked, if any: most of the appointments read are its own."""
     parameters = {
         "location_id": location_id,
         "user_ids": user_ids,
@@ -132,41 +156,30 @@ def occupying_for_users(
         "lookback_ms": start_ms - MAX_APPOINTMENT_MS,
         "exclude_id": exclude_id,
     }
-    if session.get_bind().dialect.name != "sqlite":
-        held: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-        for user_id, held_in, start, end in _OCCUPYING_FOR_USERS.all(session, parameters):
-            held[user_id, held_in].append((start, end))
-        return [HeldSpans(*owner, spans) for owner, spans in held.items()]
-    found = []
-    rows = _OCCUPYING_FOR_USERS_SQLITE.all(session, {**parameters, "calendar_id": calendar_id})
-    for user_id, calendar_ids, starts, ends in rows:
-        # None stands for `calendar_id` (never null in the table).
-        calendar_ids = loads(calendar_ids)
-        spans = list(zip(loads(starts), loads(ends), strict=True))
-        first = calendar_ids[0]
-        if calendar_ids.count(first) == len(calendar_ids):  # one calendar: usual
-            found.append(HeldSpans(user_id, calendar_id if first is None else first, spans))
-            continue
-        by_calendar: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        for held_in, span in zip(calendar_ids, spans, strict=True):
-            by_calendar[calendar_id if held_in is None else held_in].append(span)
-        found += [HeldSpans(user_id, *item) for item in by_calendar.items()]
-    return found
+    return Fetch(
+        _OCCUPYING_FOR_USERS,
+        parameters,
+        shape=_held_spans,
+        sqlite=Fetch(
+            _OCCUPYING_FOR_USERS_SQLITE,
+            {**parameters, "calendar_id": calendar_id},
+            shape=_held_spans_sqlite(calendar_id),
+        ),
+    )
 
 
 def occupying_in_calendar(
-    session: Session,
     location_id: str,
     calendar_id: str,
     *,
     start_ms: int,
     end_ms: int,
     exclude_id: str = "",
-) -> list[tuple[int, int]]:
+) -> Fetch:
     """Occupying appointments of one calendar that overlap the range, whoever holds them:
     `(start_ms, end_ms)` tuples."""
-    return _OCCUPYING_IN_CALENDAR.all(
-        session,
+    return Fetch(
+        _OCCUPYING_IN_CALENDAR,
         {
             "location_id": location_id,
             "calendar_id": calendar_id,
@@ -179,7 +192,6 @@ def occupying_in_calendar(
 
 
 def occupying_series(
-    session: Session,
     location_id: str,
     zone_name: str,
     *,
@@ -188,11 +200,28 @@ def occupying_series(
     user_ids: Iterable[str] = (),
     calendar_id: str | None = None,
     exclude_id: str = "",
-) -> list[BusyAppointment]:
+) -> Fetch:
     """Occurrences of occupying recurring series of these people (or of this calendar) that
-    overlap the range, as `(user_id, calendar_id, start_ms, end_ms)`."""
-    series = _OCCUPYING_SERIES.all(
-        session,
+    overlap the range: `[BusyAppointment, ...]`."""
+
+    def occurrences(series: list[tuple]) -> list[BusyAppointment]:
+        busy = []
+        for user_id, series_calendar_id, first_start, first_end, rrule, details in series:
+            duration = first_end - first_start
+            exceptions = frozenset(details.get("exceptions", []))
+            for start in recurrence.occurrence_starts(
+                rrule,
+                first_start,
+                zone_name,
+                from_ms=start_ms - duration,
+                to_ms=end_ms,
+                exceptions=exceptions,
+            ):
+                busy.append(BusyAppointment(user_id, series_calendar_id, start, start + duration))
+        return busy
+
+    return Fetch(
+        _OCCUPYING_SERIES,
         {
             "location_id": location_id,
             "start_ms": start_ms,
@@ -201,18 +230,5 @@ def occupying_series(
             "user_ids": list(user_ids),
             "calendar_id": calendar_id,
         },
+        shape=occurrences,
     )
-    busy = []
-    for user_id, series_calendar_id, first_start, first_end, rrule, details in series:
-        duration = first_end - first_start
-        exceptions = frozenset(details.get("exceptions", []))
-        for start in recurrence.occurrence_starts(
-            rrule,
-            first_start,
-            zone_name,
-            from_ms=start_ms - duration,
-            to_ms=end_ms,
-            exceptions=exceptions,
-        ):
-            busy.append(BusyAppointment(user_id, series_calendar_id, start, start + duration))
-    return busy

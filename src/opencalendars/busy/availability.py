@@ -6,12 +6,12 @@ from functools import lru_cache
 
 from orjson import loads
 from sqlalchemy import Text, bindparam, cast, select
-from sqlalchemy.orm import Session
 
 from opencalendars.availability.resolver import availability_for_member, calendar_availability
 from opencalendars.availability.rules import Availability
 from opencalendars.availability.sources import from_open_hours, from_schedule_rules
 from opencalendars.calendars.rules import CalendarRules
+from opencalendars.db.batch import Fetch, Plan
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.schedules.models import EventCalendarSchedule, Schedule, ScheduleCalendar
 
@@ -57,16 +57,17 @@ def schedule_hours(rules_text: str, zone: str) -> Availability:
 
 
 def load_calendar_availability(
-    session: Session, calendar: CalendarRules, location_zone: str
-) -> CalendarAvailability:
+    calendar: CalendarRules, location_zone: str
+) -> Plan[CalendarAvailability]:
     """Each team member's schedule for this calendar, and the calendar's own availability
     (its event-calendar schedule, else its legacy open hours in the location's zone)."""
-    member_ids = calendar.members
-    rows = _MEMBER_SCHEDULES.all(session, {"calendar_id": calendar.id, "user_ids": member_ids})
+    rows, event_schedule = yield [
+        Fetch(_MEMBER_SCHEDULES, {"calendar_id": calendar.id, "user_ids": calendar.members}),
+        Fetch(_EVENT_SCHEDULE, {"calendar_id": calendar.id}, one=True),
+    ]
     # Members often keep the same hours: each distinct schedule is one object (and
     # `persons_for` resolves the windows of one object once).
     members = {user_id: schedule_hours(rules, zone) for user_id, rules, zone in rows}
-    event_schedule = _EVENT_SCHEDULE.first(session, {"calendar_id": calendar.id})
     own = calendar_availability(
         from_schedule_rules(*event_schedule) if event_schedule is not None else None,
         from_open_hours(
@@ -78,20 +79,28 @@ def load_calendar_availability(
     return CalendarAvailability(calendar=own, members=members)
 
 
-def load_staff_availability(
-    session: Session, location_id: str, user_ids: list[str]
-) -> dict[str, Availability]:
-    """Services V2 staff hours (PRODUCT §4.2): each user's most recently created schedule that
-    no calendar uses. A user without one has no hours for services."""
-    unassociated = (
-        ~select(ScheduleCalendar.schedule_id)
-        .where(ScheduleCalendar.schedule_id == Schedule.id)
-        .exists()
+_unassociated = ~select(_links.schedule_id).where(_links.schedule_id == _schedules.id).exists()
+_STAFF_SCHEDULES = PreparedRead(
+    select(_schedules.user_id, _schedules.rules, _schedules.timezone)
+    .where(
+        _schedules.location_id == bindparam("location_id"),
+        _schedules.user_id.in_(bindparam("user_ids", expanding=True)),
+        _unassociated,
     )
-    rows = session.execute(
-        select(Schedule.user_id, Schedule.rules, Schedule.timezone)
-        .where(Schedule.location_id == location_id, Schedule.user_id.in_(user_ids), unassociated)
-        .order_by(Schedule.date_added_ms, Schedule.id)
-    )
+    .order_by(_schedules.date_added_ms, _schedules.id),
+    named=False,
+)
+
+
+def _latest_by_user(rows: list[tuple]) -> dict[str, Availability]:
     # Oldest first, so the most recent schedule of each user is the one left in the dict.
     return {user_id: from_schedule_rules(rules, zone) for user_id, rules, zone in rows}
+
+
+def load_staff_availability(location_id: str, user_ids: list[str]) -> Fetch:
+    """Services V2 staff hours (PRODUCT §4.2), `{user_id: Availability}`: each user's most
+    recently created schedule that no calendar uses. A user without one has no hours for
+    services."""
+    return Fetch(
+        _STAFF_SCHEDULES, {"location_id": location_id, "user_ids": user_ids}, shape=_latest_by_user
+    )

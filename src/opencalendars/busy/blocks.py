@@ -1,11 +1,9 @@
 """Blocked slots as busy time: a calendar's own blocks and its people's user blocks."""
 
-from collections.abc import Iterable
-
 from sqlalchemy import bindparam, or_, select
-from sqlalchemy.orm import Session
 
 from opencalendars.blocked_slots.models import BlockedSlot
+from opencalendars.db.batch import Fetch
 from opencalendars.db.prepared import PreparedRead
 
 _blocks = BlockedSlot.__table__.c
@@ -26,19 +24,28 @@ _BLOCKING = PreparedRead(
 
 
 def blocking_spans(
-    session: Session,
     location_id: str,
     calendar_id: str | None,
     *,
-    user_ids: Iterable[str],
+    user_ids: list[str],
     start_ms: int,
     end_ms: int,
-) -> tuple[list[tuple[int, int]], dict[str, list[tuple[int, int]]]]:
-    """What blocks a calendar's free slots: its own blocks, and each member's user blocks.
+) -> Fetch:
+    """What blocks a calendar's free slots: `(its own blocks, {member: their user blocks})`.
     Without a calendar (Services V2 staff), only the users' blocks."""
-    user_ids = list(user_ids)
-    rows = _BLOCKING.all(
-        session,
+
+    def by_owner(rows: list[tuple]) -> tuple[list, dict[str, list[tuple[int, int]]]]:
+        calendar_blocks: list[tuple[int, int]] = []
+        user_blocks: dict[str, list[tuple[int, int]]] = {user_id: [] for user_id in user_ids}
+        for user_id, start, end in rows:
+            if user_id is None:
+                calendar_blocks.append((start, end))
+            else:
+                user_blocks[user_id].append((start, end))
+        return calendar_blocks, user_blocks
+
+    return Fetch(
+        _BLOCKING,
         {
             "location_id": location_id,
             "calendar_id": calendar_id,
@@ -46,12 +53,5 @@ def blocking_spans(
             "start_ms": start_ms,
             "end_ms": end_ms,
         },
+        shape=by_owner,
     )
-    calendar_blocks: list[tuple[int, int]] = []
-    user_blocks: dict[str, list[tuple[int, int]]] = {user_id: [] for user_id in user_ids}
-    for user_id, start, end in rows:
-        if user_id is None:
-            calendar_blocks.append((start, end))
-        else:
-            user_blocks[user_id].append((start, end))
-    return calendar_blocks, user_blocks

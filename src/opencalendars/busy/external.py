@@ -3,12 +3,11 @@
 range."""
 
 from collections import defaultdict
-from collections.abc import Iterable
 
 from orjson import loads
 from sqlalchemy import bindparam, func, select
-from sqlalchemy.orm import Session
 
+from opencalendars.db.batch import Fetch
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.sync.models import MAX_SPAN_MS, ExternalBusy
 
@@ -39,19 +38,29 @@ _EXTERNAL_BUSY_SQLITE = PreparedRead(
 )
 
 
+def _by_person(rows: list[tuple]) -> dict[str, list[tuple[int, int]]]:
+    found: dict[str, list[tuple[int, int]]] = defaultdict(list)
+    for user_id, start, end in rows:
+        found[user_id].append((start, end))
+    return found
+
+
+def _by_person_sqlite(rows: list[tuple]) -> dict[str, list[tuple[int, int]]]:
+    return {
+        user_id: list(zip(loads(starts), loads(ends), strict=True))
+        for user_id, starts, ends in rows
+    }
+
+
 def external_spans(
-    session: Session,
     location_id: str,
-    user_ids: Iterable[str],
+    user_ids: list[str],
     *,
     start_ms: int,
     end_ms: int,
-) -> dict[str, list[tuple[int, int]]]:
-    """The synced busy time of these people that overlaps the range, by person:
+) -> Fetch:
+    """The synced busy time of these people (at least one) that overlaps the range, by person:
     `{user_id: [(start_ms, end_ms), ...]}` (people without any are left out)."""
-    user_ids = list(user_ids)
-    if not user_ids:
-        return {}
     parameters = {
         "location_id": location_id,
         "user_ids": user_ids,
@@ -59,12 +68,9 @@ def external_spans(
         "end_ms": end_ms,
         "lookback_ms": start_ms - MAX_SPAN_MS - 1,
     }
-    if session.get_bind().dialect.name == "sqlite":
-        return {
-            user_id: list(zip(loads(starts), loads(ends), strict=True))
-            for user_id, starts, ends in _EXTERNAL_BUSY_SQLITE.all(session, parameters)
-        }
-    found: dict[str, list[tuple[int, int]]] = defaultdict(list)
-    for user_id, start, end in _EXTERNAL_BUSY.all(session, parameters):
-        found[user_id].append((start, end))
-    return found
+    return Fetch(
+        _EXTERNAL_BUSY,
+        parameters,
+        shape=_by_person,
+        sqlite=Fetch(_EXTERNAL_BUSY_SQLITE, parameters, shape=_by_person_sqlite),
+    )

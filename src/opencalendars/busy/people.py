@@ -14,14 +14,15 @@ from opencalendars.busy import appointments
 from opencalendars.busy.availability import load_calendar_availability, load_staff_availability
 from opencalendars.busy.blocks import blocking_spans
 from opencalendars.busy.external import external_spans
+from opencalendars.busy.resources import MappedResource
 from opencalendars.busy.rules import BUSY_MARGIN_MS, slot_rules
 from opencalendars.busy.segments import occupying_segments
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.rules import CalendarRules, buffers_of
 from opencalendars.context import LocationContext
+from opencalendars.db.batch import Fetch, Plan, done, run_plan, single, together
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.http.times import MIN_EPOCH_MS
-from opencalendars.resources.models import CalendarResource
 from opencalendars.units import DAY_MS
 
 _calendars = Calendar.__table__.c
@@ -32,11 +33,13 @@ _CALENDAR_SETTINGS = PreparedRead(
 )
 
 
-def other_calendar_buffers(session: Session, calendar_ids: set[str]) -> dict[str, tuple[int, int]]:
-    if not calendar_ids:
-        return {}
-    rows = _CALENDAR_SETTINGS.all(session, {"calendar_ids": sorted(calendar_ids)})
-    return {calendar.id: buffers_of(calendar.settings) for calendar in rows}
+def other_calendar_buffers(calendar_ids: set[str]) -> Fetch:
+    """`{calendar_id: (pre_buffer_ms, post_buffer_ms)}` of these calendars."""
+    return Fetch(
+        _CALENDAR_SETTINGS,
+        {"calendar_ids": sorted(calendar_ids)},
+        shape=lambda rows: {calendar.id: buffers_of(calendar.settings) for calendar in rows},
+    )
 
 
 @dataclass(frozen=True)
@@ -54,7 +57,6 @@ class PeopleBusy:
 
 
 def people_busy(
-    session: Session,
     context: LocationContext,
     *,
     user_ids: list[str],
@@ -63,32 +65,48 @@ def people_busy(
     calendar_id: str | None = None,
     exclude_appointment_id: str = "",
     exclude_booking_id: str = "",
-) -> PeopleBusy:
+) -> Plan[PeopleBusy]:
     """What keeps these people busy between busy_from and busy_to, seen from `calendar_id` (None:
     from no calendar, as Services V2 staff), leaving out one appointment or service booking
-    when it is being changed. Free slots, bookings and service bookings all read it."""
+    when it is being changed. Free slots, bookings and service bookings all read it: one round,
+    and a second only when the people hold appointments in other calendars (their buffers)."""
     location_id = context.location_id
-    held = appointments.occupying_for_users(
-        session,
-        location_id,
-        user_ids,
-        start_ms=busy_from,
-        end_ms=busy_to,
-        exclude_id=exclude_appointment_id,
-        calendar_id=calendar_id,
-    )
-    # Occurrences of recurring series (rare), in the same shape.
-    for user_id, busy_calendar_id, start, end in appointments.occupying_series(
-        session,
-        location_id,
-        context.zone,
-        start_ms=busy_from,
-        end_ms=busy_to,
-        user_ids=user_ids,
-        exclude_id=exclude_appointment_id,
-    ):
-        held.append(appointments.HeldSpans(user_id, busy_calendar_id, [(start, end)]))
-    others = other_calendar_buffers(session, {item.calendar_id for item in held} - {calendar_id})
+    span = {"start_ms": busy_from, "end_ms": busy_to}
+    fetches = [blocking_spans(location_id, calendar_id, user_ids=user_ids, **span)]
+    if user_ids:
+        fetches += [
+            appointments.occupying_for_users(
+                location_id,
+                user_ids,
+                **span,
+                exclude_id=exclude_appointment_id,
+                calendar_id=calendar_id,
+            ),
+            # Occurrences of recurring series (rare), in the same shape.
+            appointments.occupying_series(
+                location_id,
+                context.zone,
+                **span,
+                user_ids=user_ids,
+                exclude_id=exclude_appointment_id,
+            ),
+            # Service bookings take their staff's time in every calendar (PRODUCT §7).
+            occupying_segments(
+                location_id, user_ids, **span, exclude_booking_id=exclude_booking_id
+            ),
+            # Their own calendars' busy time, synced (conflict calendars, PRODUCT §16).
+            external_spans(location_id, user_ids, **span),
+        ]
+    (calendar_blocks, user_blocks), *of_people = yield fetches
+    held, series, segments, synced = of_people or ([], [], [], {})
+    held += [
+        appointments.HeldSpans(user_id, busy_calendar_id, [(start, end)])
+        for user_id, busy_calendar_id, start, end in series
+    ]
+    other_calendars = {item.calendar_id for item in held} - {calendar_id}
+    others = {}
+    if other_calendars:
+        (others,) = yield [other_calendar_buffers(other_calendars)]
     same: dict[str, list[tuple[int, int]]] = defaultdict(list)
     blocking: dict[str, list[tuple[int, int]]] = defaultdict(list)
     for user_id, busy_calendar_id, spans in held:
@@ -97,63 +115,39 @@ def people_busy(
         else:
             their_pre, their_post = others.get(busy_calendar_id, (0, 0))
             blocking[user_id] += [(start - their_pre, end + their_post) for start, end in spans]
-    # Service bookings take their staff's time in every calendar (PRODUCT §7).
-    for user_id, start, end in occupying_segments(
-        session,
-        location_id,
-        user_ids,
-        start_ms=busy_from,
-        end_ms=busy_to,
-        exclude_booking_id=exclude_booking_id,
-    ):
+    for user_id, start, end in segments:
         blocking[user_id].append((start, end))
-    calendar_blocks, user_blocks = blocking_spans(
-        session, location_id, calendar_id, user_ids=user_ids, start_ms=busy_from, end_ms=busy_to
-    )
+    # Blocked slots and synced busy time block like an appointment without buffers.
     for user_id, spans in user_blocks.items():
         blocking[user_id] += spans
-    # Their own calendars' busy time, synced (conflict calendars, PRODUCT §16): like blocks.
-    synced = external_spans(session, location_id, user_ids, start_ms=busy_from, end_ms=busy_to)
     for user_id, spans in synced.items():
         blocking[user_id] += spans
     return PeopleBusy(same, blocking, calendar_blocks)
 
 
 def calendar_spans(
-    session: Session,
     context: LocationContext,
     calendar_id: str,
     *,
     busy_from: int,
     busy_to: int,
     exclude_appointment_id: str = "",
-) -> list[tuple[int, int]]:
+) -> Plan[list[tuple[int, int]]]:
     """The spans of a calendar's own occupying appointments (an event calendar's time, or a
     resource's), recurring series' occurrences included."""
-    return appointments.occupying_in_calendar(
-        session,
-        context.location_id,
-        calendar_id,
-        start_ms=busy_from,
-        end_ms=busy_to,
-        exclude_id=exclude_appointment_id,
-    ) + [
-        (item.start_ms, item.end_ms)
-        for item in appointments.occupying_series(
-            session,
-            context.location_id,
-            context.zone,
-            start_ms=busy_from,
-            end_ms=busy_to,
-            calendar_id=calendar_id,
-            exclude_id=exclude_appointment_id,
-        )
-        if item.calendar_id == calendar_id
+    span = {"start_ms": busy_from, "end_ms": busy_to, "exclude_id": exclude_appointment_id}
+    own, series = yield [
+        appointments.occupying_in_calendar(context.location_id, calendar_id, **span),
+        appointments.occupying_series(
+            context.location_id, context.zone, calendar_id=calendar_id, **span
+        ),
+    ]
+    return own + [
+        (item.start_ms, item.end_ms) for item in series if item.calendar_id == calendar_id
     ]
 
 
 def persons_for(
-    session: Session,
     calendar: CalendarRules,
     *,
     context: LocationContext,
@@ -161,41 +155,44 @@ def persons_for(
     start_ms: int,
     end_ms: int,
     exclude_appointment_id: str = "",
-) -> list[Person]:
+) -> Plan[list[Person]]:
     """The people whose time decides this calendar's slots between start_ms and end_ms, with
     their windows and busy spans (leaving out one appointment, when it is being moved).
     `context` is the calendar's location."""
-    availability = load_calendar_availability(session, calendar, context.zone)
     busy_from, busy_to = start_ms - BUSY_MARGIN_MS, end_ms + BUSY_MARGIN_MS
-    calendar_id = calendar.id  # read once: ORM attribute access is slow
-    busy = people_busy(
-        session,
-        context,
-        user_ids=members,
-        busy_from=busy_from,
-        busy_to=busy_to,
-        calendar_id=calendar_id,
-        exclude_appointment_id=exclude_appointment_id,
-    )
-
-    if calendar.calendar_type == "event":
-        # The calendar itself is the person; its members' busy times count too.
-        own = calendar_spans(
-            session,
+    calendar_id = calendar.id
+    is_event = calendar.calendar_type == "event"
+    availability, busy, own = yield from together(
+        load_calendar_availability(calendar, context.zone),
+        people_busy(
+            context,
+            user_ids=members,
+            busy_from=busy_from,
+            busy_to=busy_to,
+            calendar_id=calendar_id,
+            exclude_appointment_id=exclude_appointment_id,
+        ),
+        # An event calendar is itself the person: its own appointments take its time.
+        calendar_spans(
             context,
             calendar_id,
             busy_from=busy_from,
             busy_to=busy_to,
             exclude_appointment_id=exclude_appointment_id,
         )
+        if is_event
+        else done([]),
+    )
+    if is_event:
+        # The calendar itself is the person; its members' busy times count too.
         member_busy = [span for user in members for span in busy.blocking[user]]
         windows = open_windows(availability.calendar, start_ms, end_ms)
         return [
             Person(
-                key=calendar.id,
+                key=calendar_id,
                 windows=windows,
                 blocking=[*busy.calendar_blocks, *member_busy],
-                same=[(start, end) for start, end in own],
+                same=own,
             )
         ]
     # Members with the same hours share one Availability object: resolve its windows once.
@@ -219,30 +216,37 @@ def persons_for(
 
 
 def resources_for(
-    session: Session,
-    calendar: CalendarRules,
+    mapped: list[MappedResource],
     *,
-    mapped: list[CalendarResource],
     context: LocationContext,
     start_ms: int,
     end_ms: int,
     exclude_appointment_id: str = "",
-) -> list[Resource]:
-    """The rooms and equipment mapped to the calendar (`resources_of_calendar`), each with the
+) -> Plan[list[Resource]]:
+    """The rooms and equipment mapped to a calendar (`resources_of_calendar`), each with the
     occupying appointments of every calendar it is mapped to (PRODUCT §4.4)."""
     busy_from, busy_to = start_ms - BUSY_MARGIN_MS, end_ms + BUSY_MARGIN_MS
-    found = []
-    for resource in mapped:
-        busy = []
-        for calendar_id in resource.calendar_ids:
-            busy += calendar_spans(
-                session,
+    spans = yield from together(
+        *[
+            calendar_spans(
                 context,
                 calendar_id,
                 busy_from=busy_from,
                 busy_to=busy_to,
                 exclude_appointment_id=exclude_appointment_id,
             )
+            for resource in mapped
+            for calendar_id in resource.calendar_ids
+        ]
+    )
+    found, at = [], 0
+    for resource in mapped:
+        busy = [
+            span
+            for of_calendar in spans[at : at + len(resource.calendar_ids)]
+            for span in of_calendar
+        ]
+        at += len(resource.calendar_ids)
         found.append(Resource(units=resource.units, busy=busy))
     return found
 
@@ -253,7 +257,7 @@ def free_members(
     *,
     context: LocationContext,
     candidates: list[str],
-    mapped: list[CalendarResource],
+    mapped: list[MappedResource],
     start_ms: int,
     end_ms: int,
     now_ms: int,
@@ -262,7 +266,8 @@ def free_members(
 ) -> list[str]:
     """The team members among `candidates` (or, for event calendars, the calendar) free for
     [start, end): the start must be one the engine offers under the calendar's rules, and the
-    whole span must be free of busy time (and of full resources among `mapped`)."""
+    whole span must be free of busy time (and of full resources among `mapped`). Read in the
+    session's transaction, in one round (two when they hold appointments in other calendars)."""
     rules = slot_rules(
         calendar,
         now_ms=now_ms,
@@ -271,23 +276,25 @@ def free_members(
         end_ms=start_ms + 1,
         ignore_date_range=ignore_date_range,
     )
-    persons = persons_for(
+    persons, resources = run_plan(
         session,
-        calendar,
-        context=context,
-        members=candidates,
-        start_ms=start_ms - DAY_MS,
-        end_ms=end_ms + DAY_MS,
-        exclude_appointment_id=exclude_appointment_id,
-    )
-    resources = resources_for(
-        session,
-        calendar,
-        mapped=mapped,
-        context=context,
-        start_ms=start_ms,
-        end_ms=end_ms,
-        exclude_appointment_id=exclude_appointment_id,
+        together(
+            persons_for(
+                calendar,
+                context=context,
+                members=candidates,
+                start_ms=start_ms - DAY_MS,
+                end_ms=end_ms + DAY_MS,
+                exclude_appointment_id=exclude_appointment_id,
+            ),
+            resources_for(
+                mapped,
+                context=context,
+                start_ms=start_ms,
+                end_ms=end_ms,
+                exclude_appointment_id=exclude_appointment_id,
+            ),
+        ),
     )
     offered = free_slots(persons, rules, resources=resources).by_person
     at_start = [p for p in persons if start_ms in offered.get(p.key, ())]
@@ -314,15 +321,20 @@ def free_staff(
     span widened by the service's buffers. Their busy time is the picture every calendar sees:
     occupying appointments of every calendar (widened by that calendar's buffers), their other
     service bookings (widened by those services' buffers) and their blocked slots."""
-    hours = load_staff_availability(session, context.location_id, candidates)
-    busy = people_busy(
+
+    hours, busy = run_plan(
         session,
-        context,
-        user_ids=candidates,
-        busy_from=start_ms - BUSY_MARGIN_MS,
-        busy_to=end_ms + BUSY_MARGIN_MS,
-        exclude_booking_id=exclude_booking_id,
-    ).blocking
+        together(
+            single(load_staff_availability(context.location_id, candidates)),
+            people_busy(
+                context,
+                user_ids=candidates,
+                busy_from=start_ms - BUSY_MARGIN_MS,
+                busy_to=end_ms + BUSY_MARGIN_MS,
+                exclude_booking_id=exclude_booking_id,
+            ),
+        ),
+    )
     persons = []
     for user in candidates:
         if user not in hours:
@@ -330,7 +342,9 @@ def free_staff(
         windows = open_windows(hours[user], start_ms - DAY_MS, end_ms + DAY_MS)
         if any(open_ <= start_ms and end_ms <= close for open_, close in windows):
             # Only this start is asked about: the engine checks the span against busy time.
-            persons.append(Person(key=user, windows=[(start_ms, end_ms)], blocking=busy[user]))
+            persons.append(
+                Person(key=user, windows=[(start_ms, end_ms)], blocking=busy.blocking[user])
+            )
     length = end_ms - start_ms
     rules = SlotRules(
         duration_ms=length,

@@ -1,12 +1,10 @@
 """The time service bookings take from their staff (PRODUCT §7), widened by each service's
 buffers: read from `service_segment_staff`, which `services.store.save_booking` keeps."""
 
-from collections.abc import Iterable
-
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
 
 from opencalendars.busy.appointments import MAX_APPOINTMENT_MS
+from opencalendars.db.batch import Fetch
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.services.models import ServiceSegmentStaff
 
@@ -32,21 +30,18 @@ _OCCUPYING_SEGMENTS = PreparedRead(
 
 
 def occupying_segments(
-    session: Session,
     location_id: str,
-    staff_ids: Iterable[str],
+    staff_ids: list[str],
     *,
     start_ms: int,
     end_ms: int,
     exclude_booking_id: str = "",
-) -> list[tuple[str, int, int]]:
-    """The service-booking time of these people that overlaps the range, already widened by
-    each service's buffers: `(staff_id, busy_start_ms, busy_end_ms)` tuples."""
-    staff_ids = list(staff_ids)
-    if not staff_ids:
-        return []
-    return _OCCUPYING_SEGMENTS.all(
-        session,
+) -> Fetch:
+    """The service-booking time of these people (at least one) that overlaps the range,
+    already widened by each service's buffers: `(staff_id, busy_start_ms, busy_end_ms)`
+    tuples."""
+    return Fetch(
+        _OCCUPYING_SEGMENTS,
         {
             "location_id": location_id,
             "staff_ids": staff_ids,

@@ -10,6 +10,7 @@ from opencalendars import clock
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.rules import CalendarRules
 from opencalendars.calendars.schemas import CalendarCreateDTO, CalendarUpdateDTO
+from opencalendars.db.batch import Fetch
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.db.queries import get_live, live
@@ -60,6 +61,20 @@ async def read_calendar(db: Database, location_id: str, calendar_id: str) -> tup
     if row is None:
         raise NotFound(CALENDAR_NOT_FOUND)
     return row
+
+
+def _rules_of(row: tuple | None) -> CalendarRules | None:
+    return None if row is None else CalendarRules.of(row)
+
+
+def live_calendar(location_id: str, calendar_id: str) -> Fetch:
+    """The live calendar as a plan's fetch (db/batch.py): its `CalendarRules`, or None."""
+    return Fetch(
+        _LIVE_CALENDAR,
+        {"location_id": location_id, "calendar_id": calendar_id},
+        one=True,
+        shape=_rules_of,
+    )
 
 
 def read_live_calendar(session: Session, location_id: str, calendar_id: str) -> CalendarRules:

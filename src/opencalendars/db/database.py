@@ -8,18 +8,21 @@ processes queue on `busy_timeout` instead of failing halfway with "database is l
 
 import re
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
+from opencalendars.db.batch import Fetch, Plan, round_statements, run_plan
 from opencalendars.db.loop_connections import LoopConnections
 from opencalendars.db.prepared import CompiledRead, PreparedRead, hold_connection
+
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 BEGIN_MODE = "opencalendars_begin"
@@ -230,16 +233,45 @@ class Database:
         For hot paths such as auth."""
         return self._fetch(read, parameters, all_rows=False)
 
-    def rows(self, read: PreparedRead, parameters: dict) -> list[tuple]:
-        """A prepared read's rows, as lightly as `first_row`."""
-        return self._fetch(read, parameters, all_rows=True)
-
     async def run_read(self, read: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         """Runs a short read of several statements or of its own kind for an async endpoint:
         right here on SQLite, in a worker thread on PostgreSQL (see `read_first`)."""
         if self.is_sqlite:
             return read(*args, **kwargs)
         return await run_in_threadpool(read, *args, **kwargs)
+
+    async def run_plan(self, plan: Plan[T]) -> T:
+        """A plan of reads (db/batch.py) for an async endpoint, without leaving the event loop:
+        on SQLite in one read transaction right here (as `run_read`); on PostgreSQL each round
+        pipelined on one of the loop's own connections (as `read_first`), so a round is one
+        round trip and there is no pre-ping, `BEGIN` or `COMMIT` (every statement sees what was
+        committed before it, as in a READ COMMITTED transaction)."""
+        if self.is_sqlite:
+            with self.read() as session:
+                return run_plan(session, plan)
+        try:
+            fetches = plan.send(None)
+            while True:
+                fetches = plan.send(await self._fetch_round_in_loop(fetches))
+        except StopIteration as finished:
+            return finished.value
+
+    async def _fetch_round_in_loop(self, fetches: Sequence[Fetch]) -> list:
+        statements = round_statements(self.engine.dialect, fetches)
+
+        async def fetch(connection) -> list[list[tuple]]:
+            cursors = []
+            async with connection.pipeline():
+                for _, _, (sql, values) in statements:
+                    cursors.append(await connection.execute(sql, values, prepare=True))
+            return [await cursor.fetchall() for cursor in cursors]
+
+        # Shaped once the connection is given back: a shape's failure is not the connection's.
+        rows = await self.loop_connections.of_this_loop().run(fetch)
+        return [
+            fetch.result(compiled.rows(raws))
+            for (fetch, compiled, _), raws in zip(statements, rows, strict=True)
+        ]
 
     async def read_first(self, read: PreparedRead, parameters: dict) -> tuple | None:
         """`first_row` for an async endpoint, without leaving the event loop.

@@ -5,12 +5,13 @@ benchmark machine (events, the compiled-cache lookup, result metadata, `Row` obj
 SQLite itself took ~12 µs, and reading 2,000 busy spans for free slots took 5.5 ms. A
 `PreparedRead` keeps SQLAlchemy for what it is good at, building the statement and compiling
 it for each dialect, and runs the compiled SQL on the DBAPI cursor itself: inside a session's
-transaction (`all`, `first`), or on a pooled connection of its own (`Database.first_row`,
-`Database.rows`). Parameters and columns still go through the column types' own bind and
-result processors (JSON, booleans), so rows read the same as through SQLAlchemy. Rows are
-named tuples: they unpack like tuples and answer attribute access by column name, so DTO
-functions take them like ORM objects; bulk reads that only unpack (the busy spans of free
-slots) ask for plain tuples, as the driver made them, which halves the cost of a big result.
+transaction (`all`, `first`, a plan's rounds: db/batch.py), or on a connection of its own
+(`Database.first_row`, `read_first`, `read_rows`). Parameters and columns still go through the
+column types' own bind and result processors (JSON, booleans), so rows read the same as through
+SQLAlchemy. Rows are named tuples: they unpack like tuples and answer attribute access by column
+name, so DTO functions take them like ORM objects; bulk reads that only unpack (the busy spans
+of free slots) ask for plain tuples, as the driver made them, which halves the cost of a big
+result.
 """
 
 from collections import namedtuple

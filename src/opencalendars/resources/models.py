@@ -20,9 +20,9 @@ class CalendarResource(LocationScoped, SoftDeleted, Timestamps, Base):
     calendar_ids: Mapped[list[str]] = mapped_column(JSON)
     is_active: Mapped[bool] = mapped_column(Boolean)
 
-    @property
-    def units(self) -> int:
-        """How many bookings it can serve at once (PRODUCT §4.4)."""
-        if self.resource_type == "equipments":
-            return self.quantity - self.out_of_service
-        return self.capacity
+
+def units_of(resource_type: str, *, quantity: int, out_of_service: int, capacity: int) -> int:
+    """How many bookings a resource can serve at once (PRODUCT §4.4)."""
+    if resource_type == "equipments":
+        return quantity - out_of_service
+    return capacity

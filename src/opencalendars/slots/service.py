@@ -1,5 +1,5 @@
 """Free slots (PRODUCT §4.5), the endpoint: one calendar's people and rules from `busy/` in one
-read transaction, the engine, the answer by local date. The bound on a request's work lives here."""
+plan of reads, the engine, the answer by local date. The bound on a request's work lives here."""
 
 from bisect import bisect_right
 from collections.abc import Sequence
@@ -14,10 +14,11 @@ from opencalendars.busy.people import persons_for, resources_for
 from opencalendars.busy.resources import resources_of_calendar
 from opencalendars.busy.rules import slot_rules
 from opencalendars.calendars.rules import CalendarRules
-from opencalendars.calendars.service import read_live_calendar
+from opencalendars.calendars.service import CALENDAR_NOT_FOUND, live_calendar
 from opencalendars.context import LocationContext
+from opencalendars.db.batch import Plan, run_plan, together
 from opencalendars.db.database import Database
-from opencalendars.errors import BadRequest
+from opencalendars.errors import BadRequest, NotFound
 from opencalendars.units import DAY_MS
 
 # The most candidate starts one free-slots request may visit: the engine takes one step per
@@ -92,7 +93,7 @@ def check_grid(persons: Sequence[Person], rules: SlotRules, start_ms: int) -> in
 
 @dataclass(frozen=True)
 class FreeSlotInputs:
-    """What the engine needs, read in one transaction."""
+    """What the engine needs, read in one plan (two rounds, usually)."""
 
     calendar: CalendarRules
     persons: list[Person]
@@ -101,41 +102,40 @@ class FreeSlotInputs:
     grid_points: int
 
 
-def read_free_slot_inputs(
-    db: Database, context: LocationContext, *, calendar_id: str, query: FreeSlotsQuery
-) -> FreeSlotInputs | None:
+def free_slot_inputs(
+    context: LocationContext, *, calendar_id: str, query: FreeSlotsQuery
+) -> Plan[FreeSlotInputs | None]:
     """The calendar's people and rules for the query; None when the calendar is inactive (it
-    offers nothing)."""
-    with db.read() as session:
-        calendar = read_live_calendar(session, context.location_id, calendar_id)
-        members = selected_members(calendar, query.user_ids)
-        if not calendar.is_active:
-            return None
-        now_ms = clock.now_ms(session)
-        rules = slot_rules(
-            calendar,
-            now_ms=now_ms,
-            location_zone=context.zone,
-            start_ms=query.start_ms,
-            end_ms=query.end_ms,
-        )
-        persons = persons_for(
-            session,
+    offers nothing). A plan of reads (db/batch.py): the calendar and the clock, then everything
+    the calendar names at once, then (only when needed) other calendars' buffers and the
+    appointments of the calendars that share its resources."""
+    calendar, now_ms = yield [live_calendar(context.location_id, calendar_id), clock.now()]
+    if calendar is None:
+        raise NotFound(CALENDAR_NOT_FOUND)
+    members = selected_members(calendar, query.user_ids)
+    if not calendar.is_active:
+        return None
+    rules = slot_rules(
+        calendar,
+        now_ms=now_ms,
+        location_zone=context.zone,
+        start_ms=query.start_ms,
+        end_ms=query.end_ms,
+    )
+    persons, mapped = yield from together(
+        persons_for(
             calendar,
             context=context,
             members=members,
             start_ms=query.start_ms,
             end_ms=query.end_ms,
-        )
-        grid_points = check_grid(persons, rules, query.start_ms)
-        resources = resources_for(
-            session,
-            calendar,
-            mapped=resources_of_calendar(session, calendar),
-            context=context,
-            start_ms=query.start_ms,
-            end_ms=query.end_ms,
-        )
+        ),
+        resources_of_calendar(calendar),
+    )
+    grid_points = check_grid(persons, rules, query.start_ms)
+    resources = yield from resources_for(
+        mapped, context=context, start_ms=query.start_ms, end_ms=query.end_ms
+    )
     return FreeSlotInputs(calendar, persons, rules, resources, grid_points)
 
 
@@ -160,21 +160,20 @@ def free_slots_for(inputs: FreeSlotInputs | None, query: FreeSlotsQuery) -> dict
 def get_free_slots(
     db: Database, context: LocationContext, *, calendar_id: str, query: FreeSlotsQuery
 ) -> dict:
-    inputs = read_free_slot_inputs(db, context, calendar_id=calendar_id, query=query)
+    with db.read() as session:
+        inputs = run_plan(session, free_slot_inputs(context, calendar_id=calendar_id, query=query))
     return free_slots_for(inputs, query)
 
 
 async def answer_free_slots(
     db: Database, context: LocationContext, *, calendar_id: str, query: FreeSlotsQuery
 ) -> dict:
-    """`get_free_slots` for the async endpoint, without the hop to a worker thread and back
-    where it can: that hop cost 1 to 4 ms of a 5 ms request (bench/RESULTS.md). The reads run
-    as `Database.run_read` runs them (in the event loop on SQLite); the engine runs in the
-    event loop up to IN_LOOP_GRID_POINTS, and in a worker thread above, so that a large grid
-    never holds up the process's other requests for long."""
-    inputs = await db.run_read(
-        read_free_slot_inputs, db, context, calendar_id=calendar_id, query=query
-    )
+    """`get_free_slots` for the async endpoint, without the hop to a worker thread and back:
+    that hop cost 1 to 4 ms of a 5 ms request (bench/RESULTS.md). The reads run as
+    `Database.run_plan` runs them (in the event loop, pipelined on PostgreSQL); the engine runs
+    in the event loop up to IN_LOOP_GRID_POINTS, and in a worker thread above, so that a large
+    grid never holds up the process's other requests for long."""
+    inputs = await db.run_plan(free_slot_inputs(context, calendar_id=calendar_id, query=query))
     if inputs is None or inputs.grid_points <= IN_LOOP_GRID_POINTS:
         return free_slots_for(inputs, query)
     return await run_in_threadpool(free_slots_for, inputs, query)

@@ -1,0 +1,148 @@
+"""Reads in rounds: a request's independent reads sent together, one round trip per round.
+
+Free slots and every booking read the same busy picture: a calendar, the server clock, the
+members' schedules, their appointments, series, service bookings, blocks and synced busy time.
+Run one after another, as they used to be, that is a round trip each (twelve for a free-slots
+request on PostgreSQL, counting the pool's pre-ping, `BEGIN` and `COMMIT`: bench/RESULTS.md),
+and a round trip to a database on another host costs more than the read itself. Most of them
+depend only on the calendar row, so they can all be sent at once.
+
+A read that wants several statements is written as a *plan*: a generator that yields the list
+of `Fetch`es it needs next, receives their results in the same order, and returns its value.
+`together` runs plans side by side, each round's fetches of all of them in one batch; a driver
+runs a plan's rounds: `run_plan` inside a session's transaction (PostgreSQL: psycopg's pipeline
+mode, one round trip a round; SQLite: one statement after another, each a few microseconds of
+local file access), `Database.run_plan` for an async endpoint (PostgreSQL: the event loop's own
+connection, pipelined the same way).
+"""
+
+from collections.abc import Callable, Generator, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from sqlalchemy import Dialect
+from sqlalchemy.orm import Session
+
+from opencalendars.db.prepared import PreparedRead, session_connection
+
+T = TypeVar("T")
+
+
+def _as_read(rows: Any) -> Any:
+    return rows
+
+
+@dataclass(frozen=True)
+class Fetch:
+    """One statement of a round: a prepared read, its parameters, whether the first row (`one`)
+    or all rows are wanted, and `shape`, what the plan receives made of them. `sqlite`, when
+    given, is the fetch to run on SQLite instead (a statement that suits it better, with its
+    own shape): the plan receives the same value either way."""
+
+    read: PreparedRead
+    parameters: dict
+    one: bool = False
+    shape: Callable[[Any], Any] = _as_read
+    sqlite: "Fetch | None" = None
+
+    def on(self, dialect: Dialect) -> "Fetch":
+        return self.sqlite if self.sqlite is not None and dialect.name == "sqlite" else self
+
+    def result(self, rows: list) -> Any:
+        """What the plan receives, made of the rows read (each as its read makes them)."""
+        if self.one:
+            return self.shape(rows[0] if rows else None)
+        return self.shape(rows)
+
+
+# A plan: yields the fetches of a round, is sent their shaped results, returns its value.
+Plan = Generator[Sequence[Fetch], list, T]
+
+
+def done(value: T) -> Plan[T]:
+    """A plan that needs no read: `value` as it is."""
+    return value
+    yield  # a generator function: the `return` above is its value
+
+
+def single(fetch: Fetch) -> Plan:
+    """A plan of one fetch: its result."""
+    (found,) = yield [fetch]
+    return found
+
+
+def together(*plans: Plan) -> Plan[tuple]:
+    """The plans run side by side: each round, the fetches of every plan still running go out
+    in one batch. Returns their values, in order."""
+    values: list[Any] = [None] * len(plans)
+    waiting: dict[int, Sequence[Fetch]] = {}
+
+    def step(index: int, sent: list | None) -> None:
+        try:
+            waiting[index] = plans[index].send(sent)
+        except StopIteration as finished:
+            values[index] = finished.value
+
+    for index in range(len(plans)):
+        step(index, None)
+    while waiting:
+        round_ = list(waiting.items())
+        waiting.clear()
+        found = yield [fetch for _, fetches in round_ for fetch in fetches]
+        at = 0
+        for index, fetches in round_:
+            step(index, found[at : at + len(fetches)])
+            at += len(fetches)
+    return tuple(values)
+
+
+def drive(plan: Plan[T], fetch_round: Callable[[Sequence[Fetch]], list]) -> T:
+    """Runs a plan to its value, each round's fetches through `fetch_round`."""
+    try:
+        fetches = plan.send(None)
+        while True:
+            fetches = plan.send(fetch_round(fetches))
+    except StopIteration as finished:
+        return finished.value
+
+
+def run_plan(session: Session, plan: Plan[T]) -> T:
+    """A plan run inside the session's transaction (its snapshot and its locks)."""
+    dialect, dbapi_connection = session_connection(session)
+    return drive(plan, lambda fetches: fetch_round(dialect, dbapi_connection, fetches))
+
+
+def fetch_round(dialect: Dialect, dbapi_connection: Any, fetches: Sequence[Fetch]) -> list:
+    """The shaped results of one round's fetches on a DBAPI connection: pipelined on
+    PostgreSQL (every statement sent, then every result read: one round trip)."""
+    statements = round_statements(dialect, fetches)
+    if dialect.name == "sqlite":
+        return [
+            fetch.result(compiled.fetch(dbapi_connection, fetch.parameters, True))
+            for fetch, compiled, _ in statements
+        ]
+    cursors = []
+    try:
+        with dbapi_connection.pipeline():
+            for _, _, (sql, values) in statements:
+                cursor = dbapi_connection.cursor()
+                cursors.append(cursor)
+                cursor.execute(sql, values)
+        return [
+            fetch.result(compiled.rows(cursor.fetchall()))
+            for (fetch, compiled, _), cursor in zip(statements, cursors, strict=True)
+        ]
+    finally:
+        for cursor in cursors:
+            cursor.close()
+
+
+def round_statements(dialect: Dialect, fetches: Sequence[Fetch]) -> list[tuple]:
+    """`(fetch, compiled read, (sql, values))` for each fetch of a round, in the form this
+    dialect runs."""
+    statements = []
+    for fetch in fetches:
+        chosen = fetch.on(dialect)
+        compiled = chosen.read.compiled(dialect)
+        statements.append((chosen, compiled, compiled.sql_and_parameters(chosen.parameters)))
+    return statements
