@@ -51,8 +51,7 @@ def frozen_ms(session: Session) -> int | None:
 
 
 def now_ms(session: Session) -> int:
-    frozen = frozen_ms(session)
-    return real_now_ms() if frozen is None else frozen
+    return _now_from(_FROZEN.first(session, {}))
 
 
 def set_frozen_ms(session: Session, value: int | None) -> None:

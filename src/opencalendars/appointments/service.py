@@ -21,9 +21,14 @@ from opencalendars.availability import recurrence
 from opencalendars.blocked_slots import service as blocked_slots
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.rules import CalendarRules
-from opencalendars.calendars.service import calendar_ids_in_group, read_live_calendar
+from opencalendars.calendars.service import (
+    calendar_ids_in_group,
+    live_calendar,
+    read_live_calendar,
+)
 from opencalendars.contacts.bookings import booking_contact, event_title
 from opencalendars.context import LocationContext
+from opencalendars.db.batch import run_plan, single, together
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key
 from opencalendars.db.queries import for_change, get_live, live, one_or_not_found
@@ -224,10 +229,16 @@ def create_appointment(
     a recurring series whose first occurrence is `startTime`."""
     start_ms = times.start_ms
     with db.write() as session:
-        calendar = read_live_calendar(session, dto.locationId, dto.calendarId)
-        contact = booking_contact(session, dto.locationId, dto.contactId)
+        # One round: the calendar, the contact and the clock do not depend on each other.
+        calendar, contact, now = run_plan(
+            session,
+            together(
+                live_calendar(dto.locationId, dto.calendarId),
+                booking_contact(dto.locationId, dto.contactId),
+                single(clock.now()),
+            ),
+        )
         end_ms = times.end_ms if times.end_ms is not None else start_ms + calendar.slot_duration_ms
-        now = clock.now_ms(session)
         assigned, users = booking.book(
             session,
             calendar,
@@ -318,7 +329,7 @@ def update_appointment(
         revived = occupies_after and not appointment.occupies
         if moved or revived:
             # Taking time again is a booking: for a live contact, where the location says so.
-            booking_contact(session, location_id, appointment.contact_id)
+            run_plan(session, booking_contact(location_id, appointment.contact_id))
             wanted = dto.assignedUserId if "assignedUserId" in fields else None
             # Keep the assignee when only the time moves, if they are still a member.
             if (

@@ -10,7 +10,7 @@ from opencalendars import clock
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.rules import CalendarRules
 from opencalendars.calendars.schemas import CalendarCreateDTO, CalendarUpdateDTO
-from opencalendars.db.batch import Fetch
+from opencalendars.db.batch import Fetch, Plan, run_plan
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.db.queries import get_live, live
@@ -63,27 +63,20 @@ async def read_calendar(db: Database, location_id: str, calendar_id: str) -> tup
     return row
 
 
-def _rules_of(row: tuple | None) -> CalendarRules | None:
-    return None if row is None else CalendarRules.of(row)
-
-
-def live_calendar(location_id: str, calendar_id: str) -> Fetch:
-    """The live calendar as a plan's fetch (db/batch.py): its `CalendarRules`, or None."""
-    return Fetch(
-        _LIVE_CALENDAR,
-        {"location_id": location_id, "calendar_id": calendar_id},
-        one=True,
-        shape=_rules_of,
-    )
-
-
-def read_live_calendar(session: Session, location_id: str, calendar_id: str) -> CalendarRules:
-    """The live calendar as the hot path reads it (free slots, booking), inside a session's
-    transaction: its `CalendarRules`."""
-    row = _LIVE_CALENDAR.first(session, {"location_id": location_id, "calendar_id": calendar_id})
+def live_calendar(location_id: str, calendar_id: str) -> Plan[CalendarRules]:
+    """The live calendar as the hot path reads it (free slots, booking): its `CalendarRules`,
+    as a plan (db/batch.py), so it goes out with the reads that do not depend on it."""
+    (row,) = yield [
+        Fetch(_LIVE_CALENDAR, {"location_id": location_id, "calendar_id": calendar_id}, one=True)
+    ]
     if row is None:
         raise NotFound(CALENDAR_NOT_FOUND)
     return CalendarRules.of(row)
+
+
+def read_live_calendar(session: Session, location_id: str, calendar_id: str) -> CalendarRules:
+    """`live_calendar` on its own, inside a session's transaction."""
+    return run_plan(session, live_calendar(location_id, calendar_id))
 
 
 def calendar_ids_in_group(location_id: str, group_id: str):

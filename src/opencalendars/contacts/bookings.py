@@ -2,7 +2,6 @@
 appointment's title is rendered with (docs/contacts.md "Bookings and contacts")."""
 
 from sqlalchemy import and_, bindparam, select
-from sqlalchemy.orm import Session
 
 from opencalendars.admin.models import Location
 from opencalendars.contacts.models import Contact
@@ -13,6 +12,7 @@ from opencalendars.contacts.placeholders import (
     contact_placeholders,
 )
 from opencalendars.contacts.service import CONTACT_NOT_FOUND
+from opencalendars.db.batch import Fetch, Plan
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.errors import NotFound
 from opencalendars.templates import render
@@ -38,14 +38,17 @@ _BOOKING_CONTACT = PreparedRead(
 )
 
 
-def booking_contact(session: Session, location_id: str, contact_id: str) -> BookedContact | None:
+def booking_contact(location_id: str, contact_id: str) -> Plan[BookedContact | None]:
     """The location's live contact `contact_id`; 404 `Contact not found` when the location
     requires contacts and it is not one (unknown, deleted, another location's). None when the
-    location does not require contacts and the id names no live contact.
+    location does not require contacts and the id names no live contact. A plan (db/batch.py):
+    a booking reads it with its calendar and the clock, in one round.
 
     No lock is taken: a contact deleted while the booking commits is the same as one deleted
     just after it, and a deleted contact's appointments stay (as HighLevel keeps them)."""
-    row = _BOOKING_CONTACT.first(session, {"location_id": location_id, "contact_id": contact_id})
+    (row,) = yield [
+        Fetch(_BOOKING_CONTACT, {"location_id": location_id, "contact_id": contact_id}, one=True)
+    ]
     if row is None or row.id is None:
         if row is None or row.require_contacts:
             raise NotFound(CONTACT_NOT_FOUND)

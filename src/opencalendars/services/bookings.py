@@ -14,6 +14,7 @@ from opencalendars.busy.claims import SlotTaken, claim
 from opencalendars.busy.people import free_staff
 from opencalendars.contacts.bookings import booking_contact
 from opencalendars.context import LocationContext
+from opencalendars.db.batch import run_plan
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key
 from opencalendars.db.queries import get_live, live
@@ -293,7 +294,7 @@ def create_booking(
     start_ms = body_instant_ms("startTime", dto.startTime, shown_in)
     end_ms = body_instant_ms("endTime", dto.endTime, shown_in)
     with db.write() as session:
-        booking_contact(session, dto.locationId, dto.contactId)
+        run_plan(session, booking_contact(dto.locationId, dto.contactId))
         place = service_location_for(session, dto.locationId, dto.serviceLocationId)
         meeting, messages = meeting_location_for(place, dto.meetingLocation)
         planned = plan_services(session, dto.locationId, dto.services)
@@ -411,7 +412,7 @@ def update_booking(
         now = clock.now_ms(session)
         if occupies and (changed or not booking.occupies):
             # Taking time again is a booking: for a live contact, where the location says so.
-            booking_contact(session, location_id, booking.contact_id)
+            run_plan(session, booking_contact(location_id, booking.contact_id))
             staff = choose_staff(
                 session,
                 context,

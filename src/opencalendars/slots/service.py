@@ -14,11 +14,11 @@ from opencalendars.busy.people import persons_for, resources_for
 from opencalendars.busy.resources import resources_of_calendar
 from opencalendars.busy.rules import slot_rules
 from opencalendars.calendars.rules import CalendarRules
-from opencalendars.calendars.service import CALENDAR_NOT_FOUND, live_calendar
+from opencalendars.calendars.service import live_calendar
 from opencalendars.context import LocationContext
-from opencalendars.db.batch import Plan, run_plan, together
+from opencalendars.db.batch import Plan, run_plan, single, together
 from opencalendars.db.database import Database
-from opencalendars.errors import BadRequest, NotFound
+from opencalendars.errors import BadRequest
 from opencalendars.units import DAY_MS
 
 # The most candidate starts one free-slots request may visit: the engine takes one step per
@@ -109,9 +109,9 @@ def free_slot_inputs(
     offers nothing). A plan of reads (db/batch.py): the calendar and the clock, then everything
     the calendar names at once, then (only when needed) other calendars' buffers and the
     appointments of the calendars that share its resources."""
-    calendar, now_ms = yield [live_calendar(context.location_id, calendar_id), clock.now()]
-    if calendar is None:
-        raise NotFound(CALENDAR_NOT_FOUND)
+    calendar, now_ms = yield from together(
+        live_calendar(context.location_id, calendar_id), single(clock.now())
+    )
     members = selected_members(calendar, query.user_ids)
     if not calendar.is_active:
         return None
