@@ -1,0 +1,149 @@
+"""Reads in rounds (db/batch.py): free slots and bookings send their independent reads together,
+one round trip a round on PostgreSQL (psycopg's pipeline mode), and the answers are the same
+as reading one statement after another."""
+
+import pytest
+
+from opencalendars.context import LocationContext
+from opencalendars.db.batch import done, drive, fetch_round, single, together
+from opencalendars.db.prepared import session_connection
+from opencalendars.errors import NotFound
+from opencalendars.slots.service import FreeSlotsQuery, free_slot_inputs
+
+DAY_MS = 86_400_000
+HOUR_MS = 3_600_000
+MONDAY_MS = 1_893_974_400_000  # 2030-01-07T00:00:00Z
+ALL_DAY = {"openHour": 0, "openMinute": 0, "closeHour": 0, "closeMinute": 0}
+AROUND_THE_CLOCK = [{"daysOfTheWeek": [0, 1, 2, 3, 4, 5, 6], "hours": [ALL_DAY]}]
+TEAM = ["ana", "bo", "cy"]
+
+
+@pytest.fixture(autouse=True)
+def new_year(frozen_clock):
+    frozen_clock("2030-01-01T00:00:00Z")
+
+
+def created(tenant, members=TEAM, **settings) -> str:
+    response = tenant.post(
+        "/calendars/",
+        json={
+            "locationId": tenant.location_id,
+            "name": "Team",
+            "calendarType": "round_robin",
+            "teamMembers": [{"userId": user} for user in members],
+            "openHours": AROUND_THE_CLOCK,
+            "slotDuration": 60,
+            "slotInterval": 60,
+            **settings,
+        },
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["calendar"]["id"]
+
+
+def booked(tenant, calendar_id: str, start_ms: int, user: str) -> None:
+    response = tenant.post(
+        "/calendars/events/appointments",
+        json={
+            "calendarId": calendar_id,
+            "locationId": tenant.location_id,
+            "contactId": "contact-1",
+            "startTime": start_ms,
+            "assignedUserId": user,
+        },
+    )
+    assert response.status_code == 200, response.text
+
+
+def rounds_of(app, plan):
+    """The plan's value, and how many fetches each of its rounds sent, run in a read
+    transaction on the suite's database (SQLite, or PostgreSQL pipelined)."""
+    sent: list[int] = []
+    with app.state.db.read() as session:
+        dialect, connection = session_connection(session)
+
+        def counted(fetches):
+            sent.append(len(fetches))
+            return fetch_round(dialect, connection, fetches)
+
+        return drive(plan, counted), sent
+
+
+def query(days: int = 1) -> FreeSlotsQuery:
+    return FreeSlotsQuery(MONDAY_MS, MONDAY_MS + days * DAY_MS, "UTC", [], False)
+
+
+def test_a_teams_free_slots_are_read_in_two_rounds(app, tenant):
+    calendar_id = created(tenant)
+    booked(tenant, calendar_id, MONDAY_MS + 10 * HOUR_MS, "bo")
+    context = LocationContext(tenant.location_id, "UTC")
+
+    inputs, sent = rounds_of(app, free_slot_inputs(context, calendar_id=calendar_id, query=query()))
+
+    # The calendar and the clock; then the schedules (members', the calendar's own), blocks,
+    # appointments, series, service bookings and synced busy time, all at once.
+    assert sent == [2, 7]
+    assert [person.key for person in inputs.persons] == TEAM
+    bo = inputs.persons[1]
+    assert bo.same == [(MONDAY_MS + 10 * HOUR_MS, MONDAY_MS + 11 * HOUR_MS)]
+
+
+def test_another_calendars_buffers_take_a_third_round_only_when_needed(app, tenant):
+    calendar_id = created(tenant)
+    other_id = created(tenant, members=["bo"], slotBuffer=30)
+    booked(tenant, other_id, MONDAY_MS + 10 * HOUR_MS, "bo")
+    context = LocationContext(tenant.location_id, "UTC")
+
+    inputs, sent = rounds_of(app, free_slot_inputs(context, calendar_id=calendar_id, query=query()))
+
+    assert sent == [2, 7, 1]
+    bo = inputs.persons[1]
+    # Widened by the other calendar's own buffer after it (slotBuffer, PRODUCT §4.3).
+    assert bo.blocking == [(MONDAY_MS + 10 * HOUR_MS, MONDAY_MS + 11 * HOUR_MS + 30 * 60_000)]
+    slots = tenant.get(
+        f"/calendars/{calendar_id}/free-slots",
+        params={"startDate": MONDAY_MS, "endDate": MONDAY_MS + DAY_MS - 1, "userId": "bo"},
+    ).json()
+    starts = slots["2030-01-07"]["slots"]
+    assert "2030-01-07T10:00:00+00:00" not in starts and "2030-01-07T11:00:00+00:00" not in starts
+    assert "2030-01-07T09:00:00+00:00" in starts and "2030-01-07T12:00:00+00:00" in starts
+
+
+def test_a_missing_calendar_is_a_404_after_the_first_round(app, tenant):
+    context = LocationContext(tenant.location_id, "UTC")
+    with pytest.raises(NotFound):
+        rounds_of(app, free_slot_inputs(context, calendar_id="nope", query=query()))
+
+
+def plan_of(name: str, rounds: int, log: list):
+    """A plan of `rounds` rounds of one fetch each (a stand-in value), logging what it got."""
+    for number in range(rounds):
+        (got,) = yield [f"{name}{number}"]
+        log.append(got)
+    return name
+
+
+def test_together_sends_the_rounds_of_every_plan_at_once():
+    log: list = []
+    sent: list = []
+
+    def answer(fetches):
+        sent.append(list(fetches))
+        return [fetch.upper() for fetch in fetches]
+
+    values = drive(
+        together(plan_of("a", 1, log), done("b"), plan_of("c", 3, log), single("d0")), answer
+    )
+
+    assert values == ("a", "b", "c", "D0")
+    assert sent == [["a0", "c0", "d0"], ["c1"], ["c2"]]
+    assert log == ["A0", "C0", "C1", "C2"]
+
+
+def test_a_plans_failure_stops_the_others():
+    def failing():
+        yield ["x"]
+        raise ValueError("no such thing")
+
+    with pytest.raises(ValueError):
+        drive(together(failing(), plan_of("a", 2, [])), lambda fetches: list(fetches))
