@@ -2,7 +2,7 @@
 `appointment_users` (the busy index `busy/appointments.py` reads) never drifts.
 """
 
-from sqlalchemy import bindparam, delete, insert
+from sqlalchemy import bindparam, delete, insert, inspect
 from sqlalchemy.orm import Session
 
 from opencalendars.appointments.models import Appointment, AppointmentUser
@@ -19,10 +19,12 @@ def save_appointment(session: Session, appointment: Appointment) -> None:
     from `appointments` itself (`occupying_series`), so it has no rows here. The rows of
     `appointment_users` are plain Core statements: nothing reads them as ORM objects, and
     the unit of work cost a booking more than the rest of its write."""
+    is_new = inspect(appointment).transient
     session.add(appointment)
     session.flush()
     connection = session.connection()
-    connection.execute(_FORGET_PEOPLE, {"appointment_id": appointment.id})
+    if not is_new:  # a new appointment has no rows to forget: a round trip saved per booking
+        connection.execute(_FORGET_PEOPLE, {"appointment_id": appointment.id})
     if appointment.is_series or not appointment.people:
         return
     connection.execute(

@@ -116,6 +116,8 @@ def fetch_round(dialect: Dialect, dbapi_connection: Any, fetches: Sequence[Fetch
     """The shaped results of one round's fetches on a DBAPI connection: pipelined on
     PostgreSQL (every statement sent, then every result read: one round trip)."""
     statements = round_statements(dialect, fetches)
+    if not statements:
+        return []
     if dialect.name == "sqlite":
         return [
             fetch.result(compiled.fetch(dbapi_connection, fetch.parameters, True))

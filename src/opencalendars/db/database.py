@@ -10,6 +10,7 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, nullcontext
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -18,7 +19,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from opencalendars.db.batch import Fetch, Plan, round_statements, run_plan
+from opencalendars.db.batch import Fetch, Plan, drive, fetch_round, round_statements
 from opencalendars.db.loop_connections import LoopConnections
 from opencalendars.db.prepared import CompiledRead, PreparedRead, hold_connection
 
@@ -241,14 +242,22 @@ class Database:
         return await run_in_threadpool(read, *args, **kwargs)
 
     async def run_plan(self, plan: Plan[T]) -> T:
-        """A plan of reads (db/batch.py) for an async endpoint, without leaving the event loop:
-        on SQLite in one read transaction right here (as `run_read`); on PostgreSQL each round
-        pipelined on one of the loop's own connections (as `read_first`), so a round is one
-        round trip and there is no pre-ping, `BEGIN` or `COMMIT` (every statement sees what was
-        committed before it, as in a READ COMMITTED transaction)."""
+        """A plan of reads (db/batch.py) for an async endpoint, without leaving the event loop,
+        and without a transaction around it: every statement sees what was committed before it,
+        as in PostgreSQL's READ COMMITTED (a plan reads nothing twice, so a snapshot of its own
+        would protect nothing). On SQLite the statements run right here on a pooled connection
+        (as `read_first`; no session, `BEGIN` or `COMMIT`); on PostgreSQL each round is
+        pipelined on one of the loop's own connections, so a round is one round trip, with no
+        pre-ping."""
         if self.is_sqlite:
-            with self.read() as session:
-                return run_plan(session, plan)
+            connection = self.engine.raw_connection()
+            try:
+                return drive(
+                    plan,
+                    partial(fetch_round, self.engine.dialect, connection.dbapi_connection),
+                )
+            finally:
+                connection.close()
         try:
             fetches = plan.send(None)
             while True:
@@ -258,6 +267,8 @@ class Database:
 
     async def _fetch_round_in_loop(self, fetches: Sequence[Fetch]) -> list:
         statements = round_statements(self.engine.dialect, fetches)
+        if not statements:
+            return []
 
         async def fetch(connection) -> list[list[tuple]]:
             cursors = []

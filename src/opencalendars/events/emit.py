@@ -13,6 +13,7 @@ from opencalendars.appointments.models import Appointment
 from opencalendars.calendars.models import Calendar
 from opencalendars.contacts.models import Contact
 from opencalendars.context import LocationContext
+from opencalendars.db.batch import run_plan, together
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.events.notify import (
     Snapshot,
@@ -52,31 +53,38 @@ def appointment_changed(
     if calendar is None or calendar.id != appointment.calendar_id:
         calendar = _CALENDAR.first(session, {"calendar_id": appointment.calendar_id})
     group_id = calendar.group_id if calendar is not None else None
-    enqueue_event(
-        session,
-        event_type,
-        appointment,
-        group_id=group_id,
-        context=context,
-        now_ms=now_ms,
-    )
     deleted = event_type == "AppointmentDelete"
     after = snapshot(appointment)
     cancel, schedule = timed_plan(before, after, deleted)
     if cancel:
         cancel_timed(session, appointment.id, now_ms)
-    enqueue_notifications(
+    # What the three read (the location's subscriptions, the calendar's notifications, the
+    # write-back connections) goes out in one round.
+    run_plan(
         session,
-        appointment,
-        calendar,
-        zone_name=context.zone,
-        topics=topics_now(before, after, deleted),
-        # Occurrences of a series are not single rows: their reminders are not queued.
-        timed=schedule and not appointment.is_series,
-        now_ms=now_ms,
+        together(
+            enqueue_event(
+                session,
+                event_type,
+                appointment,
+                group_id=group_id,
+                context=context,
+                now_ms=now_ms,
+            ),
+            enqueue_notifications(
+                session,
+                appointment,
+                calendar,
+                zone_name=context.zone,
+                topics=topics_now(before, after, deleted),
+                # Occurrences of a series are not single rows: their reminders are not queued.
+                timed=schedule and not appointment.is_series,
+                now_ms=now_ms,
+            ),
+            # Write-back to the users' CalDAV calendars (sync/writeback.py), by the worker.
+            queue_writes(session, event_type, appointment, now_ms=now_ms),
+        ),
     )
-    # Write-back to the users' CalDAV calendars (sync/writeback.py), delivered by the worker.
-    queue_writes(session, event_type, appointment, now_ms=now_ms)
 
 
 def contact_changed(session: Session, event_type: str, contact: Contact, *, now_ms: int) -> None:

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from opencalendars.appointments.models import Appointment
 from opencalendars.calendars.models import Calendar
 from opencalendars.contacts.placeholders import BookedContact, contact_placeholders, named_contact
+from opencalendars.db.batch import Fetch, Plan
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.events.outbox import enqueue
 from opencalendars.notifications.models import CalendarNotification
@@ -194,13 +195,16 @@ def enqueue_notifications(
     topics: list[str],
     timed: bool,
     now_ms: int,
-) -> None:
+) -> Plan[None]:
     """Queue the calendar's active email, SMS and WhatsApp notifications this change sends.
     In-app notifications have no channel here; timed ones already past are skipped. The contact
-    is read once, and only when something is queued."""
+    is read once, and only when something is queued. A plan (db/batch.py): the notifications
+    are read in the round of the change's other reads."""
     if not topics and not timed:
         return
-    notifications = _ACTIVE_NOTIFICATIONS.all(session, {"calendar_id": appointment.calendar_id})
+    (notifications,) = yield [
+        Fetch(_ACTIVE_NOTIFICATIONS, {"calendar_id": appointment.calendar_id})
+    ]
     values = None
     for notification in notifications:
         fields = notification.fields

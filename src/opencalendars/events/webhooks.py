@@ -12,6 +12,7 @@ from opencalendars.appointments.models import Appointment
 from opencalendars.contacts.models import Contact
 from opencalendars.contacts.schemas import custom_field_dto
 from opencalendars.context import LocationContext
+from opencalendars.db.batch import Fetch, Plan, run_plan
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.errors import NotFound
@@ -141,14 +142,16 @@ def _enqueue_webhooks(
     render: Callable[[], dict],
     now_ms: int,
     appointment_id: str | None,
-) -> None:
+) -> Plan[None]:
     """One outbox message per subscription of the location that wants this event, each with
     its own `webhookId`. `render` gives the body's fields between `locationId` and `timestamp`
     (called once, and only when some subscription wants the event). The body is rendered now
-    and stored as the exact bytes that will be signed and sent."""
+    and stored as the exact bytes that will be signed and sent. A plan (db/batch.py): the
+    subscriptions are read in the round of the change's other reads."""
+    (found,) = yield [Fetch(_SUBSCRIPTIONS, {"location_id": location_id})]
     subscriptions = [
         subscription
-        for subscription in _SUBSCRIPTIONS.all(session, {"location_id": location_id})
+        for subscription in found
         if subscription.events is None or event_type in subscription.events
     ]
     if not subscriptions:
@@ -183,10 +186,10 @@ def enqueue_event(
     group_id: str | None,
     context: LocationContext,
     now_ms: int,
-) -> None:
+) -> Plan[None]:
     """An appointment event (AppointmentCreate, AppointmentUpdate, AppointmentDelete) for the
-    subscriptions of the appointment's location that want it."""
-    _enqueue_webhooks(
+    subscriptions of the appointment's location that want it (a plan)."""
+    return _enqueue_webhooks(
         session,
         event_type,
         appointment.location_id,
@@ -201,13 +204,16 @@ def enqueue_contact_event(
 ) -> None:
     """A contact event (ContactCreate, ContactUpdate, ContactDelete) for the subscriptions of the
     contact's location that want it: the contact as it is now (as it was, for a delete)."""
-    _enqueue_webhooks(
+    run_plan(
         session,
-        event_type,
-        contact.location_id,
-        render=lambda: contact_payload(contact),
-        now_ms=now_ms,
-        appointment_id=None,
+        _enqueue_webhooks(
+            session,
+            event_type,
+            contact.location_id,
+            render=lambda: contact_payload(contact),
+            now_ms=now_ms,
+            appointment_id=None,
+        ),
     )
 
 

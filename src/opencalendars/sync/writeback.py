@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 
 from opencalendars.admin.models import Location
 from opencalendars.appointments.models import Appointment
+from opencalendars.db.batch import Fetch, Plan
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.events.delivery import Outcome
@@ -87,10 +88,11 @@ _WRITE_BACK_CONNECTIONS = PreparedRead(
 
 def queue_writes(
     session: Session, event_type: str, appointment: Appointment, *, now_ms: int
-) -> None:
+) -> Plan[None]:
     """Queue the write-back of a changed appointment. An occurrence of a series deleted or
     edited on its own changes its series too (an EXDATE): the series is written again. Nothing
-    is queued (and one indexed read is made) when no connection concerned writes back."""
+    is queued (and one indexed read is made) when no connection concerned writes back. A plan
+    (db/batch.py): the connections are read in the round of the change's other reads."""
     targets: list[tuple[str, list[str]]] = []
     computed = appointment.rrule is not None and appointment.master_event_id is not None
     if not computed:  # an occurrence that is not stored is written as part of its series
@@ -99,15 +101,18 @@ def queue_writes(
         master = session.get(Appointment, appointment.master_event_id)
         if master is not None:
             targets.append((master.id, master.people))
-    for appointment_id, people in targets:
-        connections = _WRITE_BACK_CONNECTIONS.all(
-            session,
+    found = yield [
+        Fetch(
+            _WRITE_BACK_CONNECTIONS,
             {
                 "location_id": appointment.location_id,
                 "user_ids": list(people),
                 "appointment_id": appointment_id,
             },
         )
+        for appointment_id, people in targets
+    ]
+    for (appointment_id, _), connections in zip(targets, found, strict=True):
         for connection in connections:
             enqueue(
                 session,
