@@ -6,6 +6,7 @@ import pytest
 from opencalendars.appointments.booking import last_booked
 from opencalendars.calendars.schemas import MAX_TEAM_MEMBERS
 from opencalendars.calendars.service import read_live_calendar
+from opencalendars.db.batch import run_plan, single
 from opencalendars.slots.service import MAX_GRID_POINTS
 
 TEAM = [f"member-{n:03d}" for n in range(MAX_TEAM_MEMBERS)]
@@ -98,7 +99,7 @@ def test_when_members_were_last_booked_is_one_statement_for_any_number(app, tena
 
     with app.state.db.read() as session:
         calendar = read_live_calendar(session, tenant.location_id, calendar_id)
-        last = last_booked(session, calendar, user_ids)
+        last = run_plan(session, single(last_booked(calendar, user_ids)))
 
     assert len(last) == len(user_ids)
     assert last[booked] == 1_893_456_000_000  # 2030-01-01T00:00:00Z, when it was booked

@@ -2,6 +2,8 @@
 booking, what to lock, and who is assigned among the free (PRODUCT §4.4, §5). The caller writes
 in the same transaction, under the locks."""
 
+from dataclasses import dataclass
+
 from sqlalchemy import JSON, Text, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
@@ -13,7 +15,7 @@ from opencalendars.busy.people import free_members
 from opencalendars.busy.resources import MappedResource, resources_of_calendar
 from opencalendars.calendars.rules import CalendarRules
 from opencalendars.context import LocationContext
-from opencalendars.db.batch import run_plan
+from opencalendars.db.batch import Fetch, Plan, done, run_plan, together
 from opencalendars.db.locks import calendar_key, person_key, resource_key
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.errors import BadRequest
@@ -103,32 +105,64 @@ _LAST_BOOKED = {
 }
 
 
-def last_booked(session: Session, calendar: CalendarRules, user_ids: list[str]) -> dict[str, int]:
-    """Per member, when they were last booked on this calendar (0: never)."""
-    rows = _LAST_BOOKED[session.get_bind().dialect.name].all(
-        session,
-        {"location_id": calendar.location_id, "calendar_id": calendar.id, "user_ids": user_ids},
-    )
+def _last_booked_by_user(rows: list[tuple]) -> dict[str, int]:
     return {user: last or 0 for user, last in rows}
 
 
-def occupying_counts(
-    session: Session, calendar: CalendarRules, user_ids: list[str]
-) -> dict[str, int]:
-    rows = _OCCUPYING_COUNTS.all(
-        session,
-        {"location_id": calendar.location_id, "calendar_id": calendar.id, "user_ids": user_ids},
+def last_booked(calendar: CalendarRules, user_ids: list[str]) -> Fetch:
+    """Per member, when they were last booked on this calendar (0: never)."""
+    parameters = {
+        "location_id": calendar.location_id,
+        "calendar_id": calendar.id,
+        "user_ids": user_ids,
+    }
+    return Fetch(
+        _LAST_BOOKED["postgresql"],
+        parameters,
+        shape=_last_booked_by_user,
+        sqlite=Fetch(_LAST_BOOKED["sqlite"], parameters, shape=_last_booked_by_user),
     )
-    return dict(rows)
 
 
-def round_robin_pick(session: Session, calendar: CalendarRules, free: list[str]) -> str:
+def picks_among(calendar: CalendarRules, free: list[str]) -> bool:
+    """Whether a booking whose free people are `free` chooses among them (round robin)."""
+    return calendar.calendar_type not in ("event", "collective", "personal") and len(free) > 1
+
+
+@dataclass(frozen=True)
+class Standing:
+    """What round robin ranks members by besides priority (PRODUCT §4.4): how many occupying
+    appointments each holds on the calendar (equal distribution only), when each was last
+    booked on it."""
+
+    counts: dict[str, int]
+    last: dict[str, int]
+
+
+def round_robin_standing(calendar: CalendarRules, user_ids: list[str]) -> Plan[Standing | None]:
+    """The `Standing` of these members, when a booking may have to choose among them; else
+    None, and nothing is read. A plan: a booking reads it in the round of its busy-time
+    check, for every candidate (one index seek each), before it knows who is free."""
+    if not picks_among(calendar, user_ids):
+        return None
+    equal = calendar.event_type == "RoundRobin_OptimizeForEqualDistribution"
+    parameters = {
+        "location_id": calendar.location_id,
+        "calendar_id": calendar.id,
+        "user_ids": user_ids,
+    }
+    last, *counts = yield [
+        last_booked(calendar, user_ids),
+        *([Fetch(_OCCUPYING_COUNTS, parameters, shape=dict)] if equal else []),
+    ]
+    return Standing(counts=counts[0] if counts else {}, last=last)
+
+
+def round_robin_pick(calendar: CalendarRules, free: list[str], standing: Standing) -> str:
     """PRODUCT §4.4: by eventType, then priority (1 > 0.5 > 0), then the member booked longest
     ago on this calendar (never booked first), then the lowest userId."""
     priority = {m.user_id: PRIORITY_ORDER[m.priority] for m in calendar.team}
-    equal = calendar.event_type == "RoundRobin_OptimizeForEqualDistribution"
-    counts = occupying_counts(session, calendar, free) if equal else {}
-    last = last_booked(session, calendar, free)
+    counts, last = standing.counts, standing.last
 
     def rank(user: str) -> tuple:
         return (counts.get(user, 0), priority[user], last[user], user)
@@ -137,9 +171,10 @@ def round_robin_pick(session: Session, calendar: CalendarRules, free: list[str])
 
 
 def assign(
-    session: Session, calendar: CalendarRules, free: list[str], *, candidates: list[str]
+    calendar: CalendarRules, free: list[str], *, candidates: list[str], standing: Standing | None
 ) -> tuple[str | None, list[str]]:
-    """`(assignedUserId, users)` for a booking whose free people are `free`."""
+    """`(assignedUserId, users)` for a booking whose free people are `free` (`standing`: read
+    by `round_robin_standing` for the candidates, when it has to choose)."""
     kind = calendar.calendar_type
     if kind == "event":
         members = calendar.members
@@ -147,9 +182,9 @@ def assign(
     if kind == "collective":
         primary = next(m.user_id for m in calendar.team if m.is_primary)
         return primary, candidates
-    if kind == "personal" or len(free) == 1:
+    if not picks_among(calendar, free):
         return free[0], []
-    return round_robin_pick(session, calendar, free), []
+    return round_robin_pick(calendar, free, standing), []
 
 
 def book(
@@ -181,25 +216,32 @@ def book(
         return [*lock_keys(calendar, candidates, mapped), *also_lock]
 
     def check_and_choose() -> tuple[str | None, list[str]]:
-        free = candidates
+        # Who is free, and how round robin would rank them, in one round.
+        free, standing = run_plan(
+            session,
+            together(
+                free_members(
+                    calendar,
+                    context=context,
+                    candidates=candidates,
+                    mapped=mapped,
+                    start_ms=start_ms,
+                    end_ms=end_ms,
+                    now_ms=now_ms,
+                    ignore_date_range=ignore_date_range,
+                    exclude_appointment_id=exclude_appointment_id,
+                )
+                if validate
+                else done(candidates),
+                round_robin_standing(calendar, candidates),
+            ),
+        )
         if validate:
-            free = free_members(
-                session,
-                calendar,
-                context=context,
-                candidates=candidates,
-                mapped=mapped,
-                start_ms=start_ms,
-                end_ms=end_ms,
-                now_ms=now_ms,
-                ignore_date_range=ignore_date_range,
-                exclude_appointment_id=exclude_appointment_id,
-            )
             everyone = calendar.calendar_type == "collective"
             if not free or (everyone and set(free) != set(candidates)):
                 raise SlotTaken(SLOT_TAKEN)
         if calendar.calendar_type not in ("event", "collective") and not free:
             raise BadRequest(["this calendar has no team member to assign"])
-        return assign(session, calendar, free, candidates=candidates)
+        return assign(calendar, free, candidates=candidates, standing=standing)
 
     return claim(session, "appointment", to_lock, check_and_choose=check_and_choose)

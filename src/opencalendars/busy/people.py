@@ -252,7 +252,6 @@ def resources_for(
 
 
 def free_members(
-    session: Session,
     calendar: CalendarRules,
     *,
     context: LocationContext,
@@ -263,11 +262,12 @@ def free_members(
     now_ms: int,
     ignore_date_range: bool,
     exclude_appointment_id: str = "",
-) -> list[str]:
+) -> Plan[list[str]]:
     """The team members among `candidates` (or, for event calendars, the calendar) free for
     [start, end): the start must be one the engine offers under the calendar's rules, and the
-    whole span must be free of busy time (and of full resources among `mapped`). Read in the
-    session's transaction, in one round (two when they hold appointments in other calendars)."""
+    whole span must be free of busy time (and of full resources among `mapped`). A plan of one
+    round (two when they hold appointments in other calendars), run in the booking's
+    transaction, under its locks."""
     rules = slot_rules(
         calendar,
         now_ms=now_ms,
@@ -276,24 +276,21 @@ def free_members(
         end_ms=start_ms + 1,
         ignore_date_range=ignore_date_range,
     )
-    persons, resources = run_plan(
-        session,
-        together(
-            persons_for(
-                calendar,
-                context=context,
-                members=candidates,
-                start_ms=start_ms - DAY_MS,
-                end_ms=end_ms + DAY_MS,
-                exclude_appointment_id=exclude_appointment_id,
-            ),
-            resources_for(
-                mapped,
-                context=context,
-                start_ms=start_ms,
-                end_ms=end_ms,
-                exclude_appointment_id=exclude_appointment_id,
-            ),
+    persons, resources = yield from together(
+        persons_for(
+            calendar,
+            context=context,
+            members=candidates,
+            start_ms=start_ms - DAY_MS,
+            end_ms=end_ms + DAY_MS,
+            exclude_appointment_id=exclude_appointment_id,
+        ),
+        resources_for(
+            mapped,
+            context=context,
+            start_ms=start_ms,
+            end_ms=end_ms,
+            exclude_appointment_id=exclude_appointment_id,
         ),
     )
     offered = free_slots(persons, rules, resources=resources).by_person
