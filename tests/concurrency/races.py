@@ -1,4 +1,12 @@
-"""What the race tests share: the working hours and calendars they book against."""
+"""What the race tests share: the working hours and calendars they book against, and sending
+the same request at the same moment through several server processes."""
+
+import itertools
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+
+import httpx
 
 REQUESTS = 200
 SLOT = "2030-01-07T10:00:00-05:00"  # a Monday
@@ -42,3 +50,25 @@ def calendar_with(tenant, calendar_type, members, **settings):
     for user in members:
         give_hours(tenant, user, [calendar_id])
     return calendar_id
+
+
+def sent_at_once(
+    servers: list[str], send: Callable[[httpx.Client], httpx.Response], racers: int
+) -> list[httpx.Response]:
+    """`send(client)` by `racers` threads released together (a barrier), their clients taken
+    in turn from `servers`, the base URLs of real server processes on one database."""
+    clients = [httpx.Client(base_url=url, timeout=60) for url in servers]
+    rotation = itertools.cycle(clients)
+    jobs = [next(rotation) for _ in range(racers)]
+    start = threading.Barrier(racers)
+
+    def released(client: httpx.Client) -> httpx.Response:
+        start.wait()
+        return send(client)
+
+    try:
+        with ThreadPoolExecutor(max_workers=racers) as pool:
+            return list(pool.map(released, jobs))
+    finally:
+        for client in clients:
+            client.close()

@@ -2,14 +2,12 @@
 the same moment through 4 real server processes on one database answers one 201 and 409s, never
 a 500 (the primary key decides, admin/service.py)."""
 
-import itertools
-import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
+from concurrency.races import sent_at_once
 from support.api import ADMIN_HEADERS
 
 RACERS = 8
@@ -19,23 +17,14 @@ ROUNDS = 3
 @pytest.mark.parametrize("round_", range(ROUNDS))
 def test_locations_raced_with_one_id_are_one_201_and_409s(servers, round_):
     location_id = f"raced-{round_}-{time.monotonic_ns()}"
-    clients = [httpx.Client(base_url=url, timeout=60) for url in servers]
-    rotation = itertools.cycle(clients)
-    jobs = [next(rotation) for _ in range(RACERS)]
-    start = threading.Barrier(RACERS)
-
-    def send(client: httpx.Client) -> httpx.Response:
-        body = {"name": "Raced", "timezone": "UTC", "id": location_id}
-        start.wait()
-        return client.post("/admin/locations", json=body, headers=ADMIN_HEADERS)
-
-    try:
-        with ThreadPoolExecutor(max_workers=RACERS) as pool:
-            answers = list(pool.map(send, jobs))
-        listed = clients[0].get("/admin/locations", headers=ADMIN_HEADERS).json()["locations"]
-    finally:
-        for client in clients:
-            client.close()
+    body = {"name": "Raced", "timezone": "UTC", "id": location_id}
+    answers = sent_at_once(
+        servers,
+        lambda client: client.post("/admin/locations", json=body, headers=ADMIN_HEADERS),
+        RACERS,
+    )
+    with httpx.Client(base_url=servers[0], timeout=60) as client:
+        listed = client.get("/admin/locations", headers=ADMIN_HEADERS).json()["locations"]
 
     statuses = sorted(answer.status_code for answer in answers)
     assert statuses == [201] + [409] * (RACERS - 1), [answer.text for answer in answers]

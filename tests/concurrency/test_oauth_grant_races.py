@@ -2,14 +2,13 @@
 grant sent at the same moment through 4 real server processes on one database (the
 conditional UPDATE that spends it, marketplace/service.py)."""
 
-import itertools
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
 
+from concurrency.races import sent_at_once
 from marketplace.test_oauth import REDIRECT, install, make_app, make_location
 from support.api import ADMIN_HEADERS
 
@@ -18,21 +17,7 @@ ROUNDS = 3
 
 
 def at_once(servers, form: dict) -> list[httpx.Response]:
-    clients = [httpx.Client(base_url=url, timeout=60) for url in servers]
-    rotation = itertools.cycle(clients)
-    jobs = [next(rotation) for _ in range(RACERS)]
-    start = threading.Barrier(RACERS)
-
-    def send(client: httpx.Client) -> httpx.Response:
-        start.wait()
-        return client.post("/oauth/token", data=form)
-
-    try:
-        with ThreadPoolExecutor(max_workers=RACERS) as pool:
-            return list(pool.map(send, jobs))
-    finally:
-        for client in clients:
-            client.close()
+    return sent_at_once(servers, lambda client: client.post("/oauth/token", data=form), RACERS)
 
 
 def one_winner(responses: list[httpx.Response]) -> dict:
@@ -95,22 +80,12 @@ def test_a_refresh_token_raced_rotates_once(servers, admin, round_):
 def test_consents_raced_install_once(servers, admin, round_):
     app = make_app(admin, webhook="https://app.example/raced")
     location_id = make_location(admin)
-    clients = [httpx.Client(base_url=url, timeout=60) for url in servers]
-    rotation = itertools.cycle(clients)
-    jobs = [next(rotation) for _ in range(RACERS)]
-    start = threading.Barrier(RACERS)
     body = {"appId": app.id, "locationId": location_id, "redirectUri": REDIRECT}
-
-    def send(client: httpx.Client) -> httpx.Response:
-        start.wait()
-        return client.post("/admin/installs", json=body, headers=ADMIN_HEADERS)
-
-    try:
-        with ThreadPoolExecutor(max_workers=RACERS) as pool:
-            answers = list(pool.map(send, jobs))
-    finally:
-        for client in clients:
-            client.close()
+    answers = sent_at_once(
+        servers,
+        lambda client: client.post("/admin/installs", json=body, headers=ADMIN_HEADERS),
+        RACERS,
+    )
 
     assert [answer.status_code for answer in answers] == [201] * RACERS, answers[0].text
     assert len({answer.json()["install"]["id"] for answer in answers}) == 1
@@ -124,22 +99,12 @@ def test_consents_raced_install_once(servers, admin, round_):
 
 def test_companies_raced_with_one_id_are_one_201_and_409s(servers, admin):
     company_id = f"raced-{threading.get_ident()}-{time.monotonic_ns()}"
-    clients = [httpx.Client(base_url=url, timeout=60) for url in servers]
-    rotation = itertools.cycle(clients)
-    jobs = [next(rotation) for _ in range(RACERS)]
-    start = threading.Barrier(RACERS)
-
-    def send(client: httpx.Client) -> httpx.Response:
-        start.wait()
-        body = {"name": "Raced", "id": company_id}
-        return client.post("/admin/companies", json=body, headers=ADMIN_HEADERS)
-
-    try:
-        with ThreadPoolExecutor(max_workers=RACERS) as pool:
-            answers = list(pool.map(send, jobs))
-    finally:
-        for client in clients:
-            client.close()
+    body = {"name": "Raced", "id": company_id}
+    answers = sent_at_once(
+        servers,
+        lambda client: client.post("/admin/companies", json=body, headers=ADMIN_HEADERS),
+        RACERS,
+    )
 
     statuses = sorted(answer.status_code for answer in answers)
     assert statuses == [201] + [409] * (RACERS - 1), [answer.text for answer in answers]

@@ -15,11 +15,39 @@ import asyncio
 import collections
 import contextlib
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import psycopg
 
 T = TypeVar("T")
+
+
+class PerLoop(Generic[T]):
+    """One value per event loop, made on the loop's first use: what holds connections or tasks
+    belongs to the loop it was made on (a server process has one loop; tests may run several,
+    one after another). The values of loops that have closed are dropped (`drop`) on the way."""
+
+    def __init__(self, make: Callable[[], T], drop: Callable[[T], None] = lambda _value: None):
+        self._make = make
+        self._drop = drop
+        self._by_loop: dict[asyncio.AbstractEventLoop, T] = {}
+
+    def current(self) -> T:
+        loop = asyncio.get_running_loop()
+        value = self._by_loop.get(loop)
+        if value is None:
+            for ended in [other for other in self._by_loop if other.is_closed()]:
+                self._drop(self._by_loop.pop(ended))
+            value = self._by_loop[loop] = self._make()
+        return value
+
+    def values(self) -> list[T]:
+        return list(self._by_loop.values())
+
+    def clear(self) -> None:
+        for value in self._by_loop.values():
+            self._drop(value)
+        self._by_loop.clear()
 
 
 class AsyncConnections:
@@ -113,24 +141,16 @@ class AsyncConnections:
 
 
 class LoopConnections:
-    """One `AsyncConnections` per event loop: a connection belongs to the loop it was opened on
-    (a server process has one; tests may run several, one after another)."""
+    """One `AsyncConnections` per event loop: a connection belongs to the loop it was opened on."""
 
     def __init__(self, conninfo: str, size: int):
         self.conninfo = conninfo
-        self._size = size
-        self._by_loop: dict[asyncio.AbstractEventLoop, AsyncConnections] = {}
+        self._per_loop = PerLoop(
+            lambda: AsyncConnections(conninfo, size), drop=AsyncConnections.abandon
+        )
 
     def of_this_loop(self) -> AsyncConnections:
-        loop = asyncio.get_running_loop()
-        connections = self._by_loop.get(loop)
-        if connections is None:
-            for ended in [other for other in self._by_loop if other.is_closed()]:
-                self._by_loop.pop(ended).abandon()
-            connections = self._by_loop[loop] = AsyncConnections(self.conninfo, self._size)
-        return connections
+        return self._per_loop.current()
 
     def clear(self) -> None:
-        for connections in self._by_loop.values():
-            connections.abandon()
-        self._by_loop.clear()
+        self._per_loop.clear()

@@ -26,6 +26,8 @@ from collections.abc import Awaitable, Callable
 
 import psycopg
 
+from opencalendars.db.loop_connections import PerLoop
+
 log = logging.getLogger("opencalendars")
 
 # The listening connection hears its own notification this often, or the cache stops answering:
@@ -93,7 +95,7 @@ class NotifiedCache:
     def __init__(self, conninfo: str, channel: str):
         self._conninfo = conninfo
         self._channel = channel
-        self._by_loop: dict[asyncio.AbstractEventLoop, LoopCache] = {}
+        self._caches = PerLoop(LoopCache)
 
     async def find(self, key: str, read: Callable[[], Awaitable[tuple | None]]) -> tuple | None:
         """The kept row of `key`, or `read()`'s (kept when found and nothing changed meanwhile)."""
@@ -110,18 +112,15 @@ class NotifiedCache:
     def forget(self) -> None:
         """Empties every loop's cache at once, from any thread: for this process's own change,
         whose next request must not wait for the notification (a few milliseconds)."""
-        for cache in list(self._by_loop.values()):
+        for cache in self._caches.values():
             cache.forget(listening=cache.listening)
 
     def _of_this_loop(self) -> LoopCache:
-        loop = asyncio.get_running_loop()
-        cache = self._by_loop.get(loop)
-        if cache is None:
-            for ended in [other for other in self._by_loop if other.is_closed()]:
-                del self._by_loop[ended]
-            cache = self._by_loop[loop] = LoopCache()
+        cache = self._caches.current()
         if cache.task is None or cache.task.done():
-            cache.task = loop.create_task(self._listen(cache), name=f"listen {self._channel}")
+            cache.task = asyncio.get_running_loop().create_task(
+                self._listen(cache), name=f"listen {self._channel}"
+            )
         return cache
 
     async def _listen(self, cache: LoopCache) -> None:
