@@ -5,7 +5,7 @@ as reading one statement after another."""
 import pytest
 
 from opencalendars.context import LocationContext
-from opencalendars.db.batch import done, drive, fetch_round, single, together
+from opencalendars.db.batch import after, done, drive, fetch_round, single, together
 from opencalendars.db.prepared import session_connection
 from opencalendars.errors import NotFound
 from opencalendars.slots.service import FreeSlotsQuery, free_slot_inputs
@@ -147,3 +147,22 @@ def test_a_plans_failure_stops_the_others():
 
     with pytest.raises(ValueError):
         drive(together(failing(), plan_of("a", 2, [])), lambda fetches: list(fetches))
+
+
+def test_what_goes_after_the_locks_goes_in_their_round():
+    sent: list = []
+
+    def answer(fetches):
+        sent.append(list(fetches))
+        return [fetch.upper() for fetch in fetches]
+
+    log: list = []
+    assert drive(after(["lock"], plan_of("a", 2, log)), answer) == "a"
+    assert sent == [["lock", "a0"], ["a1"]]
+    assert log == ["A0", "A1"]
+
+    sent.clear()
+    # A check that reads nothing still takes the locks; no locks, no round.
+    assert drive(after(["lock"], done("b")), answer) == "b"
+    assert drive(after([], done("c")), answer) == "c"
+    assert sent == [["lock"]]

@@ -215,27 +215,27 @@ def book(
         mapped = run_plan(session, resources_of_calendar(calendar))  # read once: locks and check
         return [*lock_keys(calendar, candidates, mapped), *also_lock]
 
-    def check_and_choose() -> tuple[str | None, list[str]]:
+    def check() -> Plan[tuple]:
         # Who is free, and how round robin would rank them, in one round.
-        free, standing = run_plan(
-            session,
-            together(
-                free_members(
-                    calendar,
-                    context=context,
-                    candidates=candidates,
-                    mapped=mapped,
-                    start_ms=start_ms,
-                    end_ms=end_ms,
-                    now_ms=now_ms,
-                    ignore_date_range=ignore_date_range,
-                    exclude_appointment_id=exclude_appointment_id,
-                )
-                if validate
-                else done(candidates),
-                round_robin_standing(calendar, candidates),
-            ),
+        return together(
+            free_members(
+                calendar,
+                context=context,
+                candidates=candidates,
+                mapped=mapped,
+                start_ms=start_ms,
+                end_ms=end_ms,
+                now_ms=now_ms,
+                ignore_date_range=ignore_date_range,
+                exclude_appointment_id=exclude_appointment_id,
+            )
+            if validate
+            else done(candidates),
+            round_robin_standing(calendar, candidates),
         )
+
+    def choose(found: tuple) -> tuple[str | None, list[str]]:
+        free, standing = found
         if validate:
             everyone = calendar.calendar_type == "collective"
             if not free or (everyone and set(free) != set(candidates)):
@@ -244,4 +244,4 @@ def book(
             raise BadRequest(["this calendar has no team member to assign"])
         return assign(calendar, free, candidates=candidates, standing=standing)
 
-    return claim(session, "appointment", to_lock, check_and_choose=check_and_choose)
+    return claim(session, "appointment", to_lock, check=check, choose=choose)

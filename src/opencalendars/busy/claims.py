@@ -2,7 +2,8 @@
 
 A booking takes the booking locks of everything it could exhaust (db/locks.py: every person who
 could be assigned, an event calendar, a room), then checks against the busy picture read afresh
-under those locks (`busy.people`), then chooses who is booked. The caller writes in the same
+under those locks (`busy.people`: the locks and the check's reads go out in one round trip on
+PostgreSQL), then chooses who is booked. The caller writes in the same
 transaction, so two bookings that need the same person take turns and the second sees the
 first. Each front door (`appointments.booking.book`, `services.bookings.choose_staff`) says what
 to lock and how to check and choose; this says in which order, and counts the outcome.
@@ -13,10 +14,12 @@ from typing import TypeVar
 
 from sqlalchemy.orm import Session
 
-from opencalendars.db.locks import take_booking_locks
+from opencalendars.db.batch import Plan, after, run_plan
+from opencalendars.db.locks import booking_locks
 from opencalendars.errors import BadRequest
 from opencalendars.metrics import booking_accepted_on_commit, booking_refused
 
+Found = TypeVar("Found")
 Chosen = TypeVar("Chosen")
 
 
@@ -29,14 +32,17 @@ def claim(
     kind: str,
     lock_keys: Callable[[], list[str]],
     *,
-    check_and_choose: Callable[[], Chosen],
+    check: Callable[[], Plan[Found]],
+    choose: Callable[[Found], Chosen],
 ) -> Chosen:
-    """`lock_keys()` (which may refuse the request before anything is locked), the locks, then
-    `check_and_choose()`. A refusal (`BadRequest`) is counted at once (metrics.py, `kind`:
-    appointment or service); an acceptance when the caller's transaction commits."""
+    """`lock_keys()` (which may refuse the request before anything is locked), the locks and
+    `check()`'s reads, then `choose(what they found)`. The locks go out ahead of the check's
+    first round, in the same round trip (`db.locks.booking_locks`). A refusal (`BadRequest`) is
+    counted at once (metrics.py, `kind`: appointment or service); an acceptance when the
+    caller's transaction commits."""
     try:
-        take_booking_locks(session, lock_keys())
-        chosen = check_and_choose()
+        locks = booking_locks(session.get_bind().dialect, lock_keys())
+        chosen = choose(run_plan(session, after(locks, check())))
     except BadRequest as refusal:
         booking_refused(kind, "slot_taken" if isinstance(refusal, SlotTaken) else "invalid")
         raise

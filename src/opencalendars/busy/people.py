@@ -6,7 +6,6 @@ from collections import defaultdict
 from dataclasses import dataclass, replace
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
 
 from opencalendars.availability.engine import Person, Resource, SlotRules, free_slots
 from opencalendars.availability.resolver import Window, open_windows
@@ -20,7 +19,7 @@ from opencalendars.busy.segments import occupying_segments
 from opencalendars.calendars.models import Calendar
 from opencalendars.calendars.rules import CalendarRules, buffers_of
 from opencalendars.context import LocationContext
-from opencalendars.db.batch import Fetch, Plan, done, run_plan, single, together
+from opencalendars.db.batch import Fetch, Plan, done, single, together
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.http.times import MIN_EPOCH_MS
 from opencalendars.units import DAY_MS
@@ -303,7 +302,6 @@ def free_members(
 
 
 def free_staff(
-    session: Session,
     context: LocationContext,
     *,
     candidates: list[str],
@@ -312,24 +310,21 @@ def free_staff(
     pre_buffer_ms: int,
     post_buffer_ms: int,
     exclude_booking_id: str = "",
-) -> list[str]:
+) -> Plan[list[str]]:
     """The staff among `candidates`, in order, who can give a service over [start_ms, end_ms):
     within one of their open windows (their Services V2 schedule), and with nothing busy in the
     span widened by the service's buffers. Their busy time is the picture every calendar sees:
     occupying appointments of every calendar (widened by that calendar's buffers), their other
-    service bookings (widened by those services' buffers) and their blocked slots."""
-
-    hours, busy = run_plan(
-        session,
-        together(
-            single(load_staff_availability(context.location_id, candidates)),
-            people_busy(
-                context,
-                user_ids=candidates,
-                busy_from=start_ms - BUSY_MARGIN_MS,
-                busy_to=end_ms + BUSY_MARGIN_MS,
-                exclude_booking_id=exclude_booking_id,
-            ),
+    service bookings (widened by those services' buffers) and their blocked slots. A plan of
+    one round (two when they hold appointments in other calendars)."""
+    hours, busy = yield from together(
+        single(load_staff_availability(context.location_id, candidates)),
+        people_busy(
+            context,
+            user_ids=candidates,
+            busy_from=start_ms - BUSY_MARGIN_MS,
+            busy_to=end_ms + BUSY_MARGIN_MS,
+            exclude_booking_id=exclude_booking_id,
         ),
     )
     persons = []

@@ -71,6 +71,29 @@ def single(fetch: Fetch) -> Plan:
     return found
 
 
+def after(first: Sequence[Fetch], plan: Plan[T]) -> Plan[T]:
+    """`plan`, with `first` sent ahead of its first round, in the same batch (their results
+    are not the plan's business): the booking locks ahead of the reads they guard."""
+    try:
+        fetches = plan.send(None)
+    except StopIteration as finished:
+        if first:
+            yield list(first)
+        return finished.value
+    found = yield [*first, *fetches]
+    return (yield from _resume(plan, found[len(first) :]))
+
+
+def _resume(plan: Plan[T], sent: list) -> Plan[T]:
+    """A started plan run on from the results of the round it last yielded."""
+    try:
+        fetches = plan.send(sent)
+        while True:
+            fetches = plan.send((yield fetches))
+    except StopIteration as finished:
+        return finished.value
+
+
 def together(*plans: Plan) -> Plan[tuple]:
     """The plans run side by side: each round, the fetches of every plan still running go out
     in one batch. Returns their values, in order."""

@@ -9,8 +9,11 @@ every writer across processes, so there is nothing more to take.
 
 from collections.abc import Iterable
 
-from sqlalchemy import text
+from sqlalchemy import Dialect, column, text
 from sqlalchemy.orm import Session
+
+from opencalendars.db.batch import Fetch, after, done, run_plan
+from opencalendars.db.prepared import PreparedRead
 
 
 def person_key(location_id: str, user_id: str) -> str:
@@ -33,15 +36,25 @@ def contact_key(location_id: str, field: str, value: str) -> str:
 
 # One round trip for all the keys: `unnest` yields the array's elements in order and the lock
 # function runs on each row as it is produced, so the locks are taken in the array's order.
-_TAKE_LOCKS = text(
-    "SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) "
-    "FROM unnest(CAST(:keys AS text[])) AS key"
+_TAKE_LOCKS = PreparedRead(
+    text(
+        "SELECT pg_advisory_xact_lock(hashtextextended(key, 0)) "
+        "FROM unnest(CAST(:keys AS text[])) AS key"
+    ).columns(column("pg_advisory_xact_lock")),
+    named=False,
 )
 
 
-def take_booking_locks(session: Session, keys: Iterable[str]) -> None:
-    if session.get_bind().dialect.name != "postgresql":
-        return
+def booking_locks(dialect: Dialect, keys: Iterable[str]) -> list[Fetch]:
+    """The fetch that takes these keys' locks, for the first round of what they guard: a
+    PostgreSQL pipeline runs its statements in order, each READ COMMITTED statement seeing what
+    was committed when it started, so the reads sent after the locks in the same round trip see
+    everything the locks' previous holders wrote. None on SQLite (nothing to take)."""
     ordered = sorted(set(keys))
-    if ordered:
-        session.execute(_TAKE_LOCKS, {"keys": ordered})
+    if dialect.name != "postgresql" or not ordered:
+        return []
+    return [Fetch(_TAKE_LOCKS, {"keys": ordered})]
+
+
+def take_booking_locks(session: Session, keys: Iterable[str]) -> None:
+    run_plan(session, after(booking_locks(session.get_bind().dialect, keys), done(None)))

@@ -14,7 +14,7 @@ from opencalendars.busy.claims import SlotTaken, claim
 from opencalendars.busy.people import free_staff
 from opencalendars.contacts.bookings import booking_contact
 from opencalendars.context import LocationContext
-from opencalendars.db.batch import run_plan
+from opencalendars.db.batch import Plan, done, run_plan, together
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key
 from opencalendars.db.queries import get_live, live
@@ -232,23 +232,32 @@ def choose_staff(
             for user in service.staff_ids
         ]
 
-    def check_and_choose() -> list[str]:
+    def check() -> Plan[tuple]:
         if checks.notice and times[0][0] < now_ms:
             raise BadRequest(["startTime must not be in the past"])
         if not checks.availability:
+            return done(())
+        # Each service's staff checked against the busy picture, all in one round.
+        return together(
+            *[
+                free_staff(
+                    context,
+                    candidates=service.staff_ids,
+                    start_ms=start,
+                    end_ms=end,
+                    pre_buffer_ms=service.pre_buffer_ms,
+                    post_buffer_ms=service.post_buffer_ms,
+                    exclude_booking_id=exclude_booking_id,
+                )
+                for service, (start, end) in zip(planned, times, strict=True)
+            ]
+        )
+
+    def choose(found: tuple) -> list[str]:
+        if not checks.availability:
             return [service.staff_ids[0] for service in planned]
         chosen, problems = [], []
-        for service, (start, end) in zip(planned, times, strict=True):
-            free = free_staff(
-                session,
-                context,
-                candidates=service.staff_ids,
-                start_ms=start,
-                end_ms=end,
-                pre_buffer_ms=service.pre_buffer_ms,
-                post_buffer_ms=service.post_buffer_ms,
-                exclude_booking_id=exclude_booking_id,
-            )
+        for service, (start, end), free in zip(planned, times, found, strict=True):
             if free:
                 chosen.append(free[0])
                 continue
@@ -262,7 +271,7 @@ def choose_staff(
             raise SlotTaken(problems)
         return chosen
 
-    return claim(session, "service", to_lock, check_and_choose=check_and_choose)
+    return claim(session, "service", to_lock, check=check, choose=choose)
 
 
 def segments_of(
