@@ -1,6 +1,7 @@
 """The location a request acts for, passed as one value from the edge to the services and the
-busy-time readers. The server clock is not part of it: services read it inside their
-transaction (`clock.now_ms(session)`), in the same snapshot as the data."""
+busy-time readers. The server clock is not part of it: services read it with their data (in
+their transaction, `clock.now_ms(session)`, or in a plan's round, `clock.now()`), so a clock the
+admin API moves is seen by the next read, like the data."""
 
 from dataclasses import dataclass
 

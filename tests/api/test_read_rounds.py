@@ -4,6 +4,7 @@ as reading one statement after another."""
 
 import pytest
 
+from events.booking import book
 from opencalendars.context import LocationContext
 from opencalendars.db.batch import after, done, drive, fetch_round, single, together
 from opencalendars.db.prepared import session_connection
@@ -41,20 +42,6 @@ def created(tenant, members=TEAM, **settings) -> str:
     return response.json()["calendar"]["id"]
 
 
-def booked(tenant, calendar_id: str, start_ms: int, user: str) -> None:
-    response = tenant.post(
-        "/calendars/events/appointments",
-        json={
-            "calendarId": calendar_id,
-            "locationId": tenant.location_id,
-            "contactId": "contact-1",
-            "startTime": start_ms,
-            "assignedUserId": user,
-        },
-    )
-    assert response.status_code == 200, response.text
-
-
 def rounds_of(app, plan):
     """The plan's value, and how many fetches each of its rounds sent, run in a read
     transaction on the suite's database (SQLite, or PostgreSQL pipelined)."""
@@ -75,7 +62,7 @@ def query(days: int = 1) -> FreeSlotsQuery:
 
 def test_a_teams_free_slots_are_read_in_two_rounds(app, tenant):
     calendar_id = created(tenant)
-    booked(tenant, calendar_id, MONDAY_MS + 10 * HOUR_MS, "bo")
+    book(tenant, calendar_id, MONDAY_MS + 10 * HOUR_MS, assignedUserId="bo")
     context = LocationContext(tenant.location_id, "UTC")
 
     inputs, sent = rounds_of(app, free_slot_inputs(context, calendar_id=calendar_id, query=query()))
@@ -91,7 +78,7 @@ def test_a_teams_free_slots_are_read_in_two_rounds(app, tenant):
 def test_another_calendars_buffers_take_a_third_round_only_when_needed(app, tenant):
     calendar_id = created(tenant)
     other_id = created(tenant, members=["bo"], slotBuffer=30)
-    booked(tenant, other_id, MONDAY_MS + 10 * HOUR_MS, "bo")
+    book(tenant, other_id, MONDAY_MS + 10 * HOUR_MS, assignedUserId="bo")
     context = LocationContext(tenant.location_id, "UTC")
 
     inputs, sent = rounds_of(app, free_slot_inputs(context, calendar_id=calendar_id, query=query()))
