@@ -142,17 +142,17 @@ def fetch_round(dialect: Dialect, dbapi_connection: Any, fetches: Sequence[Fetch
     if not statements:
         return []
     if dialect.name == "sqlite":
+        # A statement is a few microseconds of local file access: one after another.
         return [
-            fetch.result(compiled.fetch(dbapi_connection, fetch.parameters, True))
-            for fetch, compiled, _ in statements
+            fetch.result(compiled.rows(_all_rows(dbapi_connection, sql, values)))
+            for fetch, compiled, (sql, values) in statements
         ]
     cursors = []
     try:
         with dbapi_connection.pipeline():
             for _, _, (sql, values) in statements:
-                cursor = dbapi_connection.cursor()
-                cursors.append(cursor)
-                cursor.execute(sql, values)
+                cursors.append(dbapi_connection.cursor())
+                cursors[-1].execute(sql, values)
         return [
             fetch.result(compiled.rows(cursor.fetchall()))
             for (fetch, compiled, _), cursor in zip(statements, cursors, strict=True)
@@ -160,6 +160,15 @@ def fetch_round(dialect: Dialect, dbapi_connection: Any, fetches: Sequence[Fetch
     finally:
         for cursor in cursors:
             cursor.close()
+
+
+def _all_rows(dbapi_connection: Any, sql: str, values: tuple | dict) -> list[tuple]:
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute(sql, values)
+        return cursor.fetchall()
+    finally:
+        cursor.close()
 
 
 def round_statements(dialect: Dialect, fetches: Sequence[Fetch]) -> list[tuple]:
