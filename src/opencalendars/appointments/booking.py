@@ -109,13 +109,14 @@ def _last_booked_by_user(rows: list[tuple]) -> dict[str, int]:
     return {user: last or 0 for user, last in rows}
 
 
+def _members_on(calendar: CalendarRules, user_ids: list[str]) -> dict:
+    """The parameters of round robin's reads: these members, on this calendar."""
+    return {"location_id": calendar.location_id, "calendar_id": calendar.id, "user_ids": user_ids}
+
+
 def last_booked(calendar: CalendarRules, user_ids: list[str]) -> Fetch:
     """Per member, when they were last booked on this calendar (0: never)."""
-    parameters = {
-        "location_id": calendar.location_id,
-        "calendar_id": calendar.id,
-        "user_ids": user_ids,
-    }
+    parameters = _members_on(calendar, user_ids)
     return Fetch(
         _LAST_BOOKED["postgresql"],
         parameters,
@@ -146,14 +147,9 @@ def round_robin_standing(calendar: CalendarRules, user_ids: list[str]) -> Plan[S
     if not picks_among(calendar, user_ids):
         return None
     equal = calendar.event_type == "RoundRobin_OptimizeForEqualDistribution"
-    parameters = {
-        "location_id": calendar.location_id,
-        "calendar_id": calendar.id,
-        "user_ids": user_ids,
-    }
     last, *counts = yield [
         last_booked(calendar, user_ids),
-        *([Fetch(_OCCUPYING_COUNTS, parameters, shape=dict)] if equal else []),
+        *([Fetch(_OCCUPYING_COUNTS, _members_on(calendar, user_ids), shape=dict)] if equal else []),
     ]
     return Standing(counts=counts[0] if counts else {}, last=last)
 

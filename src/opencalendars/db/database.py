@@ -207,8 +207,8 @@ class Database:
         # SQLite has one writer at a time. Threads of this process wait their turn here, in
         # order; only other processes meet SQLite's busy handler, which polls with sleeps.
         self._write_turn = threading.Lock() if self.is_sqlite else nullcontext()
-        # PostgreSQL: the event loop's own connections, for `read_first` and `read_rows` (and the
-        # rate limits' counting statement), as many per loop as the pool holds.
+        # PostgreSQL: the event loop's own connections, for `read_first`, `read_rows` and
+        # `run_plan` (and the rate limits' counting statement), as many per loop as the pool holds.
         self.loop_connections = (
             None
             if self.is_sqlite
