@@ -1,17 +1,24 @@
 """The rate limit holds across processes: 2 real server processes on one database (SQLite: the
 sidecar file; PostgreSQL: the UNLOGGED table), or sharing a Redis, count one token's requests
 together, exactly. 150 simultaneous calls spread over both are answered 200 exactly 100 times
-(each count from 99 down to 0 given once) and 429 the other 50."""
+(each count from 99 down to 0 given once) and 429 the other 50. On PostgreSQL, a request the
+window refuses while another's count is still uncommitted reports the day as it is once that
+count commits."""
 
+import asyncio
 import itertools
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 
 import httpx
+import psycopg
 import pytest
+from sqlalchemy.engine import make_url
 
+from opencalendars.http.rate_counters import Windows, counters_for, pg_find_and_take
 from support.api import create_tenant
-from support.databases import fresh_database
+from support.databases import fresh_database, postgres_server_url
 from support.redis_server import REDIS_URL, redis_or_skip
 from support.server import live_server
 
@@ -82,3 +89,48 @@ def test_two_processes_share_one_tokens_limit(tmp_path, counters):
         assert answer.headers["x-ratelimit-remaining"] == "0"
         assert answer.headers["x-ratelimit-daily-remaining"] == "199900"
         assert 1 <= int(answer.headers["retry-after"]) <= 60
+
+
+def test_a_refused_request_counts_the_day_of_the_request_it_waited_for(app, database_url):
+    """The race the 150 calls above hit now and then, made certain: request A has taken the
+    window's last count and the day's and not yet committed; request B, refused by the window
+    once A commits, must report the day with A's count in it (its counting statement's snapshot,
+    taken before it waited for A, misses it: one more left)."""
+    if postgres_server_url() is None:
+        pytest.skip("the counters of SQLite's processes are a locked file, not a statement")
+    counters = counters_for(app.state.db, None, live_token_sql=app.state.tokens.sql())
+    dsn = make_url(database_url).set(drivername="postgresql").render_as_string(False)
+    token_id = "refused-while-waiting"
+    windows = Windows(0, 4_000_000_000_000, 1, 0, 4_000_000_000_000, 10)
+    parameters = {
+        "counted_id": token_id,
+        "burst_start": windows.burst_start_ms,
+        "burst_end": windows.burst_end_ms,
+        "burst_max": windows.burst_max,
+        "day_start": windows.day_start_ms,
+        "day_end": windows.day_end_ms,
+        "day_max": windows.day_max,
+    }
+    answers = {}
+
+    def request_b() -> None:
+        answers["b"] = asyncio.run(counters.hit(token_id, windows, now_ms=1))
+
+    with psycopg.connect(dsn) as a, psycopg.connect(dsn, autocommit=True) as watcher:
+        take = pg_find_and_take("SELECT CAST(%(counted_id)s AS VARCHAR(64)) AS id")
+        answers["a"] = a.execute(take, parameters).fetchone()
+        b = threading.Thread(target=request_b)
+        b.start()
+        deadline = time.monotonic() + 10
+        while not watcher.execute(
+            "SELECT 1 FROM pg_stat_activity WHERE %s = ANY(pg_blocking_pids(pid))",
+            (a.info.backend_pid,),
+        ).fetchone():
+            assert time.monotonic() < deadline, "request B never waited for A's row"
+            time.sleep(0.01)
+        a.commit()
+        b.join(timeout=10)
+        watcher.execute("DELETE FROM rate_limit_counters WHERE token_id = %s", (token_id,))
+
+    assert answers["b"] == (None, None, 1)
+    assert answers["a"][-2:] == (1, 1)

@@ -279,8 +279,7 @@ class SharedMemoryCounters:
 
 # PostgreSQL: both periods in one statement. The day's insert selects from the window's RETURNING,
 # so it runs only when the window took the request. Under READ COMMITTED, ON CONFLICT locks the
-# row and re-checks the WHERE on its newest version: concurrent requests count exactly. The last
-# column reads the day as of the statement's start, only for the headers of a refused request.
+# row and re-checks the WHERE on its newest version: concurrent requests count exactly.
 PG_TAKE_ONE = """
     INSERT INTO rate_limit_counters AS c (token_id, period, window_start_ms, window_end_ms, hits)
     {source}
@@ -298,8 +297,7 @@ def pg_find_and_take(live_token_sql: str) -> str:
     none, for `%(token_hash)s`) and both periods' counts in one statement: the request's one
     round trip to the database for auth and rate limits alike. The day's insert selects from the
     window's RETURNING, so it runs only when the window took the request; neither runs when no
-    live token is found. The last column reads the day as of the statement's start, only for
-    the headers of a refused request."""
+    live token is found."""
     burst = PG_TAKE_ONE.format(
         source="SELECT id, 'burst', %(burst_start)s, %(burst_end)s, 1 FROM caller",
         limit="burst_max",
@@ -313,10 +311,20 @@ WITH caller AS ({live_token_sql}), burst AS ({burst}), day AS ({day})
 SELECT
     caller.*,
     (SELECT hits FROM burst),
-    (SELECT hits FROM day),
-    (SELECT CASE WHEN c.window_start_ms < %(day_start)s THEN 0 ELSE c.hits END
-     FROM rate_limit_counters AS c WHERE c.token_id = caller.id AND c.period = 'day')
+    (SELECT hits FROM day)
 FROM caller
+"""
+
+
+# The day's count for the headers of a request the window refused, read by a statement of its own
+# after the counting one. Not a column of the counting statement: that statement's snapshot is
+# taken before it waits for the window's row, so it misses the day counts of the requests that
+# committed meanwhile (the very ones that filled the window; it answered 199,901 left where
+# 199,900 were), and a row a waited-for request inserted is invisible even to a locking read. A
+# refused request may pay a round trip; an admitted one pays nothing.
+PG_DAY_SEEN = """
+SELECT CASE WHEN window_start_ms < %(day_start)s THEN 0 ELSE hits END
+FROM rate_limit_counters WHERE token_id = %(token_id)s AND period = 'day'
 """
 
 
@@ -370,6 +378,8 @@ class PostgresCounters:
         return burst, day, w.day_max if day is None else day
 
     async def _run(self, sql: str, found_by: dict, w: Windows, *, now_ms: int) -> tuple | None:
+        """The counting statement's row (the caller's columns, the window's count, the day's)
+        and, for a request the window refused, the day's count read after it (PG_DAY_SEEN)."""
         parameters = {
             **found_by,
             "burst_start": w.burst_start_ms,
@@ -388,13 +398,20 @@ class PostgresCounters:
         try:
             cursor = await connection.execute(sql, parameters, prepare=True)
             found = await cursor.fetchone()
+            day_seen = None
+            if found is not None and found[-2] is None:  # refused by the window
+                cursor = await connection.execute(
+                    PG_DAY_SEEN, {"token_id": found[0], "day_start": w.day_start_ms}, prepare=True
+                )
+                seen = await cursor.fetchone()
+                day_seen = None if seen is None else seen[0]
             if cleanup:
                 await connection.execute(PG_CLEANUP, {"now": now_ms})
         except BaseException:
             await connections.drop(connection)
             raise
         connections.give_back(connection)
-        return found
+        return None if found is None else (*found, day_seen)
 
     def close(self) -> None:
         pass  # the connections are the database's (`Database.dispose` closes them)
