@@ -1,22 +1,39 @@
 """Blocked slots as busy time: a calendar's own blocks and its people's user blocks."""
 
-from sqlalchemy import bindparam, or_, select
+from sqlalchemy import String, bindparam, cast, null, or_, select, union_all
 
 from opencalendars.blocked_slots.models import BlockedSlot
 from opencalendars.db.batch import Fetch
 from opencalendars.db.prepared import PreparedRead
 
 _blocks = BlockedSlot.__table__.c
-# Built once: part of the free-slot hot path.
+_OVERLAPPING = (
+    _blocks.location_id == bindparam("location_id"),
+    _blocks.end_ms > bindparam("start_ms"),
+    _blocks.start_ms < bindparam("end_ms"),
+    _blocks.deleted.is_(False),
+)
+_OF_CALENDAR = _blocks.calendar_id == bindparam("calendar_id")
+_OF_USERS = _blocks.assigned_user_id.in_(bindparam("user_ids", expanding=True))
+# Built once: part of the free-slot hot path. Both forms scan the covering indexes led by end_ms
+# (ix_blocked_slots_busy_calendar, ix_blocked_slots_busy_user), so years of past blocks are not
+# walked. PostgreSQL plans the `OR` as a BitmapOr of the two.
 _BLOCKING = PreparedRead(
     select(_blocks.assigned_user_id, _blocks.start_ms, _blocks.end_ms).where(
-        _blocks.location_id == bindparam("location_id"),
-        _blocks.deleted.is_(False),
-        _blocks.start_ms < bindparam("end_ms"),
-        _blocks.end_ms > bindparam("start_ms"),
-        or_(
-            _blocks.calendar_id == bindparam("calendar_id"),
-            _blocks.assigned_user_id.in_(bindparam("user_ids", expanding=True)),
+        or_(_OF_CALENDAR, _OF_USERS), *_OVERLAPPING
+    ),
+    named=False,
+)
+# SQLite planned the `OR` as a walk of every block of the location (2 ms a request with 20,000
+# past blocks): two range scans instead. A block has one owner, a calendar or a user, so none is
+# read twice.
+_BLOCKING_SQLITE = PreparedRead(
+    union_all(
+        select(cast(null(), String), _blocks.start_ms, _blocks.end_ms).where(
+            _OF_CALENDAR, *_OVERLAPPING
+        ),
+        select(_blocks.assigned_user_id, _blocks.start_ms, _blocks.end_ms).where(
+            _OF_USERS, *_OVERLAPPING
         ),
     ),
     named=False,
@@ -44,14 +61,16 @@ def blocking_spans(
                 user_blocks[user_id].append((start, end))
         return calendar_blocks, user_blocks
 
+    parameters = {
+        "location_id": location_id,
+        "calendar_id": calendar_id,
+        "user_ids": user_ids,
+        "start_ms": start_ms,
+        "end_ms": end_ms,
+    }
     return Fetch(
         _BLOCKING,
-        {
-            "location_id": location_id,
-            "calendar_id": calendar_id,
-            "user_ids": user_ids,
-            "start_ms": start_ms,
-            "end_ms": end_ms,
-        },
+        parameters,
         shape=by_owner,
+        sqlite=Fetch(_BLOCKING_SQLITE, parameters, shape=by_owner),
     )
