@@ -6,7 +6,7 @@ rest from 16 concurrent clients. A booking can take the last free member of a la
 (buffers reach into the next slot), so some attempts are refused with the 400 of PRODUCT §5:
 they run the same validation and are timed too, and the counts are printed.
 
-    python bench/booking.py [--database-url URL]
+    python bench/booking.py [--database-url URL] [--past-blocks N]
 """
 
 import argparse
@@ -51,9 +51,17 @@ def timed_post(client: httpx.Client, body: dict) -> tuple[float, bool]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
+    parser.add_argument(
+        "--past-blocks",
+        type=int,
+        default=0,
+        help="blocked slots over the 5 years before the range (as bench/free_slots.py)",
+    )
     args = parser.parse_args()
     workdir = Path(tempfile.mkdtemp(prefix="oc-bench-"))
-    url, _db, location, token, calendar = prepared(args.database_url, workdir)
+    url, _db, location, token, calendar = prepared(
+        args.database_url, workdir, past_blocks=args.past_blocks
+    )
 
     with (
         running_server(url, workdir / "server.log") as base_url,

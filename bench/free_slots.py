@@ -16,8 +16,12 @@ events fall: `month`, all in the 31 days queried (every one of them read by the 
 queried month holds about a twelfth). Their free slots are timed turn by turn with the plain
 location's free slots and GET.
 
+With `--past-blocks N` the measured location also holds N hour-long blocked slots over the 5 years
+before the range, half the calendar's and half its members': history that the busy reads must not
+walk (bench/RESULTS.md, "Issue 21, 2026-12-06 (evening)").
+
     python bench/free_slots.py [--database-url URL] [--requests N] [--skip-million]
-        [--synced-events N] [--synced-spread month,year]
+        [--synced-events N] [--synced-spread month,year] [--past-blocks N]
 """
 
 import argparse
@@ -180,6 +184,28 @@ def seed(
     with db.write() as session:
         clock.set_frozen_ms(session, START_MS - DAY_MS)
     return location, secret, calendar
+
+
+def add_past_blocks(
+    db: Database, location_id: str, calendar_id: str, rng: random.Random, count: int
+) -> None:
+    """`count` blocked slots of an hour over the 5 years before the range queried, half of them
+    the calendar's, half its members': history that a free-slots read must not walk."""
+    rows = []
+    for n in range(count):
+        start = START_MS - rng.randrange(1, 5 * 365) * DAY_MS - rng.randrange(24) * 60 * MINUTE_MS
+        rows.append(
+            {
+                "id": new_id(), "location_id": location_id,
+                "calendar_id": None if n % 2 else calendar_id,
+                "assigned_user_id": rng.choice(MEMBERS) if n % 2 else None,
+                "title": "Busy", "start_ms": start, "end_ms": start + 60 * MINUTE_MS,
+                "deleted": False, "date_added_ms": 0, "date_updated_ms": 0,
+            }
+        )  # fmt: skip
+    with db.engine.begin() as connection:
+        for at in range(0, len(rows), 10_000):
+            connection.execute(insert(BlockedSlot.__table__), rows[at : at + 10_000])
 
 
 def add_million(db: Database, location_id: str, rng: random.Random, count: int) -> None:
@@ -399,16 +425,21 @@ def million_url(url: str, workdir: Path, name: str = "million") -> str:
     return parsed.set(database=database).render_as_string(False)
 
 
-def prepared(url: str | None, workdir: Path):
-    """The benchmark location in a fresh database (SQLite in `workdir` by default), settled,
-    with the machine printed: `(url, db, location, token, calendar)`."""
+def prepared(url: str | None, workdir: Path, *, past_blocks: int = 0):
+    """The benchmark location in a fresh database (SQLite in `workdir` by default), with
+    `past_blocks` more blocked slots before the range, settled, with the machine printed:
+    `(url, db, location, token, calendar)`."""
     url = url or f"sqlite:///{workdir / 'bench.db'}"
     db = Database(url)
     migrate.upgrade(db)
     location, token, calendar = seed(db, random.Random(20270301))
+    if past_blocks:
+        add_past_blocks(db, location.id, calendar.id, random.Random(2), past_blocks)
     settle(db)
     print(f"machine: {machine()}")
     print(f"database: {db.engine.dialect.name}")
+    if past_blocks:
+        print(f"past blocked slots: {past_blocks:,} over the 5 years before the range")
     return url, db, location, token, calendar
 
 
@@ -418,6 +449,12 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--skip-million", action="store_true")
     parser.add_argument("--million", type=int, default=1_000_000)
+    parser.add_argument(
+        "--past-blocks",
+        type=int,
+        default=0,
+        help="blocked slots over the 5 years before the range, in the measured location",
+    )
     parser.add_argument(
         "--synced-events", type=int, default=0, help="synced busy events per member (issue 18)"
     )
@@ -431,7 +468,9 @@ def main() -> None:
     if unknown := set(spreads) - set(SYNCED_SPREADS):
         parser.error(f"--synced-spread: unknown {sorted(unknown)}")
     workdir = Path(tempfile.mkdtemp(prefix="oc-bench-"))
-    url, db, location, token, calendar = prepared(args.database_url, workdir)
+    url, db, location, token, calendar = prepared(
+        args.database_url, workdir, past_blocks=args.past_blocks
+    )
     synced = []
     if args.synced_events:
         synced = synced_locations(db, args.synced_events, spreads)
