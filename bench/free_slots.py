@@ -65,6 +65,7 @@ MEMBERS = [f"member-{n:02d}" for n in range(10)]
 RANGE_START = datetime.fromisoformat("2027-03-01T00:00:00-05:00")
 DAY_MS = 86_400_000
 MINUTE_MS = 60_000
+HOUR_MS = 60 * MINUTE_MS
 START_MS = int(RANGE_START.timestamp() * 1000)
 END_MS = START_MS + 31 * DAY_MS - 1
 SLOTS_PARAMS = {"startDate": START_MS, "endDate": END_MS}
@@ -170,20 +171,31 @@ def seed(
     for calendar_level in block_kinds(user_blocks, calendar_blocks):
         start = local_ms(rng.choice(weekdays), 9 * 60 + 15 * rng.randrange(28))
         blocks.append(
-            {
-                "id": new_id(), "location_id": location.id,
-                "calendar_id": calendar.id if calendar_level else None,
-                "assigned_user_id": None if calendar_level else rng.choice(members),
-                "title": "Busy", "start_ms": start,
-                "end_ms": start + rng.choice((30, 60, 90)) * MINUTE_MS,
-                "deleted": False, "date_added_ms": 0, "date_updated_ms": 0,
-            }
-        )  # fmt: skip
+            block_row(
+                location.id,
+                calendar.id if calendar_level else None,
+                None if calendar_level else rng.choice(members),
+                start,
+                start + rng.choice((30, 60, 90)) * MINUTE_MS,
+            )
+        )
     with db.engine.begin() as connection:
         connection.execute(insert(BlockedSlot.__table__), blocks)
     with db.write() as session:
         clock.set_frozen_ms(session, START_MS - DAY_MS)
     return location, secret, calendar
+
+
+def block_row(
+    location_id: str, calendar_id: str | None, user_id: str | None, start_ms: int, end_ms: int
+) -> dict:
+    """A blocked slot's row: the calendar's (`calendar_id`) or a user's (`user_id`)."""
+    return {
+        "id": new_id(), "location_id": location_id,
+        "calendar_id": calendar_id, "assigned_user_id": user_id,
+        "title": "Busy", "start_ms": start_ms, "end_ms": end_ms,
+        "deleted": False, "date_added_ms": 0, "date_updated_ms": 0,
+    }  # fmt: skip
 
 
 def add_past_blocks(
@@ -193,16 +205,11 @@ def add_past_blocks(
     the calendar's, half its members': history that a free-slots read must not walk."""
     rows = []
     for n in range(count):
-        start = START_MS - rng.randrange(1, 5 * 365) * DAY_MS - rng.randrange(24) * 60 * MINUTE_MS
-        rows.append(
-            {
-                "id": new_id(), "location_id": location_id,
-                "calendar_id": None if n % 2 else calendar_id,
-                "assigned_user_id": rng.choice(MEMBERS) if n % 2 else None,
-                "title": "Busy", "start_ms": start, "end_ms": start + 60 * MINUTE_MS,
-                "deleted": False, "date_added_ms": 0, "date_updated_ms": 0,
-            }
-        )  # fmt: skip
+        start = START_MS - rng.randrange(1, 5 * 365) * DAY_MS - rng.randrange(24) * HOUR_MS
+        if n % 2:
+            rows.append(block_row(location_id, None, rng.choice(MEMBERS), start, start + HOUR_MS))
+        else:
+            rows.append(block_row(location_id, calendar_id, None, start, start + HOUR_MS))
     with db.engine.begin() as connection:
         for at in range(0, len(rows), 10_000):
             connection.execute(insert(BlockedSlot.__table__), rows[at : at + 10_000])

@@ -2,7 +2,7 @@
 `appointment_users` (the busy index `busy/appointments.py` reads) never drifts.
 """
 
-from sqlalchemy import bindparam, delete, insert, inspect
+from sqlalchemy import Connection, bindparam, delete, insert, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from opencalendars.appointments.models import Appointment, AppointmentUser
@@ -13,13 +13,22 @@ _FORGET_PEOPLE = delete(_appointment_users).where(
 )
 _REMEMBER_PEOPLE = insert(_appointment_users)
 _INSERT_APPOINTMENT = insert(Appointment.__table__)
+
+
+def _unset_value(attribute) -> object:
+    """What a new appointment's unset column is inserted as: its scalar default, or None."""
+    default = attribute.columns[0].default
+    if default is None:
+        return None
+    if not default.is_scalar:
+        raise TypeError(f"insert_new cannot apply the default of {attribute.key}")
+    return default.arg
+
+
 # (attribute, its value when unset) of every column: a new appointment is inserted from these.
 _COLUMNS = [
-    (attribute.key, attribute.columns[0].default) for attribute in inspect(Appointment).column_attrs
+    (attribute.key, _unset_value(attribute)) for attribute in inspect(Appointment).column_attrs
 ]
-if any(default is not None and not default.is_scalar for _, default in _COLUMNS):
-    raise TypeError("insert_new sets unset columns to scalar defaults only")
-_COLUMNS = [(key, None if default is None else default.arg) for key, default in _COLUMNS]
 
 
 def save_appointment(session: Session, appointment: Appointment) -> None:
@@ -29,11 +38,11 @@ def save_appointment(session: Session, appointment: Appointment) -> None:
     the unit of work cost a booking more than the rest of its write."""
     connection = session.connection()
     if inspect(appointment).transient:
-        insert_new(session, appointment)
+        # Nothing to forget for a new appointment: a round trip saved per booking.
+        insert_new(session, connection, appointment)
     else:
         session.add(appointment)
         session.flush()
-        # A new appointment has no rows to forget: a round trip saved per booking.
         connection.execute(_FORGET_PEOPLE, {"appointment_id": appointment.id})
     if appointment.is_series or not appointment.people:
         return
@@ -54,7 +63,7 @@ def save_appointment(session: Session, appointment: Appointment) -> None:
     )
 
 
-def insert_new(session: Session, appointment: Appointment) -> None:
+def insert_new(session: Session, connection: Connection, appointment: Appointment) -> None:
     """A new appointment's row by one Core statement, then the object attached to the session
     as if it had been read back: a later change in the same transaction (an occurrence detached
     from its series, then edited) is flushed as an UPDATE. The unit of work's insert cost a
@@ -65,6 +74,6 @@ def insert_new(session: Session, appointment: Appointment) -> None:
         if key not in appointment.__dict__:
             setattr(appointment, key, default)
         values[key] = appointment.__dict__[key]
-    session.connection().execute(_INSERT_APPOINTMENT, values)
+    connection.execute(_INSERT_APPOINTMENT, values)
     make_transient_to_detached(appointment)
     session.add(appointment)
