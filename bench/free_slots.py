@@ -366,16 +366,19 @@ def synced_locations(db: Database, count: int, spreads: list[str]) -> list[tuple
 
 
 def settle(db: Database) -> None:
-    """Fold SQLite's write-ahead log into the database, as a running server's checkpoints
-    would: reads then measure the steady state, not a log holding the whole seed."""
+    """Bring the seeded database to the steady state of a running server, so that reads
+    measure that and not the bulk load: SQLite's write-ahead log folded into the database, as
+    its checkpoints would; on PostgreSQL the tables vacuumed, as autovacuum does after a bulk
+    insert (the pages marked all-visible, so covering indexes are read without the table).
+    Done here, autovacuum does not run on the same two cores in the middle of a measurement."""
     if db.is_sqlite:
         with db.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
             connection.exec_driver_sql("ANALYZE")
     else:
-        with db.engine.connect() as connection:
-            connection.exec_driver_sql("ANALYZE")
-            connection.commit()
+        autocommit = db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+        with autocommit as connection:
+            connection.exec_driver_sql("VACUUM ANALYZE")
 
 
 def engine_only_ms(db: Database, location_id: str, calendar_id: str, runs: int = 50) -> float:

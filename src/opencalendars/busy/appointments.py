@@ -4,7 +4,7 @@ of a plan's round (db/batch.py)."""
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 from orjson import loads
 from sqlalchemy import bindparam, func, or_, select
@@ -44,28 +44,30 @@ _OCCUPYING_FOR_USERS_WHERE = (
     _people.occupies.is_(True),
     _people.appointment_id != bindparam("exclude_id"),
 )
-# Built once: the hot path of free slots and booking reads these as prepared reads.
-_OCCUPYING_FOR_USERS = PreparedRead(
-    select(_people.user_id, _people.calendar_id, _people.start_ms, _people.end_ms).where(
-        *_OCCUPYING_FOR_USERS_WHERE
-    ),
-    named=False,
-)
-# On SQLite a row costs more in Python than in SQLite: a month of a team's appointments
-# (thousands of rows) comes back as one row per person, their calendars, starts and ends in
-# JSON arrays built in the same pass (so in the same order), in the index's order (no sort).
-# Most rows are of the calendar being booked: its id is left out (null), not repeated.
-_OCCUPYING_FOR_USERS_SQLITE = PreparedRead(
-    select(
-        _people.user_id,
-        func.json_group_array(func.nullif(_people.calendar_id, bindparam("calendar_id"))),
-        func.json_group_array(_people.start_ms),
-        func.json_group_array(_people.end_ms),
+
+
+def _occupying_for_users_grouped(aggregate) -> PreparedRead:
+    """A month of a team's appointments (thousands of rows) costs more as rows, in the driver
+    and in Python, than in the database: it comes back as one row per person, their calendars,
+    starts and ends in arrays built by `aggregate` in the same pass (so in the same order).
+    Most rows are of the calendar being booked: its id is left out (null), not repeated.
+    Built once: the hot path of free slots and booking reads it as a prepared read."""
+    return PreparedRead(
+        select(
+            _people.user_id,
+            aggregate(func.nullif(_people.calendar_id, bindparam("calendar_id"))),
+            aggregate(_people.start_ms),
+            aggregate(_people.end_ms),
+        )
+        .where(*_OCCUPYING_FOR_USERS_WHERE)
+        .group_by(_people.user_id),
+        named=False,
     )
-    .where(*_OCCUPYING_FOR_USERS_WHERE)
-    .group_by(_people.user_id),
-    named=False,
-)
+
+
+# PostgreSQL's arrays arrive as lists (binary results: db/batch.py); SQLite's as JSON text.
+_OCCUPYING_FOR_USERS = _occupying_for_users_grouped(func.array_agg)
+_OCCUPYING_FOR_USERS_SQLITE = _occupying_for_users_grouped(func.json_group_array)
 _appointments = Appointment.__table__.c
 _OCCUPYING_IN_CALENDAR = PreparedRead(
     select(_appointments.start_ms, _appointments.end_ms).where(
@@ -109,20 +111,15 @@ _OCCUPYING_SERIES = PreparedRead(
 )
 
 
-def _held_spans(rows: list[tuple]) -> list[HeldSpans]:
-    held: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
-    for user_id, held_in, start, end in rows:
-        held[user_id, held_in].append((start, end))
-    return [HeldSpans(*owner, spans) for owner, spans in held.items()]
-
-
-def _held_spans_sqlite(calendar_id: str | None) -> Callable[[list[tuple]], list[HeldSpans]]:
+def _held_spans(
+    calendar_id: str | None, decode: Callable[[Any], list]
+) -> Callable[[list[tuple]], list[HeldSpans]]:
     def shape(rows: list[tuple]) -> list[HeldSpans]:
         found = []
         for user_id, calendar_ids, starts, ends in rows:
             # None stands for `calendar_id` (never null in the table).
-            calendar_ids = loads(calendar_ids)
-            spans = list(zip(loads(starts), loads(ends), strict=True))
+            calendar_ids = decode(calendar_ids)
+            spans = list(zip(decode(starts), decode(ends), strict=True))
             first = calendar_ids[0]
             if calendar_ids.count(first) == len(calendar_ids):  # one calendar: usual
                 found.append(HeldSpans(user_id, calendar_id if first is None else first, spans))
@@ -134,6 +131,10 @@ def _held_spans_sqlite(calendar_id: str | None) -> Callable[[list[tuple]], list[
         return found
 
     return shape
+
+
+def _as_list(value: list) -> list:
+    return value
 
 
 def occupying_for_users(
@@ -155,15 +156,14 @@ def occupying_for_users(
         "end_ms": end_ms,
         "lookback_ms": start_ms - MAX_APPOINTMENT_MS,
         "exclude_id": exclude_id,
+        "calendar_id": calendar_id,
     }
     return Fetch(
         _OCCUPYING_FOR_USERS,
         parameters,
-        shape=_held_spans,
+        shape=_held_spans(calendar_id, _as_list),
         sqlite=Fetch(
-            _OCCUPYING_FOR_USERS_SQLITE,
-            {**parameters, "calendar_id": calendar_id},
-            shape=_held_spans_sqlite(calendar_id),
+            _OCCUPYING_FOR_USERS_SQLITE, parameters, shape=_held_spans(calendar_id, loads)
         ),
     )
 

@@ -248,7 +248,7 @@ class Database:
         would protect nothing). On SQLite the statements run right here on a pooled connection
         (as `read_first`; no session, `BEGIN` or `COMMIT`); on PostgreSQL each round is
         pipelined on one of the loop's own connections, so a round is one round trip, with no
-        pre-ping."""
+        pre-ping, and results in binary as `fetch_round` reads them."""
         if self.is_sqlite:
             connection = self.engine.raw_connection()
             try:
@@ -274,7 +274,7 @@ class Database:
             cursors = []
             async with connection.pipeline():
                 for _, _, (sql, values) in statements:
-                    cursors.append(await connection.execute(sql, values, prepare=True))
+                    cursors.append(await connection.execute(sql, values, prepare=True, binary=True))
             return [await cursor.fetchall() for cursor in cursors]
 
         # Shaped once the connection is given back: a shape's failure is not the connection's.
@@ -306,7 +306,7 @@ class Database:
         sql, values = compiled.sql_and_parameters(parameters)
 
         async def fetch(connection):
-            cursor = await connection.execute(sql, values, prepare=True)
+            cursor = await connection.execute(sql, values, prepare=True, binary=True)
             if all_rows:
                 return compiled.rows(await cursor.fetchall())
             raw = await cursor.fetchone()
