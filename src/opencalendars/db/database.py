@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from opencalendars.db.batch import Fetch, Plan, drive, fetch_round, round_statements
+from opencalendars.db.liveness import watch_pool
 from opencalendars.db.loop_connections import LoopConnections
 from opencalendars.db.prepared import CompiledRead, PreparedRead, hold_connection
 
@@ -180,14 +181,15 @@ def create_db_engine(url: str, pool_size: int) -> Engine:
     # default waits for the fifth, which a pool spreading requests over its connections
     # seldom reaches): the hot reads are planned once per connection, not on every request.
     connect_args["prepare_threshold"] = PREPARE_THRESHOLD
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=POOL_OVERFLOW,
-        pool_pre_ping=True,
         connect_args=connect_args,
         hide_parameters=HIDE_PARAMETERS,
     )
+    watch_pool(engine)  # dropped connections replaced, as pre-ping would, mostly without a ping
+    return engine
 
 
 class Database:

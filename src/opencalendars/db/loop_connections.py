@@ -1,10 +1,11 @@
 """PostgreSQL connections for reads run right in the event loop (psycopg's async connections).
 
-A read in a worker thread from SQLAlchemy's pool costs the hop to the thread and back, and the
-pool's pre-ping, a round trip of its own, before the statement itself (bench/throughput.py: a
-plain GET made four round trips). Here each event loop keeps a few autocommit connections of its
-own: a single-statement read is one round trip, prepared on the server (psycopg keeps each
-connection's prepared statements), and the loop serves other requests while it waits.
+A read in a worker thread from SQLAlchemy's pool costs the hop to the thread and back, and (in
+those days) the pool's pre-ping, a round trip of its own, before the statement itself
+(bench/throughput.py: a plain GET made four round trips). Here each event loop keeps a few
+autocommit connections of its own: a single-statement read is one round trip, prepared on the
+server (psycopg keeps each connection's prepared statements), and the loop serves other
+requests while it waits.
 
 Instead of pinging before every use, a read that fails because its idle connection was dropped
 (the server restarted, a proxy closed it) is tried once more on a new connection: reads change

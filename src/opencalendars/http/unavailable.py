@@ -2,8 +2,9 @@
 
 Only failures of the connection itself count: the server refusing or dropping connections,
 shutting down, out of connection slots, or an SQLite file that cannot be opened or read. Any
-other database error is a bug and stays a 500. The pool replaces dropped connections (pre-ping
-on PostgreSQL), so requests succeed again by themselves once the database is back.
+other database error is a bug and stays a 500. The pool replaces dropped connections
+(db/liveness.py on PostgreSQL), so requests succeed again by themselves once the database is
+back.
 """
 
 import logging
