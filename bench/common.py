@@ -14,6 +14,9 @@ from pathlib import Path
 import httpx
 
 ADMIN_KEY = "bench-admin-key"
+# For a server whose free slots must read on every request (db/read_cache.py would answer a
+# request asked again with nothing committed from the rows it read the first time).
+READ_EVERY_TIME = {"OPENCALENDARS_READ_CACHE": "off"}
 
 
 def free_port() -> int:

@@ -19,8 +19,11 @@ One server worker per database, SQLite by default (`--database-url` names a Post
 that must exist: the benchmark drops and creates `<name>_growth_slots` and
 `<name>_growth_history_<N>` beside it). Every request is timed turn by turn with
 `GET /calendars/{id}` of the 10-member calendar in the same run; the figure to read is the
-multiple of that GET's p50. Prints a table and draws a PNG (two panels) with matplotlib, which
-is not a dependency of the server: install the `bench` extra first (it is not in the lock files).
+multiple of that GET's p50. The free-slots servers run with `OPENCALENDARS_READ_CACHE=off`: asked
+again with nothing committed, free slots read nothing (db/read_cache.py), and the curve is of
+the work a request does when it reads. Prints a table and draws a PNG (two panels) with
+matplotlib, which is not a dependency of the server: install the `bench` extra first (it is not
+in the lock files).
 
     pip install -e '.[bench]'
     python bench/growth.py [--database-url URL] [--requests N] [--skip-million] [--plot PATH]
@@ -41,7 +44,7 @@ import httpx
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import interleaved, machine, p50, p95, running_server
+from common import READ_EVERY_TIME, interleaved, machine, p50, p95, running_server
 from free_slots import (
     DAY_MS,
     START_MS,
@@ -123,7 +126,10 @@ def free_slots_part(url: str, workdir: Path, requests: int, warmup: int) -> list
     print(f"free slots: seeded teams of {TEAM_SIZES} in {time.perf_counter() - started:.0f} s")
     print(f"free slots: load average at the start {load()}", flush=True)
     with ExitStack() as stack:
-        base_url = stack.enter_context(running_server(slots_url, workdir / "slots.log"))
+        # The cache off: the curve is the work a request does when it reads (db/read_cache.py).
+        base_url = stack.enter_context(
+            running_server(slots_url, workdir / "slots.log", env=READ_EVERY_TIME)
+        )
         clients = {
             size: stack.enter_context(client_for(base_url, token))
             for size, (_location, token, _calendar) in locations.items()

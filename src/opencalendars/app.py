@@ -125,7 +125,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or Settings.from_env()
-    db = Database(settings.database_url, request_threads=settings.request_threads)
+    db = Database(
+        settings.database_url,
+        request_threads=settings.request_threads,
+        read_cache=settings.read_cache,
+    )
     migrate.upgrade(db)
 
     app = FastAPI(

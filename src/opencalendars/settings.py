@@ -173,6 +173,7 @@ class Environment(BaseSettings):
     admin_key: str | None = Field(None, description="any text; unset: no admin API")
     request_threads: int = _whole(DEFAULT_REQUEST_THREADS, 1, MAX_REQUEST_THREADS)
     with_worker: Boolean = Field(False, description=BOOLEAN_ACCEPTS)
+    read_cache: Boolean = Field(True, description=BOOLEAN_ACCEPTS)
     header_timeout_seconds: float = _seconds(DEFAULT_HEADER_TIMEOUT_SECONDS)
     body_timeout_seconds: float = _seconds(DEFAULT_BODY_TIMEOUT_SECONDS)
     rate_limits: str | None = Field(
@@ -380,6 +381,8 @@ class Settings:
     redis_url: str | None = None
     # Requests run at once per server process (app.py), and the database pool's size.
     request_threads: int = DEFAULT_REQUEST_THREADS
+    # Free slots' rows kept while the database is unchanged (db/read_cache.py).
+    read_cache: bool = True
     # Log lines as text or JSON (logs.py); `/metrics` off, open, or behind the admin key.
     log_format: Literal["text", "json"] = "text"
     metrics: Literal["off", "on", "admin"] = "off"
@@ -399,6 +402,7 @@ class Settings:
             rate_limits=parse_rate_limits(env.rate_limits),
             redis_url=env.redis_url,
             request_threads=env.request_threads,
+            read_cache=env.read_cache,
             log_format=env.log_format,
             metrics=env.metrics,
         )

@@ -347,3 +347,9 @@ def test_config_shows_an_unset_admin_key_as_empty():
 
     assert result.exit_code == 0, result.output
     assert "OPENCALENDARS_ADMIN_KEY=\n" in result.output
+
+
+def test_the_read_cache_is_on_unless_turned_off(monkeypatch):
+    assert Settings.from_env().read_cache is True
+    monkeypatch.setenv("OPENCALENDARS_READ_CACHE", "off")
+    assert Settings.from_env().read_cache is False

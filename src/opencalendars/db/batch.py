@@ -18,12 +18,14 @@ connection, pipelined the same way).
 
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import Dialect
 from sqlalchemy.orm import Session
 
 from opencalendars.db.prepared import PreparedRead, session_connection
+from opencalendars.db.read_cache import VersionRows
 
 T = TypeVar("T")
 
@@ -135,18 +137,35 @@ def run_plan(session: Session, plan: Plan[T]) -> T:
     return drive(plan, lambda fetches: fetch_round(dialect, dbapi_connection, fetches))
 
 
-def fetch_round(dialect: Dialect, dbapi_connection: Any, fetches: Sequence[Fetch]) -> list:
+def fetch_round(
+    dialect: Dialect,
+    dbapi_connection: Any,
+    fetches: Sequence[Fetch],
+    *,
+    cached: VersionRows | None = None,
+) -> list:
     """The shaped results of one round's fetches on a DBAPI connection: pipelined on
     PostgreSQL (every statement sent, then every result read: one round trip), with results in
     binary: the driver reads a number or an array as it is stored instead of parsing its text
-    (2,000 busy spans: 2.9 -> 2.1 ms, bench/RESULTS.md). Values come out the same either way."""
+    (2,000 busy spans: 2.9 -> 2.1 ms, bench/RESULTS.md). Values come out the same either way.
+    On SQLite, `cached` holds the rows of statements read before at the same version of the
+    database (db/read_cache.py)."""
     statements = round_statements(dialect, fetches)
     if not statements:
         return []
     if dialect.name == "sqlite":
         # A statement is a few microseconds of local file access: one after another.
+        if cached is None:
+            return [
+                fetch.result(compiled.rows(_all_rows(dbapi_connection, sql, values)))
+                for fetch, compiled, (sql, values) in statements
+            ]
         return [
-            fetch.result(compiled.rows(_all_rows(dbapi_connection, sql, values)))
+            fetch.result(
+                compiled.rows(
+                    cached.rows(sql, values, partial(_all_rows, dbapi_connection, sql, values))
+                )
+            )
             for fetch, compiled, (sql, values) in statements
         ]
     cursors = []

@@ -7,9 +7,10 @@ processes queue on `busy_timeout` instead of failing halfway with "database is l
 """
 
 import re
+import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager, nullcontext, suppress
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -19,10 +20,11 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from opencalendars.db.batch import Fetch, Plan, drive, fetch_round, round_statements
+from opencalendars.db.batch import Fetch, Plan, drive, fetch_round, round_statements, run_plan
 from opencalendars.db.liveness import watch_pool
 from opencalendars.db.loop_connections import LoopConnections
 from opencalendars.db.prepared import CompiledRead, PreparedRead, hold_connection
+from opencalendars.db.read_cache import ReadCache, VersionRows
 
 T = TypeVar("T")
 
@@ -32,6 +34,8 @@ BEGIN_MODE = "opencalendars_begin"
 # the URL says `connect_timeout` itself): a process refuses to start in seconds, not minutes.
 CONNECT_TIMEOUT_S = 5
 PREPARE_THRESHOLD = 0
+# The version of a PostgreSQL database that `run_plan`'s cached rows are valid for.
+SNAPSHOT_SQL = "SELECT pg_current_snapshot()::text"
 SUPPORTED_DATABASES = (("sqlite", "pysqlite"), ("postgresql", "psycopg"))
 DATABASE_URL_FORMS = (
     "sqlite:///PATH, sqlite:// (in memory) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
@@ -193,7 +197,9 @@ def create_db_engine(url: str, pool_size: int) -> Engine:
 
 
 class Database:
-    def __init__(self, url: str, request_threads: int = DEFAULT_REQUEST_THREADS):
+    def __init__(
+        self, url: str, request_threads: int = DEFAULT_REQUEST_THREADS, read_cache: bool = True
+    ):
         self.url = normalize_url(url)
         # How many requests of this process may use the database at once (the pool's size).
         self.request_threads = request_threads
@@ -216,6 +222,13 @@ class Database:
             if self.is_sqlite
             else LoopConnections(libpq_conninfo(self.url), request_threads + POOL_SPARE)
         )
+        # Free slots' rows, used again while the database is unchanged (db/read_cache.py);
+        # None: every plan reads everything, and no version is read.
+        self.read_cache = ReadCache() if read_cache else None
+        path = sqlite_path(self.url) if self.is_sqlite and read_cache else None
+        self._version_path = None if path is None or str(path) == ":memory:" else path
+        self._version_connection: sqlite3.Connection | None = None
+        self._version_lock = threading.Lock()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -250,41 +263,113 @@ class Database:
         would protect nothing). On SQLite the statements run right here on a pooled connection
         (as `read_first`; no session, `BEGIN` or `COMMIT`); on PostgreSQL each round is
         pipelined on one of the loop's own connections, so a round is one round trip, with no
-        pre-ping, and results in binary as `fetch_round` reads them."""
+        pre-ping, and results in binary as `fetch_round` reads them.
+
+        Rows read before at the same version of the database are used again instead of being
+        read (db/read_cache.py): on SQLite in every round, on PostgreSQL after the first, which
+        reads the version with the plan's first statements."""
         if self.is_sqlite:
-            connection = self.engine.raw_connection()
-            try:
-                return drive(
-                    plan,
-                    partial(fetch_round, self.engine.dialect, connection.dbapi_connection),
-                )
-            finally:
-                connection.close()
+            return self._run_plan_sqlite(plan)
         try:
             fetches = plan.send(None)
+            caching = self.read_cache is not None
+            rows, snapshot = await self._fetch_round_in_loop(fetches, None, with_snapshot=caching)
+            cached = self.read_cache.at(snapshot) if caching else None
             while True:
-                fetches = plan.send(await self._fetch_round_in_loop(fetches))
+                fetches = plan.send(rows)
+                rows, _ = await self._fetch_round_in_loop(fetches, cached)
         except StopIteration as finished:
             return finished.value
 
-    async def _fetch_round_in_loop(self, fetches: Sequence[Fetch]) -> list:
+    def read_plan(self, plan: Plan[T]) -> T:
+        """`run_plan` for a worker thread (the booking widget's pages): on SQLite the same reads
+        and cache; on PostgreSQL in a read transaction of its own, uncached (the cache's
+        snapshot is read on the event loop's connections)."""
+        if self.is_sqlite:
+            return self._run_plan_sqlite(plan)
+        with self.read() as session:
+            return run_plan(session, plan)
+
+    def _run_plan_sqlite(self, plan: Plan[T]) -> T:
+        version = self._sqlite_version()
+        cached = None if version is None else self.read_cache.at(version)
+        connection = self.engine.raw_connection()
+        try:
+            return drive(
+                plan,
+                partial(
+                    fetch_round, self.engine.dialect, connection.dbapi_connection, cached=cached
+                ),
+            )
+        finally:
+            connection.close()
+
+    def _sqlite_version(self) -> int | None:
+        """`PRAGMA data_version` on a connection that never writes (db/read_cache.py); None for
+        an in-memory database (each connection has its own) or when it cannot be read."""
+        if self._version_path is None:
+            return None
+        with self._version_lock:
+            try:
+                if self._version_connection is None:
+                    connection = self.engine.raw_connection()
+                    connection.detach()  # its own, for good: out of the pool
+                    self._version_connection = connection.dbapi_connection
+                return self._version_connection.execute("PRAGMA data_version").fetchone()[0]
+            except sqlite3.Error:
+                self._close_version_connection()
+                return None
+
+    def _close_version_connection(self) -> None:
+        if self._version_connection is not None:
+            with suppress(sqlite3.Error):
+                self._version_connection.close()
+            self._version_connection = None
+
+    async def _fetch_round_in_loop(
+        self, fetches: Sequence[Fetch], cached: VersionRows | None, with_snapshot: bool = False
+    ) -> tuple[list, str | None]:
+        """A round's shaped results, and with `with_snapshot` the database's snapshot read in
+        the same pipeline (None if nothing was sent). Statements with rows in `cached` are not
+        sent; the rows of those that are, are kept there."""
         statements = round_statements(self.engine.dialect, fetches)
-        if not statements:
-            return []
+        found = [
+            None if cached is None else cached.cached(sql, values)
+            for _, _, (sql, values) in statements
+        ]
+        queries = [
+            sql_values
+            for (_, _, sql_values), rows in zip(statements, found, strict=True)
+            if rows is None
+        ]
+        if with_snapshot:
+            queries.append((SNAPSHOT_SQL, ()))
+        snapshot = None
+        if queries:
 
-        async def fetch(connection) -> list[list[tuple]]:
-            cursors = []
-            async with connection.pipeline():
-                for _, _, (sql, values) in statements:
-                    cursors.append(await connection.execute(sql, values, prepare=True, binary=True))
-            return [await cursor.fetchall() for cursor in cursors]
+            async def fetch(connection) -> list[list[tuple]]:
+                cursors = []
+                async with connection.pipeline():
+                    for sql, values in queries:
+                        cursors.append(
+                            await connection.execute(sql, values, prepare=True, binary=True)
+                        )
+                return [await cursor.fetchall() for cursor in cursors]
 
+            read = await self.loop_connections.of_this_loop().run(fetch)
+            if with_snapshot:
+                snapshot = read.pop()[0][0]
+            unread = iter(read)
+            for at, rows in enumerate(found):
+                if rows is None:
+                    found[at] = next(unread)
+                    if cached is not None:
+                        cached.keep(*statements[at][2], found[at])
         # Shaped once the connection is given back: a shape's failure is not the connection's.
-        rows = await self.loop_connections.of_this_loop().run(fetch)
         return [
             fetch.result(compiled.rows(raws))
-            for (fetch, compiled, _), raws in zip(statements, rows, strict=True)
-        ]
+            for (fetch, compiled, _), raws in zip(statements, found, strict=True)
+        ], snapshot
 
     async def read_first(self, read: PreparedRead, parameters: dict) -> tuple | None:
         """`first_row` for an async endpoint, without leaving the event loop.
@@ -342,6 +427,8 @@ class Database:
             return False
 
     def dispose(self) -> None:
+        with self._version_lock:
+            self._close_version_connection()
         self.engine.dispose()
         if self.loop_connections is not None:
             self.loop_connections.clear()

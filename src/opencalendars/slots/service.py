@@ -16,7 +16,7 @@ from opencalendars.busy.rules import slot_rules
 from opencalendars.calendars.rules import CalendarRules
 from opencalendars.calendars.service import live_calendar
 from opencalendars.context import LocationContext
-from opencalendars.db.batch import Plan, run_plan, single, together
+from opencalendars.db.batch import Plan, single, together
 from opencalendars.db.database import Database
 from opencalendars.errors import BadRequest
 from opencalendars.units import DAY_MS
@@ -160,8 +160,8 @@ def free_slots_for(inputs: FreeSlotInputs | None, query: FreeSlotsQuery) -> dict
 def get_free_slots(
     db: Database, context: LocationContext, *, calendar_id: str, query: FreeSlotsQuery
 ) -> dict:
-    with db.read() as session:
-        inputs = run_plan(session, free_slot_inputs(context, calendar_id=calendar_id, query=query))
+    """`answer_free_slots` for a worker thread (the booking widget)."""
+    inputs = db.read_plan(free_slot_inputs(context, calendar_id=calendar_id, query=query))
     return free_slots_for(inputs, query)
 
 

@@ -1,0 +1,133 @@
+"""The rows a free-slots request read, used again while the database has not changed since.
+
+A booking page asks for the same calendar's month again and again, and nearly every time
+nothing has been booked, blocked or edited in between: the busy reads (a team's month of
+appointments is thousands of rows) would return the same rows. They are kept here by
+statement and parameters, and used again only while a *version* of the whole database, read
+before them, is unchanged. A stale answer is impossible by construction, not unlikely:
+
+- SQLite: `PRAGMA data_version` on a connection of its own that never writes. Its value
+  changes with every commit of any other connection, of this process or another, and only then.
+- PostgreSQL: `pg_current_snapshot()`, read in the plan's first round. Two equal snapshots see
+  the same committed transactions: any transaction that ends in between, committed or not,
+  either leaves the list of those in progress or raises its upper bound. The snapshot is read
+  in the first round, before the rows it vouches for (later rounds), so those rows are at
+  least that new, and equal snapshots later mean nothing was committed since.
+
+Any commit anywhere in the database (on PostgreSQL, anywhere in the cluster) starts a new
+version: the cache keeps no entry of an older one. So it helps where free slots are read far
+more often than anything is written, and costs one statement (SQLite: a few microseconds; on
+PostgreSQL one more statement in a round already sent) where they are not. Only
+`Database.run_plan` (the free-slots API's reads, outside any transaction) and, on SQLite,
+`Database.read_plan` (the booking widget's) use it; a booking's checks read inside their
+transaction, under their locks, as always.
+
+Bounded by weight, about a row or 16 characters of text (SQLite's busy reads pack a person's
+spans into one row of JSON text): `MAX_WEIGHT` in all, at most `MAX_ENTRY_WEIGHT` for one
+statement's rows (larger results are not kept), the least recently used dropped first. That is
+a few tens of MB per process at most, whatever the requests.
+"""
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+
+MAX_WEIGHT = 250_000
+MAX_ENTRY_WEIGHT = 50_000
+TEXT_PER_WEIGHT = 16
+
+
+def statement_key(sql: str, values: tuple | dict) -> Hashable | None:
+    """A statement and its parameters as a key (a list, such as PostgreSQL's array of ids, as a
+    tuple); None for parameters that cannot be one."""
+    items = values if isinstance(values, tuple) else values.items()
+    key = (sql, tuple(_hashable(item) for item in items))
+    try:
+        hash(key)
+    except TypeError:
+        return None
+    return key
+
+
+def _hashable(value):
+    if isinstance(value, list):
+        return (list, *(_hashable(item) for item in value))
+    if isinstance(value, tuple):
+        return tuple(_hashable(item) for item in value)
+    return value
+
+
+def weight(rows: list) -> int:
+    text = sum(len(value) for row in rows for value in row if isinstance(value, str | bytes | list))
+    return len(rows) + text // TEXT_PER_WEIGHT
+
+
+class ReadCache:
+    def __init__(self, max_weight: int = MAX_WEIGHT, max_entry_weight: int = MAX_ENTRY_WEIGHT):
+        self.max_weight = max_weight
+        self.max_entry_weight = max_entry_weight
+        self._version: Hashable | None = None
+        self._rows: OrderedDict[Hashable, tuple[tuple, int]] = OrderedDict()
+        self._weight = 0
+        self._lock = threading.Lock()
+
+    def at(self, version: Hashable | None) -> "VersionRows | None":
+        """This cache as of `version` (None: no version known, nothing cached)."""
+        return None if version is None else VersionRows(self, version)
+
+    def __len__(self) -> int:
+        return len(self._rows)
+
+    def _get(self, version: Hashable, key: Hashable) -> list | None:
+        with self._lock:
+            if version != self._version:
+                return None
+            entry = self._rows.get(key)
+            if entry is None:
+                return None
+            self._rows.move_to_end(key)
+        # A list of its own for each reader: what one reader does with it is not the next's.
+        return list(entry[0])
+
+    def _keep(self, version: Hashable, key: Hashable, rows: list) -> None:
+        heft = weight(rows)
+        if heft > self.max_entry_weight:
+            return
+        with self._lock:
+            if version != self._version:
+                # Rows of a newer (or, from a slower request, older) version: the old entries
+                # are of no use to it, and equal versions are all that is ever compared.
+                self._rows.clear()
+                self._weight = 0
+                self._version = version
+            replaced = self._rows.pop(key, None)
+            if replaced is not None:
+                self._weight -= replaced[1]
+            self._rows[key] = (tuple(rows), heft)
+            self._weight += heft
+            while self._weight > self.max_weight:
+                self._weight -= self._rows.popitem(last=False)[1][1]
+
+
+class VersionRows:
+    """The cache as one request sees it: its version, read before any of its rows."""
+
+    def __init__(self, cache: ReadCache, version: Hashable):
+        self._cache = cache
+        self.version = version
+
+    def cached(self, sql: str, values: tuple | dict) -> list | None:
+        key = statement_key(sql, values)
+        return None if key is None else self._cache._get(self.version, key)
+
+    def keep(self, sql: str, values: tuple | dict, rows: list) -> None:
+        key = statement_key(sql, values)
+        if key is not None:
+            self._cache._keep(self.version, key, rows)
+
+    def rows(self, sql: str, values: tuple | dict, read: Callable[[], list]) -> list:
+        found = self.cached(sql, values)
+        if found is None:
+            found = read()
+            self.keep(sql, values, found)
+        return found

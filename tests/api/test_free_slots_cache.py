@@ -1,0 +1,192 @@
+"""Free slots asked again while nothing changed are answered from the rows read last time
+(db/read_cache.py), and the first commit anywhere, by any process, is in the next answer."""
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from api.slot_helpers import make_calendar
+from opencalendars.app import create_app
+from opencalendars.db import batch
+from opencalendars.db.database import SNAPSHOT_SQL
+from opencalendars.db.loop_connections import AsyncConnections
+from opencalendars.settings import Settings
+from support.api import ADMIN_KEY, create_tenant
+from support.databases import fresh_database
+from support.server import live_server
+
+MONDAY = "2027-03-01"  # ahead of the real clock: the live servers here do not freeze it
+ZONE = "America/New_York"
+
+
+def offered(tenant, calendar_id: str) -> list[str]:
+    response = tenant.get(
+        f"/calendars/{calendar_id}/free-slots",
+        params={"startDate": MONDAY, "endDate": MONDAY, "timezone": ZONE},
+    )
+    assert response.status_code == 200, response.text
+    return response.json().get(MONDAY, {}).get("slots", [])
+
+
+def block(tenant, calendar_id: str, start: str, end: str) -> str:
+    response = tenant.post(
+        "/calendars/events/block-slots",
+        json={
+            "locationId": tenant.location_id,
+            "calendarId": calendar_id,
+            "startTime": start,
+            "endTime": end,
+        },
+    )
+    assert response.status_code == 201, response.text
+    return response.json()["id"]
+
+
+def with_token(client: httpx.Client, tenant):
+    """`tenant`, asking through another server process."""
+    return type(tenant)(client, tenant.location_id, tenant.token, tenant.token_id)
+
+
+@pytest.mark.slow
+def test_a_commit_by_another_process_is_in_the_next_answer(tmp_path):
+    with (
+        fresh_database(tmp_path) as url,
+        live_server(url, tmp_path) as first,
+        live_server(url, tmp_path) as second,
+        httpx.Client(base_url=first.base_url, timeout=30) as first_client,
+        httpx.Client(base_url=second.base_url, timeout=30) as second_client,
+    ):
+        tenant = create_tenant(first_client)
+        elsewhere = with_token(second_client, tenant)
+        calendar_id = make_calendar(tenant)
+        whole = offered(tenant, calendar_id)
+        assert len(whole) == 6  # 09:00-12:00, 30 minutes each
+        assert offered(tenant, calendar_id) == whole  # asked again: the same answer
+
+        block_id = block(
+            elsewhere, calendar_id, f"{MONDAY}T10:00:00-05:00", f"{MONDAY}T11:00:00-05:00"
+        )
+        blocked = [slot for slot in whole if "T10:" not in slot]
+        assert offered(tenant, calendar_id) == blocked
+        assert offered(tenant, calendar_id) == blocked
+
+        assert elsewhere.delete(f"/calendars/events/{block_id}").status_code == 200
+        assert offered(tenant, calendar_id) == whole
+
+
+@pytest.mark.slow
+def test_a_booked_start_is_never_offered_again_by_either_worker(tmp_path):
+    with (
+        fresh_database(tmp_path) as url,
+        live_server(url, tmp_path, workers=2) as live,
+        httpx.Client(base_url=live.base_url, timeout=30) as client,
+    ):
+        tenant = create_tenant(client)
+        calendar_id = make_calendar(tenant)
+        starts = offered(tenant, calendar_id)
+        for _ in range(4):  # both workers keep rows of the whole day
+            assert offered(tenant, calendar_id) == starts
+        for n, start in enumerate(starts):
+            booked = tenant.post(
+                "/calendars/events/appointments",
+                json={
+                    "calendarId": calendar_id,
+                    "locationId": tenant.location_id,
+                    "contactId": f"contact-{n}",
+                    "startTime": start,
+                },
+            )
+            assert booked.status_code == 200, booked.text
+            # Whichever worker answers (new connections spread over both), never stale.
+            for _ in range(3):
+                assert offered(tenant, calendar_id) == starts[n + 1 :]
+
+
+def count_reads(db, monkeypatch) -> list:
+    """What the plans send from now on: each statement on SQLite, each round on PostgreSQL."""
+    sent = []
+    if db.is_sqlite:
+        all_rows = batch._all_rows
+        monkeypatch.setattr(
+            batch, "_all_rows", lambda *args: sent.append(args[1]) or all_rows(*args)
+        )
+    else:
+        run = AsyncConnections.run
+        monkeypatch.setattr(
+            AsyncConnections, "run", lambda self, use: sent.append(use) or run(self, use)
+        )
+    return sent
+
+
+def snapshot(db) -> str | None:
+    """PostgreSQL's snapshot now: any transaction ending anywhere in the cluster changes it."""
+    if db.is_sqlite:
+        return None
+    with db.engine.connect() as connection:
+        return connection.exec_driver_sql(SNAPSHOT_SQL).scalar()
+
+
+def test_an_unchanged_database_is_not_read_again(app, tenant, monkeypatch):
+    """On SQLite every statement of the second request comes from the cache; on PostgreSQL
+    only the first round (the calendar, the clock and the snapshot) is sent."""
+    db = app.state.db
+    calendar_id = make_calendar(tenant)
+    sent = count_reads(db, monkeypatch)
+    first = offered(tenant, calendar_id)
+    read_first = len(sent)
+    assert read_first >= 2
+    # PostgreSQL's version is the whole cluster's: another suite's commit there is a change
+    # too, so ask until nothing ended meanwhile (SQLite: this suite is its file's only user).
+    for _ in range(50):
+        before = snapshot(db)
+        assert offered(tenant, calendar_id) == first  # read at this version, or kept from it
+        sent.clear()
+        assert offered(tenant, calendar_id) == first
+        if snapshot(db) == before:
+            break
+    assert len(sent) == (0 if db.is_sqlite else 1)
+
+    block(tenant, calendar_id, f"{MONDAY}T09:00:00-05:00", f"{MONDAY}T09:30:00-05:00")
+    sent.clear()
+    assert offered(tenant, calendar_id) == first[1:]
+    assert len(sent) == read_first  # the commit: everything read again
+
+
+def test_the_widgets_month_is_read_once_while_nothing_changes_on_sqlite(
+    app, client, tenant, monkeypatch
+):
+    """The booking widget's month of slots (a worker thread's `read_plan`) uses the same rows.
+    On PostgreSQL it reads in a transaction of its own, uncached."""
+    if not app.state.db.is_sqlite:
+        pytest.skip("on PostgreSQL the widget's month is read in a transaction of its own")
+    calendar_id = make_calendar(tenant)
+    sent = count_reads(app.state.db, monkeypatch)
+    path = f"/widget/booking/{calendar_id}/slots"
+    params = {"month": MONDAY[:7], "timezone": ZONE}
+    month = client.get(path, params=params).json()
+    assert sent
+    sent.clear()
+    assert client.get(path, params=params).json() == month
+    assert sent == []
+
+    block(tenant, calendar_id, f"{MONDAY}T09:00:00-05:00", f"{MONDAY}T09:30:00-05:00")
+    assert client.get(path, params=params).json()[MONDAY]["slots"] == month[MONDAY]["slots"][1:]
+
+
+def test_with_the_cache_turned_off_every_request_reads(tmp_path, monkeypatch):
+    with fresh_database(tmp_path) as url:
+        settings = Settings(
+            database_url=url, admin_key=ADMIN_KEY, rate_limits=None, read_cache=False
+        )
+        app = create_app(settings)
+        with TestClient(app) as client:
+            tenant = create_tenant(client)
+            calendar_id = make_calendar(tenant)
+            sent = count_reads(app.state.db, monkeypatch)
+            first = offered(tenant, calendar_id)
+            read_first = len(sent)
+            for _ in range(3):
+                sent.clear()
+                assert offered(tenant, calendar_id) == first
+                assert len(sent) == read_first >= 2
+        app.state.db.dispose()

@@ -1,0 +1,78 @@
+"""The read cache's rules (db/read_cache.py): rows are used again only at the version they were
+read at, a new version forgets the old one's rows, and the cache stays within its bounds."""
+
+from opencalendars.db.read_cache import ReadCache, statement_key, weight
+
+SQL = "SELECT start_ms, end_ms FROM blocked_slots WHERE location_id = ?"
+
+
+def read_counting(rows: list, reads: list):
+    def read() -> list:
+        reads.append(1)
+        return list(rows)
+
+    return read
+
+
+def test_rows_are_read_once_per_version_and_statement():
+    cache, reads = ReadCache(), []
+    rows = [(1, 2), (3, 4)]
+    for _ in range(3):
+        assert cache.at(7).rows(SQL, ("loc",), read_counting(rows, reads)) == rows
+    assert len(reads) == 1
+    # Other parameters are another statement.
+    assert cache.at(7).rows(SQL, ("other",), read_counting([], reads)) == []
+    assert len(reads) == 2
+
+
+def test_a_new_version_reads_again_and_forgets_the_old_rows():
+    cache, reads = ReadCache(), []
+    cache.at(1).rows(SQL, ("loc",), read_counting([(1, 2)], reads))
+    assert cache.at(2).rows(SQL, ("loc",), read_counting([(5, 6)], reads)) == [(5, 6)]
+    assert len(reads) == 2
+    assert len(cache) == 1
+    # The old version's rows are gone: a reader still at it reads for itself.
+    assert cache.at(1).cached(SQL, ("loc",)) is None
+
+
+def test_no_version_no_cache():
+    assert ReadCache().at(None) is None
+
+
+def test_what_a_reader_does_with_its_rows_is_not_the_next_readers():
+    cache = ReadCache()
+    first = cache.at(1).rows(SQL, ("loc",), lambda: [(1, 2)])
+    first.append((9, 9))
+    second = cache.at(1).rows(SQL, ("loc",), lambda: [])
+    second.clear()
+    assert cache.at(1).cached(SQL, ("loc",)) == [(1, 2)]
+
+
+def test_bounded_by_weight_in_all_and_per_statement():
+    cache = ReadCache(max_weight=30, max_entry_weight=12)
+    for n in range(5):
+        cache.at(1).keep(SQL, (n,), [(n, n)] * 10)  # 10 each
+    assert len(cache) == 3
+    assert cache.at(1).cached(SQL, (0,)) is None  # the least recently used went first
+    assert cache.at(1).cached(SQL, (4,)) == [(4, 4)] * 10
+    cache.at(1).keep(SQL, ("big",), [(n, n) for n in range(13)])
+    assert cache.at(1).cached(SQL, ("big",)) is None
+    # Text weighs too: one row of 160 characters of JSON is 1 + 10.
+    assert weight([("member-00", "[" + "1" * 159 + "]")]) == 1 + (9 + 160) // 16
+    cache.at(1).keep(SQL, ("text",), [("[" + "1" * 250 + "]",)])
+    assert cache.at(1).cached(SQL, ("text",)) is None
+    # Kept again, a statement's old rows no longer count.
+    cache.at(1).keep(SQL, (4,), [(4, 4)])
+    cache.at(1).keep(SQL, (5,), [(5, 5)] * 10)
+    assert len(cache) == 3
+
+
+def test_named_parameters_and_lists_are_keys_and_what_cannot_be_is_not_cached():
+    assert statement_key(SQL, {"a": 1, "b": "x"}) == statement_key(SQL, {"a": 1, "b": "x"})
+    assert statement_key(SQL, {"ids": ["a", "b"]}) == statement_key(SQL, {"ids": ["a", "b"]})
+    assert statement_key(SQL, {"ids": ["a", "b"]}) != statement_key(SQL, {"ids": ["b", "a"]})
+    assert statement_key(SQL, {"ids": ["a"]}) != statement_key(SQL, {"ids": ("a",)})
+    assert statement_key(SQL, {"rules": {"a": 1}}) is None
+    cache = ReadCache()
+    cache.at(1).keep(SQL, {"rules": {"a": 1}}, [(1,)])
+    assert len(cache) == 0
