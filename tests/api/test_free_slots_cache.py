@@ -1,6 +1,9 @@
 """Free slots asked again while nothing changed are answered from the rows read last time
 (db/read_cache.py), and the first commit anywhere, by any process, is in the next answer."""
 
+import random
+from collections import Counter
+
 import httpx
 import pytest
 from fastapi.testclient import TestClient
@@ -16,6 +19,9 @@ from support.databases import fresh_database
 from support.server import live_server
 
 MONDAY = "2027-03-01"  # ahead of the real clock: the live servers here do not freeze it
+FRIDAY = "2027-03-05"
+WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday")
+WEEK_DATES = [f"2027-03-0{day}" for day in range(1, 6)]
 ZONE = "America/New_York"
 
 
@@ -28,16 +34,15 @@ def offered(tenant, calendar_id: str) -> list[str]:
     return response.json().get(MONDAY, {}).get("slots", [])
 
 
-def block(tenant, calendar_id: str, start: str, end: str) -> str:
-    response = tenant.post(
-        "/calendars/events/block-slots",
-        json={
-            "locationId": tenant.location_id,
-            "calendarId": calendar_id,
-            "startTime": start,
-            "endTime": end,
-        },
-    )
+def without_trace(answer: dict) -> dict:
+    """The answer's days (its `traceId` differs on every request)."""
+    return {key: value for key, value in answer.items() if key != "traceId"}
+
+
+def block(tenant, start: str, end: str, **owner) -> str:
+    """A blocked slot of `owner` (`calendarId` or `assignedUserId`)."""
+    body = {"locationId": tenant.location_id, "startTime": start, "endTime": end, **owner}
+    response = tenant.post("/calendars/events/block-slots", json=body)
     assert response.status_code == 201, response.text
     return response.json()["id"]
 
@@ -64,7 +69,10 @@ def test_a_commit_by_another_process_is_in_the_next_answer(tmp_path):
         assert offered(tenant, calendar_id) == whole  # asked again: the same answer
 
         block_id = block(
-            elsewhere, calendar_id, f"{MONDAY}T10:00:00-05:00", f"{MONDAY}T11:00:00-05:00"
+            elsewhere,
+            f"{MONDAY}T10:00:00-05:00",
+            f"{MONDAY}T11:00:00-05:00",
+            calendarId=calendar_id,
         )
         blocked = [slot for slot in whole if "T10:" not in slot]
         assert offered(tenant, calendar_id) == blocked
@@ -146,7 +154,7 @@ def test_an_unchanged_database_is_not_read_again(app, tenant, monkeypatch):
             break
     assert len(sent) == (0 if db.is_sqlite else 1)
 
-    block(tenant, calendar_id, f"{MONDAY}T09:00:00-05:00", f"{MONDAY}T09:30:00-05:00")
+    block(tenant, f"{MONDAY}T09:00:00-05:00", f"{MONDAY}T09:30:00-05:00", calendarId=calendar_id)
     sent.clear()
     assert offered(tenant, calendar_id) == first[1:]
     assert len(sent) == read_first  # the commit: everything read again
@@ -169,7 +177,7 @@ def test_the_widgets_month_is_read_once_while_nothing_changes_on_sqlite(
     assert client.get(path, params=params).json() == month
     assert sent == []
 
-    block(tenant, calendar_id, f"{MONDAY}T09:00:00-05:00", f"{MONDAY}T09:30:00-05:00")
+    block(tenant, f"{MONDAY}T09:00:00-05:00", f"{MONDAY}T09:30:00-05:00", calendarId=calendar_id)
     assert client.get(path, params=params).json()[MONDAY]["slots"] == month[MONDAY]["slots"][1:]
 
 
@@ -190,3 +198,79 @@ def test_with_the_cache_turned_off_every_request_reads(tmp_path, monkeypatch):
                 assert offered(tenant, calendar_id) == first
                 assert len(sent) == read_first >= 2
         app.state.db.dispose()
+
+
+@pytest.mark.slow
+def test_answers_from_memory_equal_fresh_reads_through_random_changes(tmp_path):
+    """Bookings, cancellations, reschedules, blocks and their removal, made at random through
+    either of two server processes; after each, a server that keeps rows (two workers) and one
+    that reads every time answer the week alike, asked twice each."""
+    rng = random.Random(20270301)
+    with (
+        fresh_database(tmp_path) as url,
+        live_server(url, tmp_path, workers=2) as kept,
+        live_server(url, tmp_path, env={"OPENCALENDARS_READ_CACHE": "off"}) as fresh,
+        httpx.Client(base_url=kept.base_url, timeout=30) as kept_client,
+        httpx.Client(base_url=fresh.base_url, timeout=30) as fresh_client,
+    ):
+        tenant = create_tenant(kept_client)
+        servers = [tenant, with_token(fresh_client, tenant)]
+        calendar_id = make_calendar(
+            tenant, members=("ann", "bob"), calendar_type="round_robin", days=WEEK
+        )
+        params = {"startDate": MONDAY, "endDate": FRIDAY, "timezone": ZONE}
+        path = f"/calendars/{calendar_id}/free-slots"
+
+        def answers() -> list[dict]:
+            found = [server.get(path, params=params) for server in servers for _ in range(2)]
+            assert {response.status_code for response in found} == {200}
+            return [without_trace(response.json()) for response in found]
+
+        appointments, blocks, done = [], [], Counter()
+        for step in range(40):
+            starts = [slot for day in answers()[1].values() for slot in day["slots"]]
+            through = rng.choice(servers)
+            action = rng.choice(["book", "book", "cancel", "move", "block", "unblock"])
+            if action == "book" and starts:
+                booked = through.post(
+                    "/calendars/events/appointments",
+                    json={
+                        "calendarId": calendar_id,
+                        "locationId": tenant.location_id,
+                        "contactId": f"contact-{step}",
+                        "startTime": rng.choice(starts),
+                    },
+                )
+                assert booked.status_code == 200, booked.text
+                appointments.append(booked.json()["id"])
+            elif action in ("cancel", "move") and appointments and starts:
+                chosen = rng.choice(appointments)
+                change = (
+                    {"appointmentStatus": rng.choice(["cancelled", "confirmed"])}
+                    if action == "cancel"
+                    else {"startTime": rng.choice(starts), "ignoreFreeSlotValidation": True}
+                )
+                edited = through.put(f"/calendars/events/appointments/{chosen}", json=change)
+                assert edited.status_code == 200, edited.text
+            elif action == "block":
+                day = rng.choice(WEEK_DATES)
+                hour = rng.randrange(9, 12)
+                blocks.append(
+                    block(
+                        through,
+                        f"{day}T{hour:02d}:00:00-05:00",
+                        f"{day}T{hour:02d}:30:00-05:00",
+                        assignedUserId=rng.choice(["ann", "bob"]),
+                    )
+                )
+            elif action == "unblock" and blocks:
+                removed = through.delete(
+                    f"/calendars/events/{blocks.pop(rng.randrange(len(blocks)))}"
+                )
+                assert removed.status_code == 200, removed.text
+            else:
+                continue
+            done[action] += 1
+            first, *others = answers()
+            assert all(other == first for other in others), f"step {step}: {action}"
+        assert set(done) == {"book", "cancel", "move", "block", "unblock"}, done
