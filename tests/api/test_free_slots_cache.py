@@ -47,6 +47,19 @@ def block(tenant, start: str, end: str, **owner) -> str:
     return response.json()["id"]
 
 
+def book(tenant, calendar_id: str, start: str, contact_id: str) -> str:
+    """A validated booking's id."""
+    body = {
+        "calendarId": calendar_id,
+        "locationId": tenant.location_id,
+        "contactId": contact_id,
+        "startTime": start,
+    }
+    booked = tenant.post("/calendars/events/appointments", json=body)
+    assert booked.status_code == 200, booked.text
+    return booked.json()["id"]
+
+
 def with_token(client: httpx.Client, tenant):
     """`tenant`, asking through another server process."""
     return type(tenant)(client, tenant.location_id, tenant.token, tenant.token_id)
@@ -95,16 +108,7 @@ def test_a_booked_start_is_never_offered_again_by_either_worker(tmp_path):
         for _ in range(4):  # both workers keep rows of the whole day
             assert offered(tenant, calendar_id) == starts
         for n, start in enumerate(starts):
-            booked = tenant.post(
-                "/calendars/events/appointments",
-                json={
-                    "calendarId": calendar_id,
-                    "locationId": tenant.location_id,
-                    "contactId": f"contact-{n}",
-                    "startTime": start,
-                },
-            )
-            assert booked.status_code == 200, booked.text
+            book(tenant, calendar_id, start, f"contact-{n}")
             # Whichever worker answers (new connections spread over both), never stale.
             for _ in range(3):
                 assert offered(tenant, calendar_id) == starts[n + 1 :]
@@ -232,17 +236,9 @@ def test_answers_from_memory_equal_fresh_reads_through_random_changes(tmp_path):
             through = rng.choice(servers)
             action = rng.choice(["book", "book", "cancel", "move", "block", "unblock"])
             if action == "book" and starts:
-                booked = through.post(
-                    "/calendars/events/appointments",
-                    json={
-                        "calendarId": calendar_id,
-                        "locationId": tenant.location_id,
-                        "contactId": f"contact-{step}",
-                        "startTime": rng.choice(starts),
-                    },
+                appointments.append(
+                    book(through, calendar_id, rng.choice(starts), f"contact-{step}")
                 )
-                assert booked.status_code == 200, booked.text
-                appointments.append(booked.json()["id"])
             elif action in ("cancel", "move") and appointments and starts:
                 chosen = rng.choice(appointments)
                 change = (
