@@ -228,6 +228,8 @@ class Database:
         path = sqlite_path(self.url) if self.is_sqlite and read_cache else None
         self._version_path = None if path is None or str(path) == ":memory:" else path
         self._version_connection: sqlite3.Connection | None = None
+        # Each connection counts `data_version` from its own start: a version is the pair.
+        self._version_connections = 0
         self._version_lock = threading.Lock()
 
     @contextmanager
@@ -291,7 +293,7 @@ class Database:
             return run_plan(session, plan)
 
     def _run_plan_sqlite(self, plan: Plan[T]) -> T:
-        version = self._sqlite_version()
+        version = self.sqlite_version()
         cached = None if version is None else self.read_cache.at(version)
         connection = self.engine.raw_connection()
         try:
@@ -304,9 +306,11 @@ class Database:
         finally:
             connection.close()
 
-    def _sqlite_version(self) -> int | None:
-        """`PRAGMA data_version` on a connection that never writes (db/read_cache.py); None for
-        an in-memory database (each connection has its own) or when it cannot be read."""
+    def sqlite_version(self) -> tuple[int, int] | None:
+        """`PRAGMA data_version` on a connection that never writes (db/read_cache.py), with
+        which such connection it is: a new one (after an error, after `dispose`) may count
+        again through values an older one returned. None for an in-memory database (each
+        connection has its own) or when it cannot be read."""
         if self._version_path is None:
             return None
         with self._version_lock:
@@ -315,7 +319,9 @@ class Database:
                     connection = self.engine.raw_connection()
                     connection.detach()  # its own, for good: out of the pool
                     self._version_connection = connection.dbapi_connection
-                return self._version_connection.execute("PRAGMA data_version").fetchone()[0]
+                    self._version_connections += 1
+                (counted,) = self._version_connection.execute("PRAGMA data_version").fetchone()
+                return self._version_connections, counted
             except sqlite3.Error:
                 self._close_version_connection()
                 return None

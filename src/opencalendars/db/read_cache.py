@@ -8,6 +8,8 @@ before them, is unchanged. A stale answer is impossible by construction, not unl
 
 - SQLite: `PRAGMA data_version` on a connection of its own that never writes. Its value
   changes with every commit of any other connection, of this process or another, and only then.
+  A new such connection (after an error) counts from its own start, so the version is the pair
+  (which connection, its count).
 - PostgreSQL: `pg_current_snapshot()`, read in the plan's first round. Two equal snapshots see
   the same committed transactions: any transaction that ends in between, committed or not,
   either leaves the list of those in progress or raises its upper bound. The snapshot is read
