@@ -58,8 +58,9 @@ def test_bounded_by_weight_in_all_and_per_statement():
     assert cache.at(1).cached(SQL, (4,)) == [(4, 4)] * 10
     cache.at(1).keep(SQL, ("big",), [(n, n) for n in range(13)])
     assert cache.at(1).cached(SQL, ("big",)) is None
-    # Text weighs too: one row of 160 characters of JSON is 1 + 10.
+    # Text weighs too, by 16 characters, and arrays by their items.
     assert weight([("member-00", "[" + "1" * 159 + "]")]) == 1 + (9 + 160) // 16
+    assert weight([("member-00", [1, 2, 3], [None] * 7)]) == 1 + 10 + 9 // 16
     cache.at(1).keep(SQL, ("text",), [("[" + "1" * 250 + "]",)])
     assert cache.at(1).cached(SQL, ("text",)) is None
     # Kept again, a statement's old rows no longer count.
