@@ -155,17 +155,8 @@ def fetch_round(
         return []
     if dialect.name == "sqlite":
         # A statement is a few microseconds of local file access: one after another.
-        if cached is None:
-            return [
-                fetch.result(compiled.rows(_all_rows(dbapi_connection, sql, values)))
-                for fetch, compiled, (sql, values) in statements
-            ]
         return [
-            fetch.result(
-                compiled.rows(
-                    cached.rows(sql, values, partial(_all_rows, dbapi_connection, sql, values))
-                )
-            )
+            fetch.result(compiled.rows(_rows_of(dbapi_connection, sql, values, cached=cached)))
             for fetch, compiled, (sql, values) in statements
         ]
     cursors = []
@@ -181,6 +172,14 @@ def fetch_round(
     finally:
         for cursor in cursors:
             cursor.close()
+
+
+def _rows_of(
+    dbapi_connection: Any, sql: str, values: tuple | dict, *, cached: VersionRows | None
+) -> list[tuple]:
+    if cached is None:
+        return _all_rows(dbapi_connection, sql, values)
+    return cached.rows(sql, values, partial(_all_rows, dbapi_connection, sql, values))
 
 
 def _all_rows(dbapi_connection: Any, sql: str, values: tuple | dict) -> list[tuple]:

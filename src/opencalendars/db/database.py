@@ -225,8 +225,8 @@ class Database:
         # Free slots' rows, used again while the database is unchanged (db/read_cache.py);
         # None: every plan reads everything, and no version is read.
         self.read_cache = ReadCache() if read_cache else None
-        path = sqlite_path(self.url) if self.is_sqlite and read_cache else None
-        self._version_path = None if path is None or str(path) == ":memory:" else path
+        path = sqlite_path(self.url) if self.is_sqlite else None
+        self._has_version = read_cache and path is not None and str(path) != ":memory:"
         self._version_connection: sqlite3.Connection | None = None
         # Each connection counts `data_version` from its own start: a version is the pair.
         self._version_connections = 0
@@ -311,7 +311,7 @@ class Database:
         which such connection it is: a new one (after an error, after `dispose`) may count
         again through values an older one returned. None for an in-memory database (each
         connection has its own) or when it cannot be read."""
-        if self._version_path is None:
+        if not self._has_version:
             return None
         with self._version_lock:
             try:

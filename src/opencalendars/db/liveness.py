@@ -22,7 +22,7 @@ another (a new one, when all are stale), as it did for a failed pre-ping.
 import select
 import time
 
-from psycopg import Connection
+from psycopg import Connection, Error
 from psycopg.pq import ConnStatus
 from sqlalchemy import Engine, event
 from sqlalchemy.exc import DisconnectionError
@@ -44,7 +44,7 @@ def answers_ping(connection: Connection) -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return True
-    except Exception:
+    except Error:
         return False
 
 
