@@ -299,6 +299,54 @@ def test_event_calendar_is_its_own_person_and_members_count(app, ny):
     assert times(free(ny, calendar_id)) == ["09:30", "10:30"]
 
 
+@pytest.mark.parametrize(
+    ("calendar_type", "holder", "started"),
+    [
+        # Busy reads look one day back in the busy indexes: these started earlier and are found
+        # in the partial indexes of appointments lasting over a day (busy/appointments.py).
+        ("personal", "ann", "2026-02-25T10:00:00-05:00"),
+        ("event", None, "2026-02-25T10:00:00-05:00"),
+        # Just over a day: it started 1 minute before the one-day look back of a booking.
+        ("personal", "ann", "2026-03-01T10:29:00-05:00"),
+        ("event", None, "2026-03-01T10:29:00-05:00"),
+    ],
+)
+def test_an_appointment_of_days_blocks_the_day_it_ends(app, ny, calendar_type, holder, started):
+    calendar_id = make_calendar(ny, calendar_type, hours=(("09:00", "12:00"),))
+    seed_appointment(app, ny, calendar_id, holder, started, "2026-03-02T10:30:00-05:00")
+
+    assert times(free(ny, calendar_id)) == ["10:30", "11:00", "11:30"]
+    body = {"calendarId": calendar_id, "locationId": ny.location_id, "contactId": "c-1"}
+    refused = ny.post(
+        "/calendars/events/appointments", json={**body, "startTime": "2026-03-02T10:00:00-05:00"}
+    )
+    assert refused.status_code == 400, refused.text
+    booked = ny.post(
+        "/calendars/events/appointments", json={**body, "startTime": "2026-03-02T10:30:00-05:00"}
+    )
+    assert booked.status_code == 200, booked.text
+
+
+def test_an_appointment_of_days_elsewhere_blocks_its_holder(app, ny):
+    mine = make_calendar(ny, hours=(("09:00", "12:00"),))
+    theirs = make_calendar(ny, hours=(("09:00", "12:00"),))
+    seed_appointment(
+        app, ny, theirs, "ann", "2026-02-20T09:00:00-05:00", "2026-03-02T11:00:00-05:00"
+    )
+    # Cancelled, it frees its time as a short one does.
+    seed_appointment(
+        app,
+        ny,
+        theirs,
+        "ann",
+        "2026-02-20T09:00:00-05:00",
+        "2026-03-02T12:00:00-05:00",
+        status="cancelled",
+    )
+
+    assert times(free(ny, mine)) == ["11:00", "11:30"]
+
+
 def test_service_booking_calendar_offers_when_a_member_is_free(ny):
     calendar_id = make_calendar(
         ny, "service_booking", members=("ann", "bob"), hours=(("09:00", "10:00"),)

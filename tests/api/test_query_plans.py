@@ -10,8 +10,18 @@ import pytest
 from sqlalchemy import insert
 
 from opencalendars.appointments.models import Appointment
+from opencalendars.appointments.store import save_appointment
 from opencalendars.blocked_slots.models import BlockedSlot
-from opencalendars.busy.appointments import _OCCUPYING_SERIES
+from opencalendars.busy.appointments import (
+    _LONG_OCCUPYING_FOR_USERS,
+    _OCCUPYING_FOR_USERS_SQLITE,
+    _OCCUPYING_IN_CALENDAR,
+    _OCCUPYING_SERIES,
+    MAX_APPOINTMENT_MS,
+    long_occupying_for_users,
+    occupying_for_users,
+    occupying_in_calendar,
+)
 from opencalendars.busy.blocks import _BLOCKING_SQLITE, blocking_spans
 from opencalendars.db.batch import run_plan, single
 from opencalendars.ids import new_id
@@ -140,3 +150,86 @@ def test_the_read_of_blocked_slots_scans_only_blocks_still_to_end(app, client):
     by_user = "ix_blocked_slots_busy_user (location_id=? AND assigned_user_id=? AND end_ms>?)"
     assert f"COVERING INDEX {by_calendar}" in plan, plan
     assert f"COVERING INDEX {by_user}" in plan, plan
+
+
+def test_the_reads_of_appointments_look_back_a_day_and_find_longer_ones_apart(app, client):
+    """Busy time reads a day back in the busy indexes and the appointments lasting over a day in
+    partial indexes of their own: the answer is every appointment overlapping the range,
+    whatever it lasts, and the plans scan what they should."""
+    tenant = create_tenant(client)
+    hour, day = 3_600_000, 86_400_000
+    start_ms, end_ms = 1_000 * day, 1_000 * day + 10 * hour
+    spans = [
+        (start_ms - day, start_ms + 1),  # just over a day, started as the look back ends
+        (start_ms - day + 1, start_ms + 1),  # a day exactly, started just inside it
+        (start_ms - day, start_ms),  # a day exactly, ends as the range starts: not busy
+        (start_ms - 20 * day, start_ms + hour),
+        (start_ms - MAX_APPOINTMENT_MS + 1, start_ms + 1),  # the longest there may be
+        (start_ms - 40 * day, start_ms - 39 * day),
+        (end_ms, end_ms + hour),  # starts as the range ends: not busy
+        # Short ones over the 40 days before the range and in it.
+        *((start_ms - n * 7 * hour, start_ms - n * 7 * hour + hour) for n in range(-1, 140)),
+    ]
+    with app.state.db.write() as session:
+        for n, (start, end) in enumerate(spans):
+            for calendar_id, holder in (("event-calendar", None), ("other", "ann")):
+                save_appointment(
+                    session,
+                    Appointment(
+                        id=new_id(),
+                        location_id=tenant.location_id,
+                        calendar_id=calendar_id,
+                        assigned_user_id=holder,
+                        users=[],
+                        contact_id=f"contact-{n}",
+                        title="",
+                        status="confirmed",
+                        start_ms=start,
+                        end_ms=end,
+                        deleted=False,
+                        details={},
+                        date_added_ms=0,
+                        date_updated_ms=0,
+                    ),
+                )
+    span = {"start_ms": start_ms, "end_ms": end_ms}
+    with app.state.db.read() as session:
+        (held,) = run_plan(
+            session, single(occupying_for_users(tenant.location_id, ["ann"], **span))
+        )
+        long = run_plan(
+            session, single(long_occupying_for_users(tenant.location_id, ["ann"], **span))
+        )
+        own = run_plan(
+            session, single(occupying_in_calendar(tenant.location_id, "event-calendar", **span))
+        )
+
+    overlapping = sorted((s, e) for s, e in spans if s < end_ms and e > start_ms)
+    assert len(overlapping) == 6  # 4 of the first 7, and 2 short ones
+    assert sorted(held.spans + [(a.start_ms, a.end_ms) for a in long]) == overlapping
+    assert sorted((a.start_ms, a.end_ms) for a in long) == sorted(
+        (s, e) for s, e in overlapping if s <= start_ms - day
+    )
+    assert sorted(own) == overlapping
+
+    # The same answer on both engines; the plans are checked on SQLite (see query_plan).
+    parameters = {
+        "location_id": tenant.location_id,
+        "user_ids": ["ann"],
+        "calendar_id": "event-calendar",
+        "exclude_id": "",
+        "recent_ms": start_ms - day,
+        "lookback_ms": start_ms - MAX_APPOINTMENT_MS,
+        **span,
+    }
+    assert (
+        "COVERING INDEX ix_appointment_users_busy (location_id=? AND user_id=? AND start_ms>?"
+        in (query_plan(app, _OCCUPYING_FOR_USERS_SQLITE, parameters))
+    )
+    assert (
+        "COVERING INDEX ix_appointment_users_long (location_id=? AND user_id=? AND start_ms>?"
+        in (query_plan(app, _LONG_OCCUPYING_FOR_USERS, parameters))
+    )
+    assert "INDEX ix_appointments_long (location_id=? AND calendar_id=? AND start_ms>?" in (
+        query_plan(app, _OCCUPYING_IN_CALENDAR, parameters)
+    )

@@ -7,6 +7,9 @@ from opencalendars.db.base import Base, LocationScoped, SoftDeleted, Timestamps
 
 # Statuses that do not occupy time (PRODUCT §4.3).
 FREEING_STATUSES = ("cancelled", "invalid")
+# Appointments longer than a day, which alone can start over a day before a range and still run
+# into it: busy reads find them in partial indexes of their own (busy/appointments.py).
+LASTS_OVER_A_DAY = "end_ms - start_ms > 86400000"
 
 
 class Appointment(LocationScoped, SoftDeleted, Timestamps, Base):
@@ -25,6 +28,14 @@ class Appointment(LocationScoped, SoftDeleted, Timestamps, Base):
             "assigned_user_id",
             sqlite_where=text("rrule IS NOT NULL"),
             postgresql_where=text("rrule IS NOT NULL"),
+        ),
+        Index(
+            "ix_appointments_long",
+            "location_id",
+            "calendar_id",
+            "start_ms",
+            sqlite_where=text(LASTS_OVER_A_DAY),
+            postgresql_where=text(LASTS_OVER_A_DAY),
         ),
     )
 
@@ -81,6 +92,18 @@ class AppointmentUser(Base):
             "calendar_id",
             "occupies",
             "appointment_id",
+        ),
+        Index(
+            "ix_appointment_users_long",
+            "location_id",
+            "user_id",
+            "start_ms",
+            "end_ms",
+            "calendar_id",
+            "occupies",
+            "appointment_id",
+            sqlite_where=text(LASTS_OVER_A_DAY),
+            postgresql_where=text(LASTS_OVER_A_DAY),
         ),
     )
 

@@ -7,16 +7,29 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from orjson import loads
-from sqlalchemy import bindparam, func, or_, select
+from sqlalchemy import ColumnElement, bindparam, func, literal_column, or_, select, union_all
 
 from opencalendars.appointments.models import FREEING_STATUSES, Appointment, AppointmentUser
 from opencalendars.availability import recurrence
 from opencalendars.db.batch import Fetch
 from opencalendars.db.prepared import PreparedRead
+from opencalendars.units import DAY_MS
 
 # The longest an appointment may last. Busy-time reads look this far back for appointments
 # that started before a range and still run into it, so they stay indexed range scans.
-MAX_APPOINTMENT_MS = 31 * 24 * 3_600_000
+MAX_APPOINTMENT_MS = 31 * DAY_MS
+# ...but nearly every appointment lasts a day or less, so the reads look back one day in the
+# busy indexes, and find the longer ones, which alone can start earlier and still run into the
+# range, in small partial indexes of their own (`ix_appointment_users_long`,
+# `ix_appointments_long`). A booking then reads about three days of its team's appointments, not
+# the month before it as well. The threshold is written into the SQL, not bound: a planner can
+# only use a partial index for a statement whose own condition matches the index's.
+SHORT_SPAN_MS = DAY_MS
+
+
+def lasts_over_a_day(start: ColumnElement, end: ColumnElement) -> ColumnElement:
+    """The condition of the partial indexes of long appointments (models and migration 0019)."""
+    return end - start > literal_column(str(SHORT_SPAN_MS))
 
 
 class BusyAppointment(NamedTuple):
@@ -38,11 +51,17 @@ _people = AppointmentUser.__table__.c
 _OCCUPYING_FOR_USERS_WHERE = (
     _people.location_id == bindparam("location_id"),
     _people.user_id.in_(bindparam("user_ids", expanding=True)),
-    _people.start_ms < bindparam("end_ms"),
-    _people.start_ms > bindparam("lookback_ms"),
     _people.end_ms > bindparam("start_ms"),
     _people.occupies.is_(True),
     _people.appointment_id != bindparam("exclude_id"),
+)
+# Started within a day before the range, or in it.
+_RECENT_PEOPLE = (_people.start_ms < bindparam("end_ms"), _people.start_ms > bindparam("recent_ms"))
+# Started earlier and still running into the range: longer than a day.
+_LONG_PEOPLE = (
+    _people.start_ms <= bindparam("recent_ms"),
+    _people.start_ms > bindparam("lookback_ms"),
+    lasts_over_a_day(_people.start_ms, _people.end_ms),
 )
 
 
@@ -59,7 +78,7 @@ def _occupying_for_users_grouped(aggregate) -> PreparedRead:
             aggregate(_people.start_ms),
             aggregate(_people.end_ms),
         )
-        .where(*_OCCUPYING_FOR_USERS_WHERE)
+        .where(*_OCCUPYING_FOR_USERS_WHERE, *_RECENT_PEOPLE)
         .group_by(_people.user_id),
         named=False,
     )
@@ -68,17 +87,35 @@ def _occupying_for_users_grouped(aggregate) -> PreparedRead:
 # PostgreSQL's arrays arrive as lists (binary results: db/batch.py); SQLite's as JSON text.
 _OCCUPYING_FOR_USERS = _occupying_for_users_grouped(func.array_agg)
 _OCCUPYING_FOR_USERS_SQLITE = _occupying_for_users_grouped(func.json_group_array)
+# The few that started more than a day before the range, a row each (as series' occurrences).
+_LONG_OCCUPYING_FOR_USERS = PreparedRead(
+    select(_people.user_id, _people.calendar_id, _people.start_ms, _people.end_ms).where(
+        *_OCCUPYING_FOR_USERS_WHERE, *_LONG_PEOPLE
+    ),
+    named=False,
+)
 _appointments = Appointment.__table__.c
+_OCCUPYING_IN_CALENDAR_WHERE = (
+    _appointments.location_id == bindparam("location_id"),
+    _appointments.calendar_id == bindparam("calendar_id"),
+    _appointments.end_ms > bindparam("start_ms"),
+    _appointments.deleted.is_(False),
+    _appointments.status.not_in(FREEING_STATUSES),
+    _appointments.id != bindparam("exclude_id"),
+)
 _OCCUPYING_IN_CALENDAR = PreparedRead(
-    select(_appointments.start_ms, _appointments.end_ms).where(
-        _appointments.location_id == bindparam("location_id"),
-        _appointments.calendar_id == bindparam("calendar_id"),
-        _appointments.start_ms < bindparam("end_ms"),
-        _appointments.start_ms > bindparam("lookback_ms"),
-        _appointments.end_ms > bindparam("start_ms"),
-        _appointments.deleted.is_(False),
-        _appointments.status.not_in(FREEING_STATUSES),
-        _appointments.id != bindparam("exclude_id"),
+    union_all(
+        select(_appointments.start_ms, _appointments.end_ms).where(
+            *_OCCUPYING_IN_CALENDAR_WHERE,
+            _appointments.start_ms < bindparam("end_ms"),
+            _appointments.start_ms > bindparam("recent_ms"),
+        ),
+        select(_appointments.start_ms, _appointments.end_ms).where(
+            *_OCCUPYING_IN_CALENDAR_WHERE,
+            _appointments.start_ms <= bindparam("recent_ms"),
+            _appointments.start_ms > bindparam("lookback_ms"),
+            lasts_over_a_day(_appointments.start_ms, _appointments.end_ms),
+        ),
     ),
     named=False,
 )
@@ -154,7 +191,7 @@ def occupying_for_users(
         "user_ids": user_ids,
         "start_ms": start_ms,
         "end_ms": end_ms,
-        "lookback_ms": start_ms - MAX_APPOINTMENT_MS,
+        "recent_ms": start_ms - SHORT_SPAN_MS,
         "exclude_id": exclude_id,
         "calendar_id": calendar_id,
     }
@@ -165,6 +202,26 @@ def occupying_for_users(
         sqlite=Fetch(
             _OCCUPYING_FOR_USERS_SQLITE, parameters, shape=_held_spans(calendar_id, loads)
         ),
+    )
+
+
+def long_occupying_for_users(
+    location_id: str, user_ids: list[str], *, start_ms: int, end_ms: int, exclude_id: str = ""
+) -> Fetch:
+    """The occupying appointments of these people that started more than a day before the
+    range and still run into it (`occupying_for_users` reads the rest):
+    `[BusyAppointment, ...]`. Usually none: one probe of a small index."""
+    return Fetch(
+        _LONG_OCCUPYING_FOR_USERS,
+        {
+            "location_id": location_id,
+            "user_ids": user_ids,
+            "start_ms": start_ms,
+            "recent_ms": start_ms - SHORT_SPAN_MS,
+            "lookback_ms": start_ms - MAX_APPOINTMENT_MS,
+            "exclude_id": exclude_id,
+        },
+        shape=lambda rows: [BusyAppointment(*row) for row in rows],
     )
 
 
@@ -185,6 +242,7 @@ def occupying_in_calendar(
             "calendar_id": calendar_id,
             "start_ms": start_ms,
             "end_ms": end_ms,
+            "recent_ms": start_ms - SHORT_SPAN_MS,
             "lookback_ms": start_ms - MAX_APPOINTMENT_MS,
             "exclude_id": exclude_id,
         },

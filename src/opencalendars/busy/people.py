@@ -81,6 +81,10 @@ def people_busy(
                 exclude_id=exclude_appointment_id,
                 calendar_id=calendar_id,
             ),
+            # Those that started over a day before (rare), a row each.
+            appointments.long_occupying_for_users(
+                location_id, user_ids, **span, exclude_id=exclude_appointment_id
+            ),
             # Occurrences of recurring series (rare), in the same shape.
             appointments.occupying_series(
                 location_id,
@@ -97,10 +101,10 @@ def people_busy(
             external_spans(location_id, user_ids, **span),
         ]
     (calendar_blocks, user_blocks), *of_people = yield fetches
-    held, series, segments, synced = of_people or ([], [], [], {})
+    held, long_held, series, segments, synced = of_people or ([], [], [], [], {})
     held += [
         appointments.HeldSpans(user_id, busy_calendar_id, [(start, end)])
-        for user_id, busy_calendar_id, start, end in series
+        for user_id, busy_calendar_id, start, end in long_held + series
     ]
     other_calendars = {item.calendar_id for item in held} - {calendar_id}
     others = {}
