@@ -97,9 +97,6 @@ def probe_engine(db: Database) -> Engine:
             url, poolclass=NullPool, connect_args={"connect_timeout": CONNECT_TIMEOUT_SECONDS}
         )
     path = sqlite_path(db.url)
-    if path is None:
-        # An in-memory database lives in the app's own connections: there is nothing to reach.
-        return db.engine
     # `mode=rw`: a database file that has gone is unavailable, never created again empty.
     uri = f"{path.absolute().as_uri()}?mode=rw"
     return create_engine(

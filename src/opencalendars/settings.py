@@ -23,8 +23,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from opencalendars.db.database import (
     DEFAULT_REQUEST_THREADS,
+    IN_MEMORY,
     MAX_REQUEST_THREADS,
     DatabaseUrlError,
+    InMemoryDatabaseError,
     check_database_url,
     mask_url,
 )
@@ -167,8 +169,7 @@ class Environment(BaseSettings):
     # The server.
     database_url: str = Field(
         DEFAULT_DATABASE_URL,
-        description="sqlite:///PATH, sqlite:// (in memory) or"
-        " postgresql://USER:PASSWORD@HOST:PORT/DATABASE",
+        description="sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE",
     )
     admin_key: str | None = Field(None, description="any text; unset: no admin API")
     request_threads: int = _whole(DEFAULT_REQUEST_THREADS, 1, MAX_REQUEST_THREADS)
@@ -224,6 +225,8 @@ class Environment(BaseSettings):
     def _database_url(cls, url: str) -> str:
         try:
             check_database_url(url)
+        except InMemoryDatabaseError:
+            raise ValueError(IN_MEMORY) from None
         except DatabaseUrlError:
             raise ValueError(cls.model_fields["database_url"].description) from None
         return url

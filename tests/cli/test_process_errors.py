@@ -128,8 +128,36 @@ def test_a_database_url_of_another_kind_is_one_line(tmp_path, url):
     done = run(tmp_path, "db", "upgrade", "--database-url", url)
 
     assert refused_in_one_line(done) == (
-        f"Error: the database URL {shown!r} is not supported: use sqlite:///PATH, sqlite:// (in"
-        " memory) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+        f"Error: the database URL {shown!r} is not supported: use sqlite:///PATH or"
+        " postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite://",
+        "sqlite:///:memory:",
+        "sqlite:///file::memory:?uri=true",
+        "sqlite:///file:oc?mode=memory&uri=true",
+    ],
+)
+@pytest.mark.parametrize(
+    ("command", "refused"),
+    [
+        (("db", "upgrade"), "the database URL {url!r} is not supported"),
+        (("serve", "--port", "1"), "OPENCALENDARS_DATABASE_URL={url!r} is not valid"),
+    ],
+)
+def test_an_sqlite_database_in_memory_is_refused_in_one_line(tmp_path, url, command, refused):
+    """Each pooled connection would open a database of its own, empty: the schema migrated on
+    one, the requests answered from others (it crashed at start before it was refused)."""
+    done = run(tmp_path, *command, "--database-url", url)
+
+    assert refused_in_one_line(done) == (
+        f"Error: {refused.format(url=url)}: an in-memory SQLite database, which every connection"
+        " of a server would see as a database of its own, empty: use sqlite:///PATH (a file in a"
+        " temporary directory for a throwaway one)"
     )
 
 

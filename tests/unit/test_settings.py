@@ -55,7 +55,7 @@ def test_every_variable_has_its_default():
 
 WHOLE_1_64 = "a whole number from 1 to 64"
 SECONDS = "a number of seconds above 0, at most 86400"
-DATABASE = "sqlite:///PATH, sqlite:// (in memory) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+DATABASE = "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
 
 
 @pytest.mark.parametrize(

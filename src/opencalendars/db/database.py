@@ -37,8 +37,10 @@ PREPARE_THRESHOLD = 0
 # The version of a PostgreSQL database that `run_plan`'s cached rows are valid for.
 SNAPSHOT_SQL = "SELECT pg_current_snapshot()::text"
 SUPPORTED_DATABASES = (("sqlite", "pysqlite"), ("postgresql", "psycopg"))
-DATABASE_URL_FORMS = (
-    "sqlite:///PATH, sqlite:// (in memory) or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+DATABASE_URL_FORMS = "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
+IN_MEMORY = (
+    "an in-memory SQLite database, which every connection of a server would see as a database of"
+    " its own, empty: use sqlite:///PATH (a file in a temporary directory for a throwaway one)"
 )
 
 
@@ -50,6 +52,10 @@ class DatabaseStartError(Exception):
 
 class DatabaseUrlError(DatabaseStartError, ValueError):
     """A database URL that names no database OpenCalendars can use."""
+
+
+class InMemoryDatabaseError(DatabaseUrlError):
+    """An SQLite database in memory: each pooled connection would open one of its own."""
 
 
 def mask_url(url: str) -> str:
@@ -94,7 +100,22 @@ def check_database_url(url: str) -> URL:
         raise DatabaseUrlError(
             f"the database URL {mask_url(url)!r} is not supported: use {DATABASE_URL_FORMS}"
         )
+    if kind[0] == "sqlite" and _in_memory(parsed):
+        raise InMemoryDatabaseError(
+            f"the database URL {mask_url(url)!r} is not supported: {IN_MEMORY}"
+        )
     return parsed
+
+
+def _in_memory(parsed: URL) -> bool:
+    """`sqlite://`, `sqlite:///:memory:`, and URI forms such as `file::memory:?uri=true` or
+    `file:x?mode=memory&uri=true`."""
+    return (
+        not parsed.database
+        or ":memory:" in parsed.database
+        or parsed.query.get("mode") == "memory"
+        or "mode=memory" in parsed.database
+    )
 
 
 def libpq_conninfo(url: str) -> str:
@@ -107,8 +128,10 @@ def libpq_conninfo(url: str) -> str:
 
 
 def sqlite_path(url: str) -> Path | None:
+    """The file of an SQLite database (`check_database_url` refuses one in memory); None for
+    PostgreSQL."""
     parsed = make_url(normalize_url(url))
-    if parsed.get_backend_name() != "sqlite" or not parsed.database:
+    if parsed.get_backend_name() != "sqlite":
         return None
     return Path(parsed.database)
 
@@ -156,18 +179,17 @@ def create_db_engine(url: str, pool_size: int) -> Engine:
     url = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
         path = sqlite_path(url)
-        if path is not None and str(path) != ":memory:":
-            try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-            except (FileExistsError, NotADirectoryError) as error:
-                raise DatabaseStartError(
-                    f"cannot open the database {url}: {path.parent} is not a directory"
-                ) from error
-            except OSError as error:
-                raise DatabaseStartError(
-                    f"cannot open the database {url}: its directory {path.parent} cannot be"
-                    f" created ({error.strerror or error})"
-                ) from error
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as error:
+            raise DatabaseStartError(
+                f"cannot open the database {url}: {path.parent} is not a directory"
+            ) from error
+        except OSError as error:
+            raise DatabaseStartError(
+                f"cannot open the database {url}: its directory {path.parent} cannot be"
+                f" created ({error.strerror or error})"
+            ) from error
         engine = create_engine(
             url,
             connect_args={"check_same_thread": False},
@@ -225,8 +247,7 @@ class Database:
         # Free slots' rows, used again while the database is unchanged (db/read_cache.py);
         # None: every plan reads everything, and no version is read.
         self.read_cache = ReadCache() if read_cache else None
-        path = sqlite_path(self.url) if self.is_sqlite else None
-        self._has_version = read_cache and path is not None and str(path) != ":memory:"
+        self._has_version = read_cache and self.is_sqlite
         self._version_connection: sqlite3.Connection | None = None
         # Each connection counts `data_version` from its own start: a version is the pair.
         self._version_connections = 0
@@ -309,8 +330,7 @@ class Database:
     def sqlite_version(self) -> tuple[int, int] | None:
         """`PRAGMA data_version` on a connection that never writes (db/read_cache.py), with
         which such connection it is: a new one (after an error, after `dispose`) may count
-        again through values an older one returned. None for an in-memory database (each
-        connection has its own) or when it cannot be read."""
+        again through values an older one returned. None when it cannot be read."""
         if not self._has_version:
             return None
         with self._version_lock:

@@ -7,7 +7,7 @@ SQLite an exclusive lock on a file beside the database (`filelock`: `flock` on U
 """
 
 from collections.abc import Iterator
-from contextlib import contextmanager, nullcontext
+from contextlib import contextmanager
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -98,12 +98,7 @@ def upgrade(db: Database) -> list[str]:
         ) from error
     with connection:
         try:
-            if db.is_sqlite:
-                path = sqlite_path(db.url)
-                in_file = path is not None and str(path) != ":memory:"
-                lock = _file_lock(path) if in_file else nullcontext()
-            else:
-                lock = _pg_lock(connection)
+            lock = _file_lock(sqlite_path(db.url)) if db.is_sqlite else _pg_lock(connection)
             with lock:
                 applied = _pending(connection)
                 command.upgrade(alembic_config(connection), "head")

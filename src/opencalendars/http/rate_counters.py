@@ -5,7 +5,6 @@ its token's current window (while the window has some left) and then, only if it
 its token's day. It is admitted when it got both. So a request refused by the window costs the day
 nothing; one refused by the day (the day's quota spent) still took one from its window.
 
-- `MemoryCounters`: one process alone (an in-memory SQLite database cannot be shared).
 - `SharedMemoryCounters`: every process on the machine of an SQLite database (which must be on a
   local disk anyway), through a file beside it mapped into each process's memory, counted under
   an exclusive `flock` (without `fcntl`, on Windows, a `filelock` lock file). Nothing is synced to
@@ -124,41 +123,6 @@ class Windows(NamedTuple):
 # was full), the day's (None: not taken, refused by the window or by the day), and the day's count
 # as seen when the window refused (for the headers). A plain tuple: it is made for every request.
 Counted = tuple[int | None, int | None, int]
-
-
-class MemoryCounters:
-    """One process: two dictionaries, each emptied when its window changes."""
-
-    in_loop = True  # `hit_now` is called right in the event loop
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._burst_start = self._day_start = -1
-        self._burst: dict[str, int] = {}
-        self._day: dict[str, int] = {}
-
-    async def hit(self, token_id: str, windows: Windows, now_ms: int) -> Counted:
-        return self.hit_now(token_id, windows)
-
-    def hit_now(self, token_id: str, w: Windows) -> Counted:
-        with self._lock:
-            # A clock stepped back keeps counting in the newer window.
-            if w.burst_start_ms > self._burst_start:
-                self._burst_start, self._burst = w.burst_start_ms, {}
-            if w.day_start_ms > self._day_start:
-                self._day_start, self._day = w.day_start_ms, {}
-            burst = self._burst.get(token_id, 0)
-            day = self._day.get(token_id, 0)
-            if burst >= w.burst_max:
-                return (None, None, day)
-            self._burst[token_id] = burst + 1
-            if day >= w.day_max:
-                return (burst + 1, None, day)
-            self._day[token_id] = day + 1
-            return (burst + 1, day + 1, day + 1)
-
-    def close(self) -> None:
-        pass
 
 
 def sidecar_path(database_path: Path) -> Path:
@@ -482,7 +446,4 @@ def counters_for(db: Database, redis_url: str | None, live_token_sql: str):
         return RedisCounters(redis_url)
     if not db.is_sqlite:
         return PostgresCounters(db, live_token_sql)
-    path = sqlite_path(db.url)
-    if path is None or str(path) == ":memory:":
-        return MemoryCounters()
-    return SharedMemoryCounters(sidecar_path(path))
+    return SharedMemoryCounters(sidecar_path(sqlite_path(db.url)))
