@@ -72,23 +72,37 @@ def seed_appointment(app, tenant, calendar_id, user_id, start, end, status="conf
     with app.state.db.write() as session:
         save_appointment(
             session,
-            Appointment(
-                id=new_id(),
-                location_id=tenant.location_id,
-                calendar_id=calendar_id,
-                assigned_user_id=user_id,
-                users=list(users),
-                contact_id="contact-1",
-                title="Seeded",
+            appointment(
+                tenant.location_id,
+                calendar_id,
+                user_id,
+                (ms(start), ms(end)),
                 status=status,
-                start_ms=ms(start),
-                end_ms=ms(end),
-                deleted=False,
-                details={},
-                date_added_ms=0,
-                date_updated_ms=0,
+                users=users,
             ),
         )
+
+
+def appointment(
+    location_id, calendar_id, user_id, span: tuple[int, int], *, status="confirmed", users=()
+) -> Appointment:
+    """A new appointment over `span` (epoch milliseconds), for `save_appointment`."""
+    return Appointment(
+        id=new_id(),
+        location_id=location_id,
+        calendar_id=calendar_id,
+        assigned_user_id=user_id,
+        users=list(users),
+        contact_id="contact-1",
+        title="Seeded",
+        status=status,
+        start_ms=span[0],
+        end_ms=span[1],
+        deleted=False,
+        details={},
+        date_added_ms=0,
+        date_updated_ms=0,
+    )
 
 
 def free(tenant, calendar_id, start="2026-03-02", end=None, **params):

@@ -9,6 +9,7 @@ once made the location-wide read of recurring series walk every appointment of t
 import pytest
 from sqlalchemy import insert
 
+from api.slot_helpers import appointment
 from opencalendars.appointments.models import Appointment
 from opencalendars.appointments.store import save_appointment
 from opencalendars.blocked_slots.models import BlockedSlot
@@ -171,26 +172,10 @@ def test_the_reads_of_appointments_look_back_a_day_and_find_longer_ones_apart(ap
         *((start_ms - n * 7 * hour, start_ms - n * 7 * hour + hour) for n in range(-1, 140)),
     ]
     with app.state.db.write() as session:
-        for n, (start, end) in enumerate(spans):
+        for held in spans:
             for calendar_id, holder in (("event-calendar", None), ("other", "ann")):
                 save_appointment(
-                    session,
-                    Appointment(
-                        id=new_id(),
-                        location_id=tenant.location_id,
-                        calendar_id=calendar_id,
-                        assigned_user_id=holder,
-                        users=[],
-                        contact_id=f"contact-{n}",
-                        title="",
-                        status="confirmed",
-                        start_ms=start,
-                        end_ms=end,
-                        deleted=False,
-                        details={},
-                        date_added_ms=0,
-                        date_updated_ms=0,
-                    ),
+                    session, appointment(tenant.location_id, calendar_id, holder, held)
                 )
     span = {"start_ms": start_ms, "end_ms": end_ms}
     with app.state.db.read() as session:

@@ -76,32 +76,28 @@ class Appointment(LocationScoped, SoftDeleted, Timestamps, Base):
         return list(dict.fromkeys([*assigned, *self.users]))
 
 
+# A person's busy times, read from an index alone (covering).
+BUSY_COLUMNS = (
+    "location_id",
+    "user_id",
+    "start_ms",
+    "end_ms",
+    "calendar_id",
+    "occupies",
+    "appointment_id",
+)
+
+
 class AppointmentUser(Base):
     """One row per person an appointment occupies, copied from it on every write, so that a
     person's busy time across all calendars is one indexed range scan."""
 
     __tablename__ = "appointment_users"
-    # Covering: a person's busy times are read from the index alone.
     __table_args__ = (
-        Index(
-            "ix_appointment_users_busy",
-            "location_id",
-            "user_id",
-            "start_ms",
-            "end_ms",
-            "calendar_id",
-            "occupies",
-            "appointment_id",
-        ),
+        Index("ix_appointment_users_busy", *BUSY_COLUMNS),
         Index(
             "ix_appointment_users_long",
-            "location_id",
-            "user_id",
-            "start_ms",
-            "end_ms",
-            "calendar_id",
-            "occupies",
-            "appointment_id",
+            *BUSY_COLUMNS,
             sqlite_where=text(LASTS_OVER_A_DAY),
             postgresql_where=text(LASTS_OVER_A_DAY),
         ),
