@@ -1,10 +1,11 @@
 """The ASGI application: routers, the error envelope, limits, storage."""
 
+import gc
 import logging
 import sqlite3
 import threading
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 
 import psycopg
 from anyio import to_thread
@@ -104,23 +105,40 @@ def add_routes(app: FastAPI, *routers: APIRouter) -> None:
     app.router.routes.extend(sorted(routes, key=path_segments))
 
 
+@contextmanager
+def startup_objects_frozen() -> Iterator[None]:
+    """While serving, the ~200,000 objects of a started process (modules, routes, schemas, the
+    ORM's mappings) are left out of the garbage collector's full collections. Each full
+    collection walked all of them: about 100 ms, once every few hundred free-slots requests, on
+    whichever request set it off (bench/RESULTS.md, "Issue 21, 2026-12-07"). Objects made later
+    are collected as before; the startup's own garbage is collected first, and the objects are
+    given back to the collector when serving ends."""
+    gc.collect()
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
+
+
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Requests run in at most `request_threads` threads: more only fight over the GIL and the
     connection pool. With `with_worker`, a delivery worker runs beside the server."""
     to_thread.current_default_thread_limiter().total_tokens = app.state.settings.request_threads
-    if not app.state.settings.with_worker:
-        yield
-        return
-    stop = threading.Event()
-    worker = Worker(app.state.db, WorkerSettings.from_env())
-    thread = threading.Thread(target=worker.run, args=(stop,), name="delivery", daemon=True)
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=30)
+    with startup_objects_frozen():
+        if not app.state.settings.with_worker:
+            yield
+            return
+        stop = threading.Event()
+        worker = Worker(app.state.db, WorkerSettings.from_env())
+        thread = threading.Thread(target=worker.run, args=(stop,), name="delivery", daemon=True)
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=30)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
