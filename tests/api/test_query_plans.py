@@ -183,7 +183,8 @@ def test_the_reads_of_appointments_look_back_a_day_and_find_longer_ones_apart(ap
             session, single(occupying_for_users(tenant.location_id, ["ann"], **span))
         )
         long = run_plan(
-            session, single(long_occupying_for_users(tenant.location_id, ["ann"], **span))
+            session,
+            single(long_occupying_for_users(tenant.location_id, ["ann"], start_ms=start_ms)),
         )
         own = run_plan(
             session, single(occupying_in_calendar(tenant.location_id, "event-calendar", **span))

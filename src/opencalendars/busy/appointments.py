@@ -206,11 +206,12 @@ def occupying_for_users(
 
 
 def long_occupying_for_users(
-    location_id: str, user_ids: list[str], *, start_ms: int, end_ms: int, exclude_id: str = ""
+    location_id: str, user_ids: list[str], *, start_ms: int, exclude_id: str = ""
 ) -> Fetch:
-    """The occupying appointments of these people that started more than a day before the
-    range and still run into it (`occupying_for_users` reads the rest):
-    `[BusyAppointment, ...]`. Usually none: one probe of a small index."""
+    """The occupying appointments of these people that started more than a day before a range
+    from `start_ms` and still run into it (`occupying_for_users` reads the rest; started before
+    the range, they need no bound on its end): `[BusyAppointment, ...]`. Usually none: one
+    probe of a small index."""
     return Fetch(
         _LONG_OCCUPYING_FOR_USERS,
         {

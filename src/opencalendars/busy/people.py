@@ -83,7 +83,7 @@ def people_busy(
             ),
             # Those that started over a day before (rare), a row each.
             appointments.long_occupying_for_users(
-                location_id, user_ids, **span, exclude_id=exclude_appointment_id
+                location_id, user_ids, start_ms=busy_from, exclude_id=exclude_appointment_id
             ),
             # Occurrences of recurring series (rare), in the same shape.
             appointments.occupying_series(
