@@ -111,10 +111,7 @@ def _in_memory(parsed: URL) -> bool:
     """`sqlite://`, `sqlite:///:memory:`, and URI forms such as `file::memory:?uri=true` or
     `file:x?mode=memory&uri=true`."""
     return (
-        not parsed.database
-        or ":memory:" in parsed.database
-        or parsed.query.get("mode") == "memory"
-        or "mode=memory" in parsed.database
+        not parsed.database or ":memory:" in parsed.database or parsed.query.get("mode") == "memory"
     )
 
 
