@@ -59,7 +59,7 @@ from opencalendars.appointments.models import Appointment, AppointmentUser
 from opencalendars.availability.engine import free_slots
 from opencalendars.blocked_slots.models import BlockedSlot
 from opencalendars.busy.people import persons_for
-from opencalendars.busy.rules import slot_rules
+from opencalendars.busy.rules import busy_range, slot_rules
 from opencalendars.calendars import service as calendar_service
 from opencalendars.calendars.schemas import CalendarCreateDTO
 from opencalendars.context import LocationContext
@@ -409,6 +409,13 @@ def engine_only_ms(db: Database, location_id: str, calendar_id: str, runs: int =
                 members=MEMBERS,
                 start_ms=START_MS,
                 end_ms=END_MS + 1,
+                busy_span=busy_range(
+                    calendar,
+                    zone=ZONE,
+                    first_start_ms=START_MS,
+                    last_start_ms=END_MS,
+                    last_end_ms=END_MS + 1 + calendar.slot_duration_ms,
+                ),
             ),
         )
     timings = []

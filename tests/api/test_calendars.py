@@ -473,6 +473,23 @@ def test_durations_are_whole_minutes(tenant):
     ]
 
 
+def test_buffers_reach_a_day_at_most(tenant):
+    assert error(tenant, slotBuffer=1441, preBuffer=25, preBufferUnit="hours") == [
+        "slotBuffer may be 24 hours at most",
+        "preBuffer may be 24 hours at most",
+    ]
+    calendar = create(tenant, slotBuffer=24, slotBufferUnit="hours", preBuffer=1440).json()
+    calendar_id = calendar["calendar"]["id"]
+
+    longer = tenant.put(f"/calendars/{calendar_id}", json={"slotBufferUnit": "mins"})
+    assert longer.status_code == 200, longer.text
+    assert longer.json()["calendar"]["slotBuffer"] == 24
+    refused = tenant.put(f"/calendars/{calendar_id}", json={"preBufferUnit": "hours"})
+    assert refused.status_code == 400
+    assert refused.json()["message"] == ["preBuffer may be 24 hours at most"]
+    assert tenant.get(f"/calendars/{calendar_id}").json()["calendar"]["preBufferUnit"] == "mins"
+
+
 def test_open_hours_must_close_after_they_open(tenant):
     midnight = {"openHour": 22, "openMinute": 0, "closeHour": 0, "closeMinute": 0}
 

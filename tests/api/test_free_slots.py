@@ -79,6 +79,35 @@ def test_buffers_of_both_sides_against_another_calendar(app, ny):
     assert times(free(ny, theirs)) == ["09:00", "11:00", "11:30"]
 
 
+@pytest.mark.parametrize(
+    ("mine_settings", "theirs_settings", "on"),
+    [
+        # Ann's Sunday 10:00-10:30 elsewhere keeps her busy until Monday 10:30.
+        ({}, {"slotBuffer": 24, "slotBufferUnit": "hours"}, "theirs"),
+        # Here, this calendar's day before each slot must be free of her Sunday 10:00-10:30.
+        ({"preBuffer": 1440}, {}, "mine"),
+        # Both calendars' buffers at once: 12 hours after hers and 12 hours before each slot.
+        ({"preBuffer": 12, "preBufferUnit": "hours"}, {"slotBuffer": 720}, "theirs"),
+    ],
+)
+def test_buffers_of_a_day_reach_into_the_next(app, ny, mine_settings, theirs_settings, on):
+    mine = make_calendar(ny, hours=(("09:00", "12:00"),), **mine_settings)
+    theirs = make_calendar(ny, hours=(("09:00", "12:00"),), **theirs_settings)
+    held = {"mine": mine, "theirs": theirs}[on]
+    seed_appointment(app, ny, held, "ann", "2026-03-01T10:00:00-05:00", "2026-03-01T10:30:00-05:00")
+
+    assert times(free(ny, mine)) == ["10:30", "11:00", "11:30"]
+    body = {"calendarId": mine, "locationId": ny.location_id, "contactId": "c-1"}
+    refused = ny.post(
+        "/calendars/events/appointments", json={**body, "startTime": "2026-03-02T10:00:00-05:00"}
+    )
+    assert refused.status_code == 400, refused.text
+    booked = ny.post(
+        "/calendars/events/appointments", json={**body, "startTime": "2026-03-02T10:30:00-05:00"}
+    )
+    assert booked.status_code == 200, booked.text
+
+
 def test_a_member_busy_in_this_and_another_calendar_gets_each_calendars_rules(app, ny):
     mine = make_calendar(ny, hours=(("09:00", "12:00"),), appoinmentPerSlot=2)
     theirs = make_calendar(ny, hours=(("09:00", "12:00"),), slotBuffer=30)

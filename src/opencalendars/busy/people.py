@@ -14,10 +14,10 @@ from opencalendars.busy.availability import load_calendar_availability, load_sta
 from opencalendars.busy.blocks import blocking_spans
 from opencalendars.busy.external import external_spans
 from opencalendars.busy.resources import MappedResource
-from opencalendars.busy.rules import BUSY_MARGIN_MS, slot_rules
+from opencalendars.busy.rules import busy_range, slot_rules
 from opencalendars.busy.segments import occupying_segments
 from opencalendars.calendars.models import Calendar
-from opencalendars.calendars.rules import CalendarRules, buffers_of
+from opencalendars.calendars.rules import MAX_BUFFER_MS, CalendarRules, buffers_of
 from opencalendars.context import LocationContext
 from opencalendars.db.batch import Fetch, Plan, done, single, together
 from opencalendars.db.prepared import PreparedRead
@@ -157,12 +157,13 @@ def persons_for(
     members: list[str],
     start_ms: int,
     end_ms: int,
+    busy_span: tuple[int, int],
     exclude_appointment_id: str = "",
 ) -> Plan[list[Person]]:
     """The people whose time decides this calendar's slots between start_ms and end_ms, with
-    their windows and busy spans (leaving out one appointment, when it is being moved).
-    `context` is the calendar's location."""
-    busy_from, busy_to = start_ms - BUSY_MARGIN_MS, end_ms + BUSY_MARGIN_MS
+    their windows and their busy spans in `busy_span` (`busy_range`), leaving out one
+    appointment when it is being moved. `context` is the calendar's location."""
+    busy_from, busy_to = busy_span
     calendar_id = calendar.id
     is_event = calendar.calendar_type == "event"
     availability, busy, own = yield from together(
@@ -222,13 +223,12 @@ def resources_for(
     mapped: list[MappedResource],
     *,
     context: LocationContext,
-    start_ms: int,
-    end_ms: int,
+    busy_span: tuple[int, int],
     exclude_appointment_id: str = "",
 ) -> Plan[list[Resource]]:
     """The rooms and equipment mapped to a calendar (`resources_of_calendar`), each with the
-    occupying appointments of every calendar it is mapped to (PRODUCT §4.4)."""
-    busy_from, busy_to = start_ms - BUSY_MARGIN_MS, end_ms + BUSY_MARGIN_MS
+    occupying appointments in `busy_span` of every calendar it is mapped to (PRODUCT §4.4)."""
+    busy_from, busy_to = busy_span
     spans = yield from together(
         *[
             calendar_spans(
@@ -279,6 +279,15 @@ def free_members(
         end_ms=start_ms + 1,
         ignore_date_range=ignore_date_range,
     )
+    # Windows of the days around, for the grid the start must be on; busy time around the two
+    # spans checked: the slot from start_ms, and [start_ms, end_ms).
+    busy_span = busy_range(
+        calendar,
+        zone=context.zone,
+        first_start_ms=start_ms,
+        last_start_ms=start_ms,
+        last_end_ms=max(end_ms, start_ms + calendar.slot_duration_ms),
+    )
     persons, resources = yield from together(
         persons_for(
             calendar,
@@ -286,13 +295,13 @@ def free_members(
             members=candidates,
             start_ms=start_ms - DAY_MS,
             end_ms=end_ms + DAY_MS,
+            busy_span=busy_span,
             exclude_appointment_id=exclude_appointment_id,
         ),
         resources_for(
             mapped,
             context=context,
-            start_ms=start_ms,
-            end_ms=end_ms,
+            busy_span=busy_span,
             exclude_appointment_id=exclude_appointment_id,
         ),
     )
@@ -326,8 +335,9 @@ def free_staff(
         people_busy(
             context,
             user_ids=candidates,
-            busy_from=start_ms - BUSY_MARGIN_MS,
-            busy_to=end_ms + BUSY_MARGIN_MS,
+            # The service's own buffers, and those of the calendars the staff hold appointments in.
+            busy_from=start_ms - pre_buffer_ms - MAX_BUFFER_MS,
+            busy_to=end_ms + post_buffer_ms + MAX_BUFFER_MS,
             exclude_booking_id=exclude_booking_id,
         ),
     )

@@ -1,13 +1,26 @@
 """A calendar's rules as the engine's slot rules (PRODUCT §4.1, §4.4)."""
 
-from opencalendars.availability.engine import SlotRules
+from opencalendars.availability.engine import SlotRules, local_day_span
 from opencalendars.availability.limits import earliest_start_ms, window_end_ms
-from opencalendars.calendars.rules import CalendarRules
-from opencalendars.units import DAY_MS
+from opencalendars.availability.resolver import local_date
+from opencalendars.calendars.rules import MAX_BUFFER_MS, CalendarRules
 
-# Busy items are read this far around the range: whole local days for appoinmentPerDay,
-# and the buffers of neighbouring appointments.
-BUSY_MARGIN_MS = 2 * DAY_MS
+
+def busy_range(
+    calendar: CalendarRules, *, zone: str, first_start_ms: int, last_start_ms: int, last_end_ms: int
+) -> tuple[int, int]:
+    """Where the busy items lie that can decide candidates starting from first_start_ms to
+    last_start_ms and ending by last_end_ms (PRODUCT §4.3): the candidates' spans with this
+    calendar's buffers, widened again by the most any calendar's buffers reach (an appointment's
+    span carries its own calendar's buffers: MAX_BUFFER_MS) and, under appoinmentPerDay, the
+    whole local dates (`zone`) the candidates start on. A booking reads about two days around
+    its start, not a week."""
+    low = first_start_ms - calendar.pre_buffer_ms - MAX_BUFFER_MS
+    high = last_end_ms + calendar.post_buffer_ms + MAX_BUFFER_MS
+    if calendar.per_day:
+        low = min(low, local_day_span(local_date(first_start_ms, zone), zone)[0])
+        high = max(high, local_day_span(local_date(last_start_ms, zone), zone)[1])
+    return low, high
 
 
 def slot_rules(

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from opencalendars.calendars.schemas import CALENDAR_DEFAULTS
-from opencalendars.units import to_ms
+from opencalendars.units import DAY_MS, to_ms
 
 # PRODUCT §4.1: a slot lasts 30 minutes unless the calendar says otherwise.
 DEFAULT_SLOT_MS = to_ms(30, "mins")
@@ -31,6 +31,14 @@ def length_ms(settings: dict, name: str) -> int:
     if value is None:
         return 0
     return to_ms(value, settings.get(f"{name}Unit", "mins"))
+
+
+# The time a calendar keeps free around its appointments (PRODUCT §4.3) reaches at most a day
+# each side, as a service's buffers do: free slots and bookings read other calendars' busy time
+# this far around what they check (busy/rules.py), so a longer buffer would go unseen, or make
+# every read of the location's busy time unbounded.
+BUFFER_FIELDS = ("preBuffer", "slotBuffer")
+MAX_BUFFER_MS = DAY_MS
 
 
 def buffers_of(settings: dict) -> tuple[int, int]:

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from opencalendars import clock
 from opencalendars.calendars.models import Calendar
-from opencalendars.calendars.rules import CalendarRules
+from opencalendars.calendars.rules import BUFFER_FIELDS, MAX_BUFFER_MS, CalendarRules
 from opencalendars.calendars.schemas import CalendarCreateDTO, CalendarUpdateDTO
 from opencalendars.db.batch import Fetch, Plan, run_plan
 from opencalendars.db.database import Database
@@ -153,6 +153,8 @@ def duration_problems(settings: dict) -> list[str]:
         unit = settings.get(f"{field}Unit", "mins")
         if value is not None and (value * (UNIT_MS[unit] // MINUTE_MS)) % 1 != 0:
             problems.append(f"{field} must be a whole number of minutes")
+        if field in BUFFER_FIELDS and value is not None and value * UNIT_MS[unit] > MAX_BUFFER_MS:
+            problems.append(f"{field} may be 24 hours at most")
     return problems
 
 

@@ -12,7 +12,7 @@ from opencalendars.availability.answer import free_slots_answer, look_busy, slot
 from opencalendars.availability.engine import Person, SlotRules, free_slots, grid_points
 from opencalendars.busy.people import persons_for, resources_for
 from opencalendars.busy.resources import resources_of_calendar
-from opencalendars.busy.rules import slot_rules
+from opencalendars.busy.rules import busy_range, slot_rules
 from opencalendars.calendars.rules import CalendarRules
 from opencalendars.calendars.service import live_calendar
 from opencalendars.context import LocationContext
@@ -122,6 +122,13 @@ def free_slot_inputs(
         start_ms=query.start_ms,
         end_ms=query.end_ms,
     )
+    busy_span = busy_range(
+        calendar,
+        zone=context.zone,
+        first_start_ms=query.start_ms,
+        last_start_ms=query.end_ms - 1,
+        last_end_ms=query.end_ms + calendar.slot_duration_ms,
+    )
     persons, mapped = yield from together(
         persons_for(
             calendar,
@@ -129,13 +136,12 @@ def free_slot_inputs(
             members=members,
             start_ms=query.start_ms,
             end_ms=query.end_ms,
+            busy_span=busy_span,
         ),
         resources_of_calendar(calendar),
     )
     grid_points = check_grid(persons, rules, query.start_ms)
-    resources = yield from resources_for(
-        mapped, context=context, start_ms=query.start_ms, end_ms=query.end_ms
-    )
+    resources = yield from resources_for(mapped, context=context, busy_span=busy_span)
     return FreeSlotInputs(calendar, persons, rules, resources, grid_points)
 
 
