@@ -11,6 +11,19 @@ MONDAY = "2026-03-02"
 pytestmark = pytest.mark.usefixtures("before_march")
 
 
+def books_from_half_past_ten(tenant, calendar_id):
+    """Monday 10:00 is refused as a booking, 10:30 is booked."""
+    body = {"calendarId": calendar_id, "locationId": tenant.location_id, "contactId": "c-1"}
+    refused = tenant.post(
+        "/calendars/events/appointments", json={**body, "startTime": "2026-03-02T10:00:00-05:00"}
+    )
+    assert refused.status_code == 400, refused.text
+    booked = tenant.post(
+        "/calendars/events/appointments", json={**body, "startTime": "2026-03-02T10:30:00-05:00"}
+    )
+    assert booked.status_code == 200, booked.text
+
+
 def test_a_personal_calendar_answers_by_local_date(ny):
     calendar_id = make_calendar(ny, hours=(("09:00", "11:00"),))
 
@@ -97,15 +110,7 @@ def test_buffers_of_a_day_reach_into_the_next(app, ny, mine_settings, theirs_set
     seed_appointment(app, ny, held, "ann", "2026-03-01T10:00:00-05:00", "2026-03-01T10:30:00-05:00")
 
     assert times(free(ny, mine)) == ["10:30", "11:00", "11:30"]
-    body = {"calendarId": mine, "locationId": ny.location_id, "contactId": "c-1"}
-    refused = ny.post(
-        "/calendars/events/appointments", json={**body, "startTime": "2026-03-02T10:00:00-05:00"}
-    )
-    assert refused.status_code == 400, refused.text
-    booked = ny.post(
-        "/calendars/events/appointments", json={**body, "startTime": "2026-03-02T10:30:00-05:00"}
-    )
-    assert booked.status_code == 200, booked.text
+    books_from_half_past_ten(ny, mine)
 
 
 def test_a_member_busy_in_this_and_another_calendar_gets_each_calendars_rules(app, ny):
@@ -345,15 +350,7 @@ def test_an_appointment_of_days_blocks_the_day_it_ends(app, ny, calendar_type, h
     seed_appointment(app, ny, calendar_id, holder, started, "2026-03-02T10:30:00-05:00")
 
     assert times(free(ny, calendar_id)) == ["10:30", "11:00", "11:30"]
-    body = {"calendarId": calendar_id, "locationId": ny.location_id, "contactId": "c-1"}
-    refused = ny.post(
-        "/calendars/events/appointments", json={**body, "startTime": "2026-03-02T10:00:00-05:00"}
-    )
-    assert refused.status_code == 400, refused.text
-    booked = ny.post(
-        "/calendars/events/appointments", json={**body, "startTime": "2026-03-02T10:30:00-05:00"}
-    )
-    assert booked.status_code == 200, booked.text
+    books_from_half_past_ten(ny, calendar_id)
 
 
 def test_an_appointment_of_days_elsewhere_blocks_its_holder(app, ny):
