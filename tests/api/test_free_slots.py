@@ -113,6 +113,24 @@ def test_buffers_of_a_day_reach_into_the_next(app, ny, mine_settings, theirs_set
     books_from_half_past_ten(ny, mine)
 
 
+def test_another_calendars_buffer_changed_later_reaches_as_far_as_it_now_does(app, ny):
+    mine = make_calendar(ny, hours=(("09:00", "12:00"),))
+    theirs = make_calendar(ny, hours=(("09:00", "12:00"),))
+    seed_appointment(
+        app, ny, theirs, "ann", "2026-03-01T10:00:00-05:00", "2026-03-01T10:30:00-05:00"
+    )
+    every_slot = ["09:00", "09:30", "10:00", "10:30", "11:00", "11:30"]
+    assert times(free(ny, mine)) == every_slot
+
+    longer = ny.put(f"/calendars/{theirs}", json={"slotBuffer": 24, "slotBufferUnit": "hours"})
+    assert longer.status_code == 200, longer.text
+    assert times(free(ny, mine)) == ["10:30", "11:00", "11:30"]
+
+    shorter = ny.put(f"/calendars/{theirs}", json={"slotBuffer": None})
+    assert shorter.status_code == 200, shorter.text
+    assert times(free(ny, mine)) == every_slot
+
+
 def test_a_member_busy_in_this_and_another_calendar_gets_each_calendars_rules(app, ny):
     mine = make_calendar(ny, hours=(("09:00", "12:00"),), appoinmentPerSlot=2)
     theirs = make_calendar(ny, hours=(("09:00", "12:00"),), slotBuffer=30)

@@ -24,7 +24,8 @@ from opencalendars.busy.appointments import (
     occupying_in_calendar,
 )
 from opencalendars.busy.blocks import _BLOCKING_SQLITE, blocking_spans
-from opencalendars.db.batch import run_plan, single
+from opencalendars.calendars.service import _LOCATION_BUFFER_REACH
+from opencalendars.db.batch import Fetch, run_plan, single
 from opencalendars.ids import new_id
 from support.api import create_tenant
 
@@ -218,4 +219,25 @@ def test_the_reads_of_appointments_look_back_a_day_and_find_longer_ones_apart(ap
     )
     assert "INDEX ix_appointments_long (location_id=? AND calendar_id=? AND start_ms>?" in (
         query_plan(app, _OCCUPYING_IN_CALENDAR, parameters)
+    )
+
+
+def test_the_locations_longest_buffer_is_one_seek_of_its_index(app, client):
+    tenant = create_tenant(client)
+    for minutes in (5, 45, 20):
+        created = tenant.post(
+            "/calendars/",
+            json={"locationId": tenant.location_id, "name": "c", "slotBuffer": minutes},
+        )
+        assert created.status_code == 200, created.text
+
+    with app.state.db.read() as session:
+        rows = run_plan(
+            session, single(Fetch(_LOCATION_BUFFER_REACH, {"location_id": tenant.location_id}))
+        )
+    assert [row.buffer_reach_ms for row in rows] == [45 * 60_000]
+    plan = query_plan(app, _LOCATION_BUFFER_REACH, {"location_id": tenant.location_id})
+    assert plan == (
+        "SEARCH calendars USING COVERING INDEX ix_calendars_location_id_buffer_reach_ms "
+        "(location_id=?)"
     )

@@ -67,10 +67,10 @@ def test_a_teams_free_slots_are_read_in_two_rounds(app, tenant):
 
     inputs, sent = rounds_of(app, free_slot_inputs(context, calendar_id=calendar_id, query=query()))
 
-    # The calendar and the clock; then the schedules (members', the calendar's own), blocks,
-    # appointments (those of over a day apart), series, service bookings and synced busy time,
-    # all at once.
-    assert sent == [2, 8]
+    # The calendar, its location's longest buffer and the clock; then the schedules (members',
+    # the calendar's own), blocks, appointments (those of over a day apart), series, service
+    # bookings and synced busy time, all at once.
+    assert sent == [3, 8]
     assert [person.key for person in inputs.persons] == TEAM
     bo = inputs.persons[1]
     assert bo.same == [(MONDAY_MS + 10 * HOUR_MS, MONDAY_MS + 11 * HOUR_MS)]
@@ -84,7 +84,7 @@ def test_another_calendars_buffers_take_a_third_round_only_when_needed(app, tena
 
     inputs, sent = rounds_of(app, free_slot_inputs(context, calendar_id=calendar_id, query=query()))
 
-    assert sent == [2, 8, 1]
+    assert sent == [3, 8, 1]
     bo = inputs.persons[1]
     # Widened by the other calendar's own buffer after it (slotBuffer, PRODUCT §4.3).
     assert bo.blocking == [(MONDAY_MS + 10 * HOUR_MS, MONDAY_MS + 11 * HOUR_MS + 30 * 60_000)]

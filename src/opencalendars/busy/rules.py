@@ -3,7 +3,7 @@
 from opencalendars.availability.engine import SlotRules, local_day_span
 from opencalendars.availability.limits import earliest_start_ms, window_end_ms
 from opencalendars.availability.resolver import local_date
-from opencalendars.calendars.rules import MAX_BUFFER_MS, CalendarRules
+from opencalendars.calendars.rules import CalendarRules
 
 
 def busy_range(
@@ -11,12 +11,14 @@ def busy_range(
 ) -> tuple[int, int]:
     """Where the busy items lie that can decide candidates starting from first_start_ms to
     last_start_ms and ending by last_end_ms (PRODUCT §4.3): the candidates' spans with this
-    calendar's buffers, widened again by the most any calendar's buffers reach (an appointment's
-    span carries its own calendar's buffers: MAX_BUFFER_MS) and, under appoinmentPerDay, the
-    whole local dates (`zone`) the candidates start on. A booking reads about two days around
-    its start, not a week."""
-    low = first_start_ms - calendar.pre_buffer_ms - MAX_BUFFER_MS
-    high = last_end_ms + calendar.post_buffer_ms + MAX_BUFFER_MS
+    calendar's buffers, widened again by the longest buffer of the location's calendars (an
+    appointment's span carries its own calendar's buffers: `location_buffer_reach_ms`) and,
+    under appoinmentPerDay, the whole local dates (`zone`) the candidates start on. A booking
+    whose location keeps 15 minutes around appointments reads an hour or so of its team's time,
+    not a week."""
+    reach = calendar.location_buffer_reach_ms
+    low = first_start_ms - calendar.pre_buffer_ms - reach
+    high = last_end_ms + calendar.post_buffer_ms + reach
     if calendar.per_day:
         low = min(low, local_day_span(local_date(first_start_ms, zone), zone)[0])
         high = max(high, local_day_span(local_date(last_start_ms, zone), zone)[1])

@@ -46,6 +46,12 @@ def buffers_of(settings: dict) -> tuple[int, int]:
     return length_ms(settings, "preBuffer"), length_ms(settings, "slotBuffer")
 
 
+def buffer_reach_ms(settings: dict) -> int:
+    """How far a calendar's buffers reach from its appointments, either way (the stored
+    `calendars.buffer_reach_ms`)."""
+    return max(buffers_of(settings))
+
+
 @dataclass(frozen=True)
 class CalendarRules:
     id: str
@@ -72,6 +78,10 @@ class CalendarRules:
     location_configurations: tuple[dict, ...]
     open_hours: tuple[dict, ...]
     availabilities: tuple[dict, ...]
+    # The longest buffer of any calendar of the location (`calendars.buffer_reach_ms`): how far
+    # other calendars' appointments can keep this calendar's members busy beyond their spans.
+    # Unknown (not read), it is the most a buffer may be.
+    location_buffer_reach_ms: int = MAX_BUFFER_MS
 
     @property
     def members(self) -> list[str]:
@@ -81,7 +91,7 @@ class CalendarRules:
         return next((m for m in self.team if m.user_id == user_id), None)
 
     @classmethod
-    def of(cls, calendar: Any) -> "CalendarRules":
+    def of(cls, calendar: Any, *, location_buffer_reach_ms: int = MAX_BUFFER_MS) -> "CalendarRules":
         """From a `calendars` row or a `Calendar`: its columns and its settings, defaults
         applied (`CALENDAR_DEFAULTS`, PRODUCT §4.1)."""
         settings = calendar.settings
@@ -127,4 +137,5 @@ class CalendarRules:
             location_configurations=tuple(setting("locationConfigurations") or ()),
             open_hours=tuple(setting("openHours") or ()),
             availabilities=tuple(setting("availabilities") or ()),
+            location_buffer_reach_ms=location_buffer_reach_ms,
         )

@@ -8,7 +8,12 @@ from sqlalchemy.orm import Session
 
 from opencalendars import clock
 from opencalendars.calendars.models import Calendar
-from opencalendars.calendars.rules import BUFFER_FIELDS, MAX_BUFFER_MS, CalendarRules
+from opencalendars.calendars.rules import (
+    BUFFER_FIELDS,
+    MAX_BUFFER_MS,
+    CalendarRules,
+    buffer_reach_ms,
+)
 from opencalendars.calendars.schemas import CalendarCreateDTO, CalendarUpdateDTO
 from opencalendars.db.batch import Fetch, Plan, run_plan
 from opencalendars.db.database import Database
@@ -53,6 +58,20 @@ _LIVE_CALENDAR = PreparedRead(
     )
 )
 
+# The longest buffer of a location's calendars, deleted ones included (their appointments are
+# still read until they are deleted too): the last entry of its part of the index
+# (location_id, buffer_reach_ms), one seek however many calendars it has.
+_LOCATION_BUFFER_REACH = PreparedRead(
+    select(_calendars.c.buffer_reach_ms)
+    .where(_calendars.c.location_id == bindparam("location_id"))
+    .order_by(_calendars.c.buffer_reach_ms.desc())
+    .limit(1)
+)
+
+
+def _reach_of(row: tuple | None) -> int:
+    return row.buffer_reach_ms if row is not None else 0
+
 
 async def read_calendar(db: Database, location_id: str, calendar_id: str) -> tuple:
     """`GET /calendars/{id}`'s one read, without leaving the event loop (`Database.read_first`)."""
@@ -65,13 +84,15 @@ async def read_calendar(db: Database, location_id: str, calendar_id: str) -> tup
 
 def live_calendar(location_id: str, calendar_id: str) -> Plan[CalendarRules]:
     """The live calendar as the hot path reads it (free slots, booking): its `CalendarRules`,
-    as a plan (db/batch.py), so it goes out with the reads that do not depend on it."""
-    (row,) = yield [
-        Fetch(_LIVE_CALENDAR, {"location_id": location_id, "calendar_id": calendar_id}, one=True)
+    with the longest buffer of its location's calendars, as a plan (db/batch.py), so it goes
+    out with the reads that do not depend on it."""
+    row, reach = yield [
+        Fetch(_LIVE_CALENDAR, {"location_id": location_id, "calendar_id": calendar_id}, one=True),
+        Fetch(_LOCATION_BUFFER_REACH, {"location_id": location_id}, one=True, shape=_reach_of),
     ]
     if row is None:
         raise NotFound(CALENDAR_NOT_FOUND)
-    return CalendarRules.of(row)
+    return CalendarRules.of(row, location_buffer_reach_ms=reach)
 
 
 def read_live_calendar(session: Session, location_id: str, calendar_id: str) -> CalendarRules:
@@ -313,6 +334,7 @@ def _create_calendar(db: Database, dto: CalendarCreateDTO) -> Calendar:
             is_active=True if dto.isActive is None else dto.isActive,
             deleted=False,
             settings=settings,
+            buffer_reach_ms=buffer_reach_ms(settings),
             date_added_ms=now,
             date_updated_ms=now,
         )
@@ -365,6 +387,7 @@ def update_calendar(
             if dto.isActive is not None:
                 calendar.is_active = dto.isActive
             calendar.settings = settings
+            calendar.buffer_reach_ms = buffer_reach_ms(settings)
             calendar.date_updated_ms = clock.now_ms(session)
     except IntegrityError:
         raise BadRequest(["slug is already used by another calendar of this location"]) from None
