@@ -16,7 +16,7 @@ from opencalendars.appointments.schemas import (
     AppointmentEditSchema,
     NotesDTO,
 )
-from opencalendars.appointments.store import save_appointment
+from opencalendars.appointments.store import new_appointment_rows, save_appointment
 from opencalendars.availability import recurrence
 from opencalendars.blocked_slots import service as blocked_slots
 from opencalendars.calendars.models import Calendar
@@ -280,7 +280,7 @@ def create_appointment(
             rrule=rule,
             series_end_ms=series_end,
         )
-        save_appointment(session, appointment)
+        # The appointment's rows go out with its events' reads: one round trip for both.
         appointment_changed(
             session,
             "AppointmentCreate",
@@ -288,6 +288,7 @@ def create_appointment(
             context=context,
             now_ms=now,
             calendar=calendar,
+            writes=new_appointment_rows(session, appointment),
         )
     return appointment
 

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Dialect, Select
+from sqlalchemy import Dialect, Insert, Select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.compiler import SQLCompiler
 
@@ -116,7 +116,9 @@ def session_connection(session: Session) -> tuple[Dialect, Any]:
 
 
 class PreparedRead:
-    def __init__(self, statement: Select, named: bool = True):
+    def __init__(self, statement: Select | Insert, named: bool = True):
+        """`statement`: a SELECT, or an INSERT ... RETURNING (a new appointment's rows go in a
+        plan's round with the reads of its events: appointments/store.py)."""
         self.statement = statement
         self.named = named
         self._by_dialect: dict[str, CompiledRead] = {}
@@ -143,7 +145,7 @@ class PreparedRead:
             process = dialect.type_descriptor(bind.type).bind_processor(dialect)
             if process is not None:
                 bind_processors[name] = process
-        columns = list(self.statement.selected_columns)
+        columns = list(self.statement.exported_columns)
         result_processors = tuple(
             dialect.type_descriptor(column.type).result_processor(dialect, None)
             for column in columns

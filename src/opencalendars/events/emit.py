@@ -6,6 +6,8 @@ contact change (`contact_changed`) queues the contact webhooks; an app's install
 (`app_event`) queues its webhook to the app. Nothing else of `events/` is
 called by the areas (docs/architecture.md "Layers")."""
 
+from collections.abc import Sequence
+
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
@@ -13,7 +15,7 @@ from opencalendars.appointments.models import Appointment
 from opencalendars.calendars.models import Calendar
 from opencalendars.contacts.models import Contact
 from opencalendars.context import LocationContext
-from opencalendars.db.batch import run_plan, together
+from opencalendars.db.batch import Fetch, after, run_plan, together
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.events.notify import (
     Snapshot,
@@ -46,43 +48,50 @@ def appointment_changed(
     now_ms: int,
     before: Snapshot | None = None,
     calendar: tuple | None = None,
+    writes: Sequence[Fetch] = (),
 ) -> None:
     """`event_type` is AppointmentCreate, AppointmentUpdate or AppointmentDelete, at `now_ms`
     (the change's own server-clock instant); `before` is the appointment as it was, for an
-    update; `calendar` is the appointment's calendar row when the caller has read it already."""
+    update; `calendar` is the appointment's calendar row when the caller has read it already;
+    `writes` are the change's own statements not sent yet (a new appointment's rows:
+    `appointments.store.new_appointment_rows`), sent ahead of the events' reads in their
+    round."""
     if calendar is None or calendar.id != appointment.calendar_id:
         calendar = _CALENDAR.first(session, {"calendar_id": appointment.calendar_id})
     group_id = calendar.group_id if calendar is not None else None
     deleted = event_type == "AppointmentDelete"
-    after = snapshot(appointment)
-    cancel, schedule = timed_plan(before, after, deleted)
+    current = snapshot(appointment)
+    cancel, schedule = timed_plan(before, current, deleted)
     if cancel:
         cancel_timed(session, appointment.id, now_ms)
     # What the three read (the location's subscriptions, the calendar's notifications, the
-    # write-back connections) goes out in one round.
+    # write-back connections) goes out in one round, after the change's own writes.
     run_plan(
         session,
-        together(
-            enqueue_event(
-                session,
-                event_type,
-                appointment,
-                group_id=group_id,
-                context=context,
-                now_ms=now_ms,
+        after(
+            writes,
+            together(
+                enqueue_event(
+                    session,
+                    event_type,
+                    appointment,
+                    group_id=group_id,
+                    context=context,
+                    now_ms=now_ms,
+                ),
+                enqueue_notifications(
+                    session,
+                    appointment,
+                    calendar,
+                    zone_name=context.zone,
+                    topics=topics_now(before, current, deleted),
+                    # Occurrences of a series are not single rows: their reminders are not queued.
+                    timed=schedule and not appointment.is_series,
+                    now_ms=now_ms,
+                ),
+                # Write-back to the users' CalDAV calendars (sync/writeback.py), by the worker.
+                queue_writes(session, event_type, appointment, now_ms=now_ms),
             ),
-            enqueue_notifications(
-                session,
-                appointment,
-                calendar,
-                zone_name=context.zone,
-                topics=topics_now(before, after, deleted),
-                # Occurrences of a series are not single rows: their reminders are not queued.
-                timed=schedule and not appointment.is_series,
-                now_ms=now_ms,
-            ),
-            # Write-back to the users' CalDAV calendars (sync/writeback.py), by the worker.
-            queue_writes(session, event_type, appointment, now_ms=now_ms),
         ),
     )
 
