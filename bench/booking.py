@@ -113,7 +113,7 @@ def main() -> None:
         f"p95 {p95(concurrent):6.2f} ms   {len(rest) / concurrent_seconds:6.1f} bookings/s"
     )
     ratio = p50(sequential) / p50(reads)
-    print(f"ratio sequential booking / GET calendar (p50): {ratio:.2f}  (target <= 4)")
+    print(f"ratio sequential booking / GET calendar (p50): {ratio:.2f}  (issue 21: <= 3)")
 
 
 if __name__ == "__main__":
