@@ -34,9 +34,8 @@ def length_ms(settings: dict, name: str) -> int:
 
 
 # The time a calendar keeps free around its appointments (PRODUCT §4.3) reaches at most a day
-# each side, as a service's buffers do: free slots and bookings read other calendars' busy time
-# this far around what they check (busy/rules.py), so a longer buffer would go unseen, or make
-# every read of the location's busy time unbounded.
+# each side, as a service's buffers do: free slots and bookings read as far around what they
+# check as the location's longest buffer (busy/rules.py), so this bounds every such read.
 BUFFER_FIELDS = ("preBuffer", "slotBuffer")
 MAX_BUFFER_MS = DAY_MS
 
