@@ -25,6 +25,7 @@ from opencalendars.db.liveness import watch_pool
 from opencalendars.db.loop_connections import LoopConnections
 from opencalendars.db.prepared import CompiledRead, PreparedRead, hold_connection
 from opencalendars.db.read_cache import ReadCache, VersionRows
+from opencalendars.db.rollback import keep_statements_on_rollback
 
 T = TypeVar("T")
 
@@ -212,6 +213,7 @@ def create_db_engine(url: str, pool_size: int) -> Engine:
         hide_parameters=HIDE_PARAMETERS,
     )
     watch_pool(engine)  # dropped connections replaced, as pre-ping would, mostly without a ping
+    keep_statements_on_rollback(engine)
     return engine
 
 

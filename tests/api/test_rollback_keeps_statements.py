@@ -1,0 +1,61 @@
+"""A PostgreSQL transaction rolled back without a failed statement (a booking refused, a 404
+found after a read) keeps its connection's prepared statements; one whose statement failed is
+rolled back by the driver as before (db/rollback.py)."""
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+
+from opencalendars.db.database import Database
+from support.databases import PG_ENV, fresh_database, postgres_server_url
+
+
+class Refused(Exception):
+    """What a service raises after its reads, with nothing failed in the database."""
+
+
+@pytest.fixture
+def db(tmp_path):
+    if postgres_server_url() is None:
+        pytest.skip(f"needs a PostgreSQL server in {PG_ENV} (SQLite prepares nothing)")
+    with fresh_database(tmp_path) as url:
+        db = Database(url)
+        with db.write() as session:
+            session.execute(text("CREATE TABLE notes (body text)"))
+        try:
+            yield db
+        finally:
+            db.engine.dispose()
+
+
+def backend_pid(session) -> int:
+    return session.execute(text("SELECT pg_backend_pid()")).scalar_one()
+
+
+def prepared_statements(session) -> list[str]:
+    return session.execute(text("SELECT statement FROM pg_prepared_statements")).scalars().all()
+
+
+def test_a_refusal_rolls_back_and_the_connection_keeps_its_statements(db):
+    with pytest.raises(Refused), db.write() as session:
+        session.execute(text("INSERT INTO notes VALUES ('refused')"))
+        pid = backend_pid(session)
+        raise Refused
+
+    with db.write() as session:
+        assert backend_pid(session) == pid  # the pool's one connection, used again
+        assert session.execute(text("SELECT count(*) FROM notes")).scalar_one() == 0
+        statements = prepared_statements(session)
+    assert any(statement.startswith("INSERT INTO notes") for statement in statements)
+
+
+def test_a_failed_statement_is_rolled_back_by_the_driver(db):
+    with pytest.raises(DBAPIError), db.write() as session:
+        session.execute(text("INSERT INTO notes VALUES ('failed')"))
+        session.execute(text("SELECT 1 / 0"))
+
+    with db.write() as session:
+        assert session.execute(text("SELECT count(*) FROM notes")).scalar_one() == 0
+        session.execute(text("INSERT INTO notes VALUES ('written')"))
+    with db.read() as session:
+        assert session.execute(text("SELECT body FROM notes")).scalars().all() == ["written"]
