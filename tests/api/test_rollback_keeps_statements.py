@@ -2,9 +2,11 @@
 found after a read) keeps its connection's prepared statements; one whose statement failed is
 rolled back by the driver as before (db/rollback.py)."""
 
+import psycopg
 import pytest
 from sqlalchemy import text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from opencalendars.db.database import Database
 from support.databases import PG_ENV, fresh_database, postgres_server_url
@@ -26,6 +28,10 @@ def db(tmp_path):
             yield db
         finally:
             db.engine.dispose()
+
+
+def admin_dsn(db: Database) -> str:
+    return make_url(db.url).set(drivername="postgresql").render_as_string(False)
 
 
 def backend_pid(session) -> int:
@@ -56,6 +62,21 @@ def test_a_failed_statement_is_rolled_back_by_the_driver(db):
 
     with db.write() as session:
         assert session.execute(text("SELECT count(*) FROM notes")).scalar_one() == 0
+        session.execute(text("INSERT INTO notes VALUES ('written')"))
+    with db.read() as session:
+        assert session.execute(text("SELECT body FROM notes")).scalars().all() == ["written"]
+
+
+def test_a_connection_the_server_ended_mid_transaction_is_replaced(db):
+    # The rollback finds the connection gone: a database error (a 503 for a request), as
+    # without db/rollback.py, and the pool gives the next transaction a new connection.
+    with pytest.raises(OperationalError), db.write() as session:
+        session.execute(text("INSERT INTO notes VALUES ('lost')"))
+        with psycopg.connect(admin_dsn(db)) as observer:
+            observer.execute("SELECT pg_terminate_backend(%s)", (backend_pid(session),))
+        raise Refused
+
+    with db.write() as session:
         session.execute(text("INSERT INTO notes VALUES ('written')"))
     with db.read() as session:
         assert session.execute(text("SELECT body FROM notes")).scalars().all() == ["written"]

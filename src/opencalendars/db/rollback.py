@@ -17,6 +17,8 @@ driver, and the driver finds nothing left to roll back. A transaction in error i
 driver's own rollback.
 """
 
+from contextlib import suppress
+
 from psycopg import Connection, Error
 from psycopg.pq import PipelineStatus, TransactionStatus
 from sqlalchemy import Engine, event
@@ -32,10 +34,8 @@ def roll_back_keeping_statements(connection: Connection) -> None:
         return
     # Whatever happens here, the driver's rollback comes next: it finds an idle connection
     # and does nothing, or a transaction still open (or a broken connection) and handles it.
-    try:
+    with suppress(Error):
         pgconn.exec_(b"ROLLBACK")
-    except Error:
-        return
 
 
 def keep_statements_on_rollback(engine: Engine) -> None:
@@ -43,4 +43,9 @@ def keep_statements_on_rollback(engine: Engine) -> None:
 
     @event.listens_for(engine, "rollback")
     def on_rollback(connection) -> None:
-        roll_back_keeping_statements(connection.connection.dbapi_connection)
+        # An invalidated connection (the database went away) has nothing to roll back here.
+        if connection.invalidated or connection.closed:
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        if dbapi_connection is not None:
+            roll_back_keeping_statements(dbapi_connection)
