@@ -7,9 +7,17 @@ rest from 16 concurrent clients. A booking can take the last free member of a la
 they run the same validation and are timed too, and the counts are printed.
 
     python bench/booking.py [--database-url URL] [--past-blocks N]
+
+With `--compare-src DIR` (another checkout's `src`, with the same migrations) a second server
+runs that code on a database of its own (`--compare-database-url`, or a fresh SQLite file), and
+the two are measured request by request instead: a booking and a GET on one, then on the other,
+for every offered start. On a machine whose speed swings from minute to minute, this is how two
+versions of the code compare.
 """
 
 import argparse
+import contextlib
+import os
 import sys
 import tempfile
 import time
@@ -48,6 +56,47 @@ def timed_post(client: httpx.Client, body: dict) -> tuple[float, bool]:
     return elapsed, response.status_code == 200
 
 
+def offered_starts(client: httpx.Client, calendar_id: str) -> list[str]:
+    answer = client.get(f"/calendars/{calendar_id}/free-slots", params=SLOTS_PARAMS).json()
+    # The date keys; the answer's `traceId` beside them is no day.
+    return [slot for day in answer.values() if isinstance(day, dict) for slot in day["slots"]]
+
+
+def timed_get(client: httpx.Client, calendar_id: str) -> float:
+    started = time.perf_counter()
+    client.get(f"/calendars/{calendar_id}").raise_for_status()
+    return (time.perf_counter() - started) * 1000
+
+
+def compare(args: argparse.Namespace) -> None:
+    """This code and the code in `args.compare_src`, request by request."""
+    sides = [
+        ("this code", args.database_url, {}),
+        (args.compare_src, args.compare_database_url, {"PYTHONPATH": args.compare_src}),
+    ]
+    with contextlib.ExitStack() as stack:
+        runs = []
+        for name, url, env in sides:
+            workdir = Path(tempfile.mkdtemp(prefix="oc-bench-"))
+            url, _db, location, token, calendar = prepared(url, workdir)
+            base_url = stack.enter_context(running_server(url, workdir / "server.log", env=env))
+            client = stack.enter_context(client_for(base_url, token))
+            for _ in range(20):
+                timed_get(client, calendar.id)
+            runs.append((name, client, location, calendar, offered_starts(client, calendar.id)))
+        timings = {name: ([], []) for name, *_ in runs}
+        for n in range(min(len(starts) for *_, starts in runs)):
+            for name, client, location, calendar, starts in runs:
+                body = booking_body(location.id, calendar.id, starts[n], n)
+                timings[name][0].append(timed_post(client, body)[0])
+                timings[name][1].append(timed_get(client, calendar.id))
+    for name, (bookings, reads) in timings.items():
+        print(
+            f"{name}: booking p50 {p50(bookings):6.2f} ms   GET p50 {p50(reads):6.2f} ms   "
+            f"ratio {p50(bookings) / p50(reads):.2f}   ({len(bookings)} each)"
+        )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database-url", help="default: a fresh SQLite file")
@@ -57,7 +106,15 @@ def main() -> None:
         default=0,
         help="blocked slots over the 5 years before the range (as bench/free_slots.py)",
     )
+    parser.add_argument("--compare-src", help="another checkout's src directory, run turn by turn")
+    parser.add_argument(
+        "--compare-database-url", help="its database (default: a fresh SQLite file)"
+    )
     args = parser.parse_args()
+    if args.compare_src:
+        args.compare_src = os.path.abspath(args.compare_src)
+        compare(args)
+        return
     workdir = Path(tempfile.mkdtemp(prefix="oc-bench-"))
     url, _db, location, token, calendar = prepared(
         args.database_url, workdir, past_blocks=args.past_blocks
@@ -67,18 +124,14 @@ def main() -> None:
         running_server(url, workdir / "server.log") as base_url,
         client_for(base_url, token) as client,
     ):
-        answer = client.get(f"/calendars/{calendar.id}/free-slots", params=SLOTS_PARAMS).json()
-        # The date keys; the answer's `traceId` beside them is no day.
-        starts = [slot for day in answer.values() if isinstance(day, dict) for slot in day["slots"]]
+        starts = offered_starts(client, calendar.id)
         for _ in range(20):
-            client.get(f"/calendars/{calendar.id}").raise_for_status()
+            timed_get(client, calendar.id)
         sequential, reads = [], []
         started = time.perf_counter()
         for n, start in enumerate(starts[:SEQUENTIAL]):
             sequential.append(timed_post(client, booking_body(location.id, calendar.id, start, n)))
-            begun = time.perf_counter()
-            client.get(f"/calendars/{calendar.id}").raise_for_status()
-            reads.append((time.perf_counter() - begun) * 1000)
+            reads.append(timed_get(client, calendar.id))
         sequential_seconds = time.perf_counter() - started - sum(reads) / 1000
 
         rest = list(enumerate(starts[SEQUENTIAL:], start=SEQUENTIAL))
