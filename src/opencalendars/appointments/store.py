@@ -7,7 +7,7 @@ from sqlalchemy import bindparam, delete, insert, inspect
 from sqlalchemy.orm import Session, make_transient_to_detached
 
 from opencalendars.appointments.models import Appointment, AppointmentUser
-from opencalendars.db.batch import Fetch, after, done, run_plan
+from opencalendars.db.batch import Fetch, run_statements
 from opencalendars.db.prepared import PreparedRead
 
 _appointments = Appointment.__table__
@@ -48,12 +48,12 @@ def save_appointment(session: Session, appointment: Appointment) -> None:
     of work cost a booking more than the rest of its write."""
     if inspect(appointment).transient:
         # Nothing to forget for a new appointment: its statements in one round.
-        run_plan(session, after(new_appointment_rows(session, appointment), done(None)))
+        run_statements(session, new_appointment_rows(session, appointment))
         return
     session.add(appointment)
     session.flush()
     session.connection().execute(_FORGET_PEOPLE, {"appointment_id": appointment.id})
-    run_plan(session, after(_people_rows(appointment), done(None)))
+    run_statements(session, _people_rows(appointment))
 
 
 def new_appointment_rows(session: Session, appointment: Appointment) -> list[Fetch]:

@@ -137,6 +137,12 @@ def run_plan(session: Session, plan: Plan[T]) -> T:
     return drive(plan, lambda fetches: fetch_round(dialect, dbapi_connection, fetches))
 
 
+def run_statements(session: Session, fetches: Sequence[Fetch]) -> None:
+    """`fetches` run in one round inside the session's transaction, their results unused (the
+    booking locks, a new appointment's rows); nothing is sent when there are none."""
+    run_plan(session, after(fetches, done(None)))
+
+
 def fetch_round(
     dialect: Dialect,
     dbapi_connection: Any,

@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from sqlalchemy import Dialect, column, text
 from sqlalchemy.orm import Session
 
-from opencalendars.db.batch import Fetch, after, done, run_plan
+from opencalendars.db.batch import Fetch, run_statements
 from opencalendars.db.prepared import PreparedRead
 
 
@@ -57,4 +57,4 @@ def booking_locks(dialect: Dialect, keys: Iterable[str]) -> list[Fetch]:
 
 
 def take_booking_locks(session: Session, keys: Iterable[str]) -> None:
-    run_plan(session, after(booking_locks(session.get_bind().dialect, keys), done(None)))
+    run_statements(session, booking_locks(session.get_bind().dialect, keys))
