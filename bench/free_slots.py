@@ -560,7 +560,7 @@ def main() -> None:
     )
     print(f"GET free-slots         p50 {p50(slots):6.2f} ms   p95 {p95(slots):6.2f} ms")
     ratio = p50(slots) / p50(get_calendar)
-    print(f"ratio free-slots / GET calendar (p50): {ratio:.2f}  (target <= 5)")
+    print(f"ratio free-slots / GET calendar (p50): {ratio:.2f}  (issue 21: <= 3)")
     print(
         f"  each right after a commit: GET p50 {p50(changed_get):6.2f} ms, free-slots p50"
         f" {p50(changed_slots):6.2f} ms p95 {p95(changed_slots):6.2f} ms,"

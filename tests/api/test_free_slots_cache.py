@@ -3,17 +3,20 @@
 
 import random
 from collections import Counter
+from datetime import datetime
 
 import httpx
 import pytest
 from fastapi.testclient import TestClient
 
 from api.slot_helpers import make_calendar
+from opencalendars import clock
 from opencalendars.app import create_app
 from opencalendars.db import batch
 from opencalendars.db.database import SNAPSHOT_SQL
 from opencalendars.db.loop_connections import AsyncConnections
 from opencalendars.settings import Settings
+from opencalendars.slots import service
 from support.api import ADMIN_KEY, create_tenant
 from support.databases import fresh_database
 from support.server import live_server
@@ -162,6 +165,70 @@ def test_an_unchanged_database_is_not_read_again(app, tenant, monkeypatch):
     sent.clear()
     assert offered(tenant, calendar_id) == first[1:]
     assert len(sent) == read_first  # the commit: everything read again
+
+
+def engine_runs(monkeypatch) -> list:
+    """Each time the engine computes a free-slots answer from now on."""
+    runs = []
+    compute = service.offered_starts
+    monkeypatch.setattr(service, "offered_starts", lambda inputs: runs.append(1) or compute(inputs))
+    return runs
+
+
+def real_time(monkeypatch, local: str) -> None:
+    """The server's real clock (not frozen) reads `local` from now on."""
+    instant = int(datetime.fromisoformat(local).timestamp() * 1000)
+    monkeypatch.setattr(clock, "real_now_ms", lambda: instant)
+
+
+def asked_twice_unchanged(db, ask) -> tuple:
+    """`ask()` twice with nothing committed in between (PostgreSQL's version is the whole
+    cluster's: asked again until no other suite's transaction ended meanwhile); both answers."""
+    for _ in range(50):
+        before = snapshot(db)
+        first, second = ask(), ask()
+        if snapshot(db) == before:
+            return first, second
+    raise AssertionError("the database kept changing")
+
+
+def test_asked_again_the_engine_does_not_run_and_time_passing_drops_the_past(
+    app, tenant, monkeypatch
+):
+    """The starts offered last time answer while the database is unchanged; as real time
+    passes they lose those before it, exactly what the engine would offer."""
+    db = app.state.db
+    calendar_id = make_calendar(tenant)  # Monday 09:00-12:00, 30-minute slots
+    real_time(monkeypatch, f"{MONDAY}T08:00:00-05:00")
+    whole = offered(tenant, calendar_id)
+    assert len(whole) == 6
+    runs = engine_runs(monkeypatch)
+    first, second = asked_twice_unchanged(db, lambda: offered(tenant, calendar_id))
+    assert first == second == whole
+    assert len(runs) <= 1  # the first of the two when something had changed before it
+
+    runs.clear()
+    real_time(monkeypatch, f"{MONDAY}T10:10:00-05:00")
+    first, second = asked_twice_unchanged(db, lambda: offered(tenant, calendar_id))
+    later = [f"{MONDAY}T10:30:00-05:00", f"{MONDAY}T11:00:00-05:00", f"{MONDAY}T11:30:00-05:00"]
+    assert first == second == later
+    assert len(runs) <= 1
+
+
+def test_kept_starts_never_answer_for_an_earlier_instant_or_other_rules(app, tenant, monkeypatch):
+    """A booking window that moved at the location's midnight (UTC here), or the clock put
+    back: the starts kept before do not answer; the engine runs again."""
+    calendar_id = make_calendar(tenant, allowBookingFor=1, allowBookingForUnit="days")
+    real_time(monkeypatch, f"{MONDAY}T10:10:00-05:00")
+    assert len(offered(tenant, calendar_id)) == 3
+    real_time(monkeypatch, f"{MONDAY}T08:00:00-05:00")
+    assert len(offered(tenant, calendar_id)) == 6
+    # Sunday 18:00 in New York is 23:00 UTC: the window (1 day from today's start) ends at
+    # Monday 00:00 UTC, before Monday's hours.
+    real_time(monkeypatch, "2027-02-28T18:00:00-05:00")
+    assert offered(tenant, calendar_id) == []
+    real_time(monkeypatch, "2027-02-28T20:00:00-05:00")  # Monday 01:00 UTC: a day more
+    assert len(offered(tenant, calendar_id)) == 6
 
 
 def test_the_widgets_month_is_read_once_while_nothing_changes_on_sqlite(

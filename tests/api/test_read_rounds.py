@@ -9,7 +9,12 @@ from opencalendars.context import LocationContext
 from opencalendars.db.batch import after, done, drive, fetch_round, single, together
 from opencalendars.db.prepared import session_connection
 from opencalendars.errors import NotFound
-from opencalendars.slots.service import FreeSlotsQuery, free_slot_inputs
+from opencalendars.slots.service import (
+    FreeSlotsQuery,
+    calendar_and_clock,
+    free_slot_inputs,
+    slots_asked,
+)
 
 DAY_MS = 86_400_000
 HOUR_MS = 3_600_000
@@ -60,12 +65,19 @@ def query(days: int = 1) -> FreeSlotsQuery:
     return FreeSlotsQuery(MONDAY_MS, MONDAY_MS + days * DAY_MS, "UTC", [], False)
 
 
+def slot_reads(context: LocationContext, calendar_id: str):
+    """A free-slots request's reads as one plan: the calendar and the clock, then its inputs."""
+    calendar, now_ms = yield from calendar_and_clock(context, calendar_id)
+    asked = slots_asked(context, calendar, now_ms=now_ms, query=query())
+    return (yield from free_slot_inputs(context, asked, query=query()))
+
+
 def test_a_teams_free_slots_are_read_in_two_rounds(app, tenant):
     calendar_id = created(tenant)
     book(tenant, calendar_id, MONDAY_MS + 10 * HOUR_MS, assignedUserId="bo")
     context = LocationContext(tenant.location_id, "UTC")
 
-    inputs, sent = rounds_of(app, free_slot_inputs(context, calendar_id=calendar_id, query=query()))
+    inputs, sent = rounds_of(app, slot_reads(context, calendar_id))
 
     # The calendar, its location's longest buffer and the clock; then the schedules (members',
     # the calendar's own), blocks, appointments (those of over a day apart), series, service
@@ -82,7 +94,7 @@ def test_another_calendars_buffers_take_a_third_round_only_when_needed(app, tena
     book(tenant, other_id, MONDAY_MS + 10 * HOUR_MS, assignedUserId="bo")
     context = LocationContext(tenant.location_id, "UTC")
 
-    inputs, sent = rounds_of(app, free_slot_inputs(context, calendar_id=calendar_id, query=query()))
+    inputs, sent = rounds_of(app, slot_reads(context, calendar_id))
 
     assert sent == [3, 8, 1]
     bo = inputs.persons[1]
@@ -100,7 +112,7 @@ def test_another_calendars_buffers_take_a_third_round_only_when_needed(app, tena
 def test_a_missing_calendar_is_a_404_after_the_first_round(app, tenant):
     context = LocationContext(tenant.location_id, "UTC")
     with pytest.raises(NotFound):
-        rounds_of(app, free_slot_inputs(context, calendar_id="nope", query=query()))
+        rounds_of(app, slot_reads(context, "nope"))
 
 
 def plan_of(name: str, rounds: int, log: list):

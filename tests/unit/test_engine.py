@@ -1,5 +1,7 @@
 """The free-slot engine on plain data: exact start lists for every rule of PRODUCT §4.3, §4.4."""
 
+from dataclasses import replace
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -258,3 +260,37 @@ def _merged(windows):
     from opencalendars.availability.resolver import merge_windows
 
     return merge_windows(windows)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    scenarios(),
+    spans(max_size=3),
+    spans(max_size=4),
+    st.integers(0, 3),
+    st.booleans(),
+    st.booleans(),
+    st.lists(minutes, min_size=2, max_size=2),
+)
+def test_a_later_earliest_start_offers_the_earlier_answer_from_it_on(
+    scenario, shared, resource_busy, per_day, is_class, require_all, earliest
+):
+    """What lets free slots asked again answer from starts kept at an earlier instant
+    (slots.service.kept_starts): with every other rule the same, moving minimum notice later
+    only drops the starts before it, whatever else decides them (same-calendar appointments,
+    class seats, a day's limit, shared blocks, resources, every member free)."""
+    slot_rules, window_spans, blocking, same = scenario
+    windows = _merged(sorted(window_spans))
+    persons = [
+        Person("u", windows=windows, blocking=blocking, same=same, shared=shared),
+        Person("v", windows=windows, blocking=blocking[:1], same=same[1:], shared=shared),
+    ]
+    resources = [Resource(units=1, busy=resource_busy)]
+    first, later = sorted(DAY + instant * MIN for instant in earliest)
+    base = replace(slot_rules, per_day=per_day, is_class=is_class)
+
+    def starts(earliest_ms: int) -> list[int]:
+        asked = replace(base, earliest_ms=earliest_ms)
+        return free_slots(persons, asked, require_all, resources=resources).starts
+
+    assert starts(later) == [start for start in starts(first) if start >= later]

@@ -50,13 +50,14 @@ def test_what_a_reader_does_with_its_rows_is_not_the_next_readers():
 
 
 def test_bounded_by_weight_in_all_and_per_statement():
-    cache = ReadCache(max_weight=30, max_entry_weight=12)
+    # Each entry weighs ENTRY_WEIGHT (4) besides its rows.
+    cache = ReadCache(max_weight=42, max_entry_weight=14)
     for n in range(5):
-        cache.at(1).keep(SQL, (n,), [(n, n)] * 10)  # 10 each
+        cache.at(1).keep(SQL, (n,), [(n, n)] * 10)  # 14 each
     assert len(cache) == 3
     assert cache.at(1).cached(SQL, (0,)) is None  # the least recently used went first
     assert cache.at(1).cached(SQL, (4,)) == [(4, 4)] * 10
-    cache.at(1).keep(SQL, ("big",), [(n, n) for n in range(13)])
+    cache.at(1).keep(SQL, ("big",), [(n, n) for n in range(11)])
     assert cache.at(1).cached(SQL, ("big",)) is None
     # Text weighs too, by 16 characters, and arrays by their items.
     assert weight([("member-00", "[" + "1" * 159 + "]")]) == 1 + (9 + 160) // 16
@@ -67,6 +68,32 @@ def test_bounded_by_weight_in_all_and_per_statement():
     cache.at(1).keep(SQL, (4,), [(4, 4)])
     cache.at(1).keep(SQL, (5,), [(5, 5)] * 10)
     assert len(cache) == 3
+
+
+def test_values_made_of_rows_live_by_the_same_version_and_bounds():
+    cache = ReadCache(max_weight=20, max_entry_weight=10)
+    key = ("free-slots", "loc", "cal")
+    cache.at(3).keep_value(key, [1, 2, 3], heft=3)  # 7 with its entry
+    assert cache.at(3).value(key) == [1, 2, 3]
+    assert cache.at(4).value(key) is None  # another version: not seen
+    cache.at(3).keep_value(("too", "heavy"), list(range(7)), heft=7)
+    assert cache.at(3).value(("too", "heavy")) is None
+    # Rows and values share the bound: the least recently used goes first.
+    cache.at(3).keep(SQL, ("loc",), [(1, 2)] * 5)  # 9
+    cache.at(3).keep_value(("other",), [4, 5, 6], heft=3)  # 7: 23 in all, over 20
+    assert cache.at(3).value(key) is None
+    assert cache.at(3).cached(SQL, ("loc",)) == [(1, 2)] * 5
+    # Rows of a new version forget the old version's values.
+    cache.at(5).keep(SQL, ("loc",), [(7, 8)])
+    assert cache.at(3).value(("other",)) is None and cache.at(5).value(("other",)) is None
+
+
+def test_results_that_found_nothing_still_count_against_the_bound():
+    cache = ReadCache(max_weight=40)
+    for n in range(1000):
+        cache.at(1).keep(SQL, (n,), [])
+        cache.at(1).keep_value(("free-slots", n), [], heft=0)
+    assert len(cache) == 10  # ENTRY_WEIGHT (4) each
 
 
 def test_named_parameters_and_lists_are_keys_and_what_cannot_be_is_not_cached():

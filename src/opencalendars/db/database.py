@@ -278,7 +278,7 @@ class Database:
             return read(*args, **kwargs)
         return await run_in_threadpool(read, *args, **kwargs)
 
-    async def run_plan(self, plan: Plan[T]) -> T:
+    async def run_plan(self, plan: Plan[T], *, seen: VersionRows | None = None) -> T:
         """A plan of reads (db/batch.py) for an async endpoint, without leaving the event loop,
         and without a transaction around it: every statement sees what was committed before it,
         as in PostgreSQL's READ COMMITTED (a plan reads nothing twice, so a snapshot of its own
@@ -289,42 +289,63 @@ class Database:
 
         Rows read before at the same version of the database are used again instead of being
         read (db/read_cache.py): on SQLite in every round, on PostgreSQL after the first, which
-        reads the version with the plan's first statements."""
+        reads the version ahead of the plan's first statements. `seen`: the cache at a version
+        read before (`run_plan_seen`), for a plan that goes on from another's reads."""
+        value, _ = await self.run_plan_seen(plan, seen=seen)
+        return value
+
+    async def run_plan_seen(
+        self, plan: Plan[T], *, seen: VersionRows | None = None
+    ) -> tuple[T, VersionRows | None]:
+        """`run_plan`, and the cache at the version its reads are at least as new as (None when
+        the cache is off or no version could be read): what is made of them can be kept there."""
         if self.is_sqlite:
-            return self._run_plan_sqlite(plan)
+            return self._run_plan_sqlite(plan, seen)
+        reads_version = seen is None and self.read_cache is not None
         try:
             fetches = plan.send(None)
-            caching = self.read_cache is not None
-            rows, snapshot = await self._fetch_round_in_loop(fetches, None, with_snapshot=caching)
-            cached = self.read_cache.at(snapshot) if caching else None
+            rows, snapshot = await self._fetch_round_in_loop(
+                fetches, seen, with_snapshot=reads_version
+            )
+            if reads_version:
+                seen = self.read_cache.at(snapshot)
             while True:
                 fetches = plan.send(rows)
-                rows, _ = await self._fetch_round_in_loop(fetches, cached)
+                rows, _ = await self._fetch_round_in_loop(fetches, seen)
         except StopIteration as finished:
-            return finished.value
+            return finished.value, seen
 
-    def read_plan(self, plan: Plan[T]) -> T:
+    def read_plan(self, plan: Plan[T], *, seen: VersionRows | None = None) -> T:
         """`run_plan` for a worker thread (the booking widget's pages): on SQLite the same reads
         and cache; on PostgreSQL in a read transaction of its own, uncached (the cache's
         snapshot is read on the event loop's connections)."""
-        if self.is_sqlite:
-            return self._run_plan_sqlite(plan)
-        with self.read() as session:
-            return run_plan(session, plan)
+        value, _ = self.read_plan_seen(plan, seen=seen)
+        return value
 
-    def _run_plan_sqlite(self, plan: Plan[T]) -> T:
-        version = self.sqlite_version()
-        cached = None if version is None else self.read_cache.at(version)
+    def read_plan_seen(
+        self, plan: Plan[T], *, seen: VersionRows | None = None
+    ) -> tuple[T, VersionRows | None]:
+        """`read_plan`, and the cache at its version, as `run_plan_seen` (PostgreSQL: None)."""
+        if self.is_sqlite:
+            return self._run_plan_sqlite(plan, seen)
+        with self.read() as session:
+            return run_plan(session, plan), None
+
+    def _run_plan_sqlite(
+        self, plan: Plan[T], seen: VersionRows | None
+    ) -> tuple[T, VersionRows | None]:
+        if seen is None:
+            version = self.sqlite_version()
+            seen = None if version is None else self.read_cache.at(version)
         connection = self.engine.raw_connection()
         try:
-            return drive(
+            value = drive(
                 plan,
-                partial(
-                    fetch_round, self.engine.dialect, connection.dbapi_connection, cached=cached
-                ),
+                partial(fetch_round, self.engine.dialect, connection.dbapi_connection, cached=seen),
             )
         finally:
             connection.close()
+        return value, seen
 
     def sqlite_version(self) -> tuple[int, int] | None:
         """`PRAGMA data_version` on a connection that never writes (db/read_cache.py), with
@@ -368,7 +389,8 @@ class Database:
             if rows is None
         ]
         if with_snapshot:
-            queries.append((SNAPSHOT_SQL, ()))
+            # First: read before the rows it vouches for, those of this round included.
+            queries.insert(0, (SNAPSHOT_SQL, ()))
         snapshot = None
         if queries:
 
@@ -383,7 +405,7 @@ class Database:
 
             read = await self.loop_connections.of_this_loop().run(fetch)
             if with_snapshot:
-                snapshot = read.pop()[0][0]
+                snapshot = read.pop(0)[0][0]
             unread = iter(read)
             for at, rows in enumerate(found):
                 if rows is None:

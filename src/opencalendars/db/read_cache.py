@@ -16,6 +16,11 @@ before them, is unchanged. A stale answer is impossible by construction, not unl
   in the first round, before the rows it vouches for (later rounds), so those rows are at
   least that new, and equal snapshots later mean nothing was committed since.
 
+What is computed from such rows can be kept the same way (`VersionRows.value`,
+`keep_value`): free slots keep the starts the engine offered (slots/service.py), so a request
+asked again at the same version neither shapes the rows again nor runs the engine. A value is
+kept with the version read before every row it was made of, so it is as fresh as the rows.
+
 Any commit anywhere in the database (on PostgreSQL, anywhere in the cluster) starts a new
 version: the cache keeps no entry of an older one. So it helps where free slots are read far
 more often than anything is written, and costs one statement (SQLite: a few microseconds; on
@@ -24,12 +29,13 @@ PostgreSQL one more statement in a round already sent) where they are not. Only
 `Database.read_plan` (the booking widget's) use it; a booking's checks read inside their
 transaction, under their locks, as always.
 
-Bounded by weight, about what a row, an item of an array or 16 characters of text cost (the
-busy reads pack a person's spans into one row: JSON text on SQLite, arrays on PostgreSQL; a
-10-member month with 2,000 appointments weighs 4,700 on SQLite, 6,600 on PostgreSQL):
-`MAX_WEIGHT` in all, at most `MAX_ENTRY_WEIGHT` for one statement's rows (larger results are
-not kept), the least recently used dropped first. That is a few tens of MB per process at most,
-whatever the requests.
+Bounded by weight, about what a row, an item of an array, an offered start or 16 characters of
+text cost (the busy reads pack a person's spans into one row: JSON text on SQLite, arrays on
+PostgreSQL; a 10-member month with 2,000 appointments weighs 4,700 on SQLite, 6,600 on
+PostgreSQL, its 138 offered starts 138; each entry `ENTRY_WEIGHT` more): `MAX_WEIGHT` in all,
+at most `MAX_ENTRY_WEIGHT` for one statement's rows or one value (larger ones are not kept),
+the least recently used dropped first. That is a few tens of MB per process at most, whatever
+the requests.
 """
 
 import threading
@@ -39,6 +45,9 @@ from collections.abc import Callable, Hashable
 MAX_WEIGHT = 500_000
 MAX_ENTRY_WEIGHT = 100_000
 TEXT_PER_WEIGHT = 16
+# What an entry costs besides its rows or value (its key, its place in the order): an empty result
+# weighs something too, so that asking for many that find nothing cannot grow the cache unbounded.
+ENTRY_WEIGHT = 4
 
 
 def statement_key(sql: str, values: tuple | dict) -> Hashable | None:
@@ -89,6 +98,11 @@ class ReadCache:
         return len(self._rows)
 
     def _get(self, version: Hashable, key: Hashable) -> list | None:
+        rows = self._value(version, key)
+        # A list of its own for each reader: what one reader does with it is not the next's.
+        return None if rows is None else list(rows)
+
+    def _value(self, version: Hashable, key: Hashable):
         with self._lock:
             if version != self._version:
                 return None
@@ -96,11 +110,13 @@ class ReadCache:
             if entry is None:
                 return None
             self._rows.move_to_end(key)
-        # A list of its own for each reader: what one reader does with it is not the next's.
-        return list(entry[0])
+            return entry[0]
 
     def _keep(self, version: Hashable, key: Hashable, rows: list) -> None:
-        heft = weight(rows)
+        self._keep_value(version, key, tuple(rows), heft=weight(rows))
+
+    def _keep_value(self, version: Hashable, key: Hashable, value, *, heft: int) -> None:
+        heft += ENTRY_WEIGHT
         if heft > self.max_entry_weight:
             return
         with self._lock:
@@ -113,7 +129,7 @@ class ReadCache:
             replaced = self._rows.pop(key, None)
             if replaced is not None:
                 self._weight -= replaced[1]
-            self._rows[key] = (tuple(rows), heft)
+            self._rows[key] = (value, heft)
             self._weight += heft
             while self._weight > self.max_weight:
                 self._weight -= self._rows.popitem(last=False)[1][1]
@@ -134,6 +150,16 @@ class VersionRows:
         key = statement_key(sql, values)
         if key is not None:
             self._cache._keep(self.version, key, rows)
+
+    def value(self, key: Hashable):
+        """What was kept under `key` (`keep_value`) at this version, or None. Shared by every
+        reader: kept values are never changed."""
+        return self._cache._value(self.version, key)
+
+    def keep_value(self, key: Hashable, value, *, heft: int) -> None:
+        """`value`, made of rows read after this version, kept under `key` (a key of its own
+        kind: never a statement's) with `heft` counted against the cache's bound."""
+        self._cache._keep_value(self.version, key, value, heft=heft)
 
     def rows(self, sql: str, values: tuple | dict, read: Callable[[], list]) -> list:
         found = self.cached(sql, values)

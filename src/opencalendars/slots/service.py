@@ -1,7 +1,7 @@
 """Free slots (PRODUCT §4.5), the endpoint: one calendar's people and rules from `busy/` in one
 plan of reads, the engine, the answer by local date. The bound on a request's work lives here."""
 
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
@@ -18,6 +18,7 @@ from opencalendars.calendars.service import live_calendar
 from opencalendars.context import LocationContext
 from opencalendars.db.batch import Plan, single, together
 from opencalendars.db.database import Database
+from opencalendars.db.read_cache import VersionRows
 from opencalendars.errors import BadRequest
 from opencalendars.units import DAY_MS
 
@@ -93,7 +94,7 @@ def check_grid(persons: Sequence[Person], rules: SlotRules, start_ms: int) -> in
 
 @dataclass(frozen=True)
 class FreeSlotInputs:
-    """What the engine needs, read in one plan (two rounds, usually)."""
+    """What the engine needs, read in one plan (one round, usually)."""
 
     calendar: CalendarRules
     persons: list[Person]
@@ -102,16 +103,27 @@ class FreeSlotInputs:
     grid_points: int
 
 
-def free_slot_inputs(
-    context: LocationContext, *, calendar_id: str, query: FreeSlotsQuery
-) -> Plan[FreeSlotInputs | None]:
-    """The calendar's people and rules for the query; None when the calendar is inactive (it
-    offers nothing). A plan of reads (db/batch.py): the calendar and the clock, then everything
-    the calendar names at once, then (only when needed) other calendars' buffers and the
-    appointments of the calendars that share its resources."""
-    calendar, now_ms = yield from together(
-        live_calendar(context.location_id, calendar_id), single(clock.now())
-    )
+def calendar_and_clock(context: LocationContext, calendar_id: str) -> Plan[tuple]:
+    """The live calendar and the server clock, in one round: what every free-slots answer
+    starts from."""
+    return together(live_calendar(context.location_id, calendar_id), single(clock.now()))
+
+
+@dataclass(frozen=True)
+class SlotsAsked:
+    """A free-slots query seen from its calendar at one instant: the members it selects, the
+    engine's rules at that instant, and the key its offered starts are kept under."""
+
+    calendar: CalendarRules
+    members: list[str]
+    rules: SlotRules
+    key: tuple
+
+
+def slots_asked(
+    context: LocationContext, calendar: CalendarRules, *, now_ms: int, query: FreeSlotsQuery
+) -> SlotsAsked | None:
+    """None when the calendar is inactive (it offers nothing); 400 for a userId not on it."""
     members = selected_members(calendar, query.user_ids)
     if not calendar.is_active:
         return None
@@ -122,6 +134,20 @@ def free_slot_inputs(
         start_ms=query.start_ms,
         end_ms=query.end_ms,
     )
+    # Everything the offered starts depend on besides the rules and the database: the answer's
+    # zone and look busy are applied to the starts afterwards.
+    place = (context.location_id, context.zone, calendar.id)
+    key = ("free-slots", *place, query.start_ms, query.end_ms, tuple(members))
+    return SlotsAsked(calendar, members, rules, key)
+
+
+def free_slot_inputs(
+    context: LocationContext, asked: SlotsAsked, *, query: FreeSlotsQuery
+) -> Plan[FreeSlotInputs]:
+    """The calendar's people and resources for the query: a plan of reads (db/batch.py), the
+    busy reads of everything the calendar names at once, then (only when needed) other
+    calendars' buffers and the appointments of the calendars that share its resources."""
+    calendar, rules = asked.calendar, asked.rules
     busy_span = busy_range(
         calendar,
         zone=context.zone,
@@ -133,7 +159,7 @@ def free_slot_inputs(
         persons_for(
             calendar,
             context=context,
-            members=members,
+            members=asked.members,
             start_ms=query.start_ms,
             end_ms=query.end_ms,
             busy_span=busy_span,
@@ -145,18 +171,48 @@ def free_slot_inputs(
     return FreeSlotInputs(calendar, persons, rules, resources, grid_points)
 
 
-def free_slots_for(inputs: FreeSlotInputs | None, query: FreeSlotsQuery) -> dict:
-    """The engine's answer, by local date of the query's zone (with look busy applied)."""
-    if inputs is None:
-        return {}
-    calendar = inputs.calendar
-    result = free_slots(
+def offered_starts(inputs: FreeSlotInputs) -> list[int]:
+    """The engine's offered starts, ascending."""
+    return free_slots(
         inputs.persons,
         inputs.rules,
-        require_all=calendar.calendar_type == "collective",
+        require_all=inputs.calendar.calendar_type == "collective",
         resources=inputs.resources,
-    )
-    by_date = slots_by_date(result.starts, query.timezone)
+    ).starts
+
+
+@dataclass(frozen=True)
+class KeptStarts:
+    """Offered starts kept with the database version they were computed at, and the rules."""
+
+    rules: SlotRules
+    starts: list[int]
+
+
+def kept_starts(seen: VersionRows | None, asked: SlotsAsked) -> list[int] | None:
+    """The starts offered for the same query at this version of the database, when they can
+    answer now: under the same rules but for minimum notice, which only moves later as time
+    passes. Every candidate is judged on its own (engine.person_starts), on the same grid
+    whatever the earliest start, so the starts offered from a later earliest start are the
+    kept ones from it on. None when nothing fits (the booking window moved, the clock went
+    back): the engine runs."""
+    kept = None if seen is None else seen.value(asked.key)
+    rules = asked.rules
+    if kept is None or rules.earliest_ms < kept.rules.earliest_ms:
+        return None
+    if replace(rules, earliest_ms=kept.rules.earliest_ms) != kept.rules:
+        return None
+    return kept.starts[bisect_left(kept.starts, rules.earliest_ms) :]
+
+
+def keep_starts(seen: VersionRows | None, asked: SlotsAsked, starts: list[int]) -> None:
+    if seen is not None:
+        seen.keep_value(asked.key, KeptStarts(asked.rules, starts), heft=len(starts))
+
+
+def slots_answer(calendar: CalendarRules, starts: list[int], query: FreeSlotsQuery) -> dict:
+    """The answer by local date of the query's zone (with look busy applied)."""
+    by_date = slots_by_date(starts, query.timezone)
     look = calendar.look_busy
     if query.enable_look_busy and look.get("enabled"):
         by_date = look_busy(by_date, calendar.id, look.get("LookBusyPercentage", 0))
@@ -167,8 +223,17 @@ def get_free_slots(
     db: Database, context: LocationContext, *, calendar_id: str, query: FreeSlotsQuery
 ) -> dict:
     """`answer_free_slots` for a worker thread (the booking widget)."""
-    inputs = db.read_plan(free_slot_inputs(context, calendar_id=calendar_id, query=query))
-    return free_slots_for(inputs, query)
+    (calendar, now_ms), seen = db.read_plan_seen(calendar_and_clock(context, calendar_id))
+    asked = slots_asked(context, calendar, now_ms=now_ms, query=query)
+    if asked is None:
+        return {}
+    starts = kept_starts(seen, asked)
+    if starts is None:
+        starts = offered_starts(
+            db.read_plan(free_slot_inputs(context, asked, query=query), seen=seen)
+        )
+        keep_starts(seen, asked, starts)
+    return slots_answer(calendar, starts, query)
 
 
 async def answer_free_slots(
@@ -178,8 +243,22 @@ async def answer_free_slots(
     that hop cost 1 to 4 ms of a 5 ms request (bench/RESULTS.md). The reads run as
     `Database.run_plan` runs them (in the event loop, pipelined on PostgreSQL); the engine runs
     in the event loop up to IN_LOOP_GRID_POINTS, and in a worker thread above, so that a large
-    grid never holds up the process's other requests for long."""
-    inputs = await db.run_plan(free_slot_inputs(context, calendar_id=calendar_id, query=query))
-    if inputs is None or inputs.grid_points <= IN_LOOP_GRID_POINTS:
-        return free_slots_for(inputs, query)
-    return await run_in_threadpool(free_slots_for, inputs, query)
+    grid (or the answer's formatting, as many starts) never holds up the process's other
+    requests for long. Asked again while the database is unchanged, the starts offered last
+    time answer (`kept_starts`): only the calendar and the clock are read, and the engine does
+    not run."""
+    (calendar, now_ms), seen = await db.run_plan_seen(calendar_and_clock(context, calendar_id))
+    asked = slots_asked(context, calendar, now_ms=now_ms, query=query)
+    if asked is None:
+        return {}
+    starts = kept_starts(seen, asked)
+    if starts is None:
+        inputs = await db.run_plan(free_slot_inputs(context, asked, query=query), seen=seen)
+        if inputs.grid_points <= IN_LOOP_GRID_POINTS:
+            starts = offered_starts(inputs)
+        else:
+            starts = await run_in_threadpool(offered_starts, inputs)
+        keep_starts(seen, asked, starts)
+    if len(starts) > IN_LOOP_GRID_POINTS:  # formatting them is as long
+        return await run_in_threadpool(slots_answer, calendar, starts, query)
+    return slots_answer(calendar, starts, query)
