@@ -350,7 +350,7 @@ def seed_appointments(db: Database, calendars: dict[str, str], contacts: list[st
                 **extra,
             }
         )
-        appointment_service.create_appointment(
+        appointment_service.create_appointment_in_thread(
             db,
             LocationContext(DEMO_LOCATION_ID, DEMO_TIMEZONE),
             body,

@@ -79,6 +79,11 @@ DELIVERY_ATTEMPTS = Counter(
 )
 
 
+def booking_accepted(kind: str) -> None:
+    """Count a booking whose transaction has committed."""
+    BOOKINGS_ACCEPTED.labels(kind).inc()
+
+
 def booking_accepted_on_commit(session: Session, kind: str) -> None:
     """Count a booking once the transaction it is written in commits (never when it rolls
     back: a later check of the same request may still refuse it)."""

@@ -4,13 +4,13 @@ in the same transaction, under the locks."""
 
 from dataclasses import dataclass
 
-from sqlalchemy import JSON, Text, bindparam, cast, func, select
+from sqlalchemy import JSON, Dialect, Text, bindparam, cast, func, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from opencalendars.appointments.models import FREEING_STATUSES, Appointment
 from opencalendars.busy.appointments import MAX_APPOINTMENT_MS
-from opencalendars.busy.claims import SlotTaken, claim
+from opencalendars.busy.claims import SlotTaken, claim_plan
 from opencalendars.busy.people import free_members
 from opencalendars.busy.resources import MappedResource, resources_of_calendar
 from opencalendars.calendars.rules import CalendarRules
@@ -19,6 +19,7 @@ from opencalendars.db.batch import Fetch, Plan, done, run_plan, together
 from opencalendars.db.locks import calendar_key, person_key, resource_key
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.errors import BadRequest
+from opencalendars.metrics import booking_accepted_on_commit
 
 SLOT_TAKEN = "The slot you have selected is no longer available."
 PRIORITY_ORDER = {1: 0, 0.5: 1, 0: 2}
@@ -183,11 +184,11 @@ def assign(
     return round_robin_pick(calendar, free, standing), []
 
 
-def book(
-    session: Session,
+def booking_plan(
     calendar: CalendarRules,
     context: LocationContext,
     *,
+    dialect: Dialect,
     assigned_user_id: str | None,
     start_ms: int,
     end_ms: int,
@@ -196,19 +197,19 @@ def book(
     ignore_date_range: bool,
     exclude_appointment_id: str = "",
     also_lock: tuple[str, ...] = (),
-) -> tuple[str | None, list[str]]:
-    """`(assignedUserId, users)` for a booking of [start, end), or the 400 of PRODUCT §5:
-    the candidates (the named member, or every member) and the calendar's resources locked (with
-    `also_lock`: the people an edited appointment holds now), then, when `validate`, the free
-    ones among them, then the assignment."""
+) -> Plan[tuple[str | None, list[str]]]:
+    """`(assignedUserId, users)` for a booking of [start, end), or the 400 of PRODUCT §5, as a
+    plan for the booking's transaction: the candidates (the named member, or every member) and
+    the calendar's resources locked (with `also_lock`: the people an edited appointment holds
+    now), then, when `validate`, the free ones among them, then the assignment."""
     candidates: list[str] = []
     mapped: list[MappedResource] = []
 
-    def to_lock() -> list[str]:
+    def to_lock() -> Plan[list[str]]:
         nonlocal candidates, mapped
         check_span(start_ms, end_ms)
         candidates = candidates_for(calendar, assigned_user_id)
-        mapped = run_plan(session, resources_of_calendar(calendar))  # read once: locks and check
+        mapped = yield from resources_of_calendar(calendar)  # read once: locks and check
         return [*lock_keys(calendar, candidates, mapped), *also_lock]
 
     def check() -> Plan[tuple]:
@@ -240,4 +241,15 @@ def book(
             raise BadRequest(["this calendar has no team member to assign"])
         return assign(calendar, free, candidates=candidates, standing=standing)
 
-    return claim(session, "appointment", to_lock, check=check, choose=choose)
+    return claim_plan("appointment", dialect, to_lock(), check=check, choose=choose)
+
+
+def book(
+    session: Session, calendar: CalendarRules, context: LocationContext, **booking
+) -> tuple[str | None, list[str]]:
+    """`booking_plan` run in the session's transaction (an edit's new time, the widget), its
+    acceptance counted when that commits."""
+    dialect = session.get_bind().dialect
+    chosen = run_plan(session, booking_plan(calendar, context, dialect=dialect, **booking))
+    booking_accepted_on_commit(session, "appointment")
+    return chosen

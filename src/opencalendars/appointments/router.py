@@ -19,14 +19,14 @@ WRITE = "calendars/events.write"
 
 
 @router.post("/events/appointments")
-def create_appointment(
+async def create_appointment(
     request: Request,
     caller: Annotated[Caller, authorize(WRITE)],
     body: Annotated[schemas.AppointmentCreateSchema, json_body(schemas.AppointmentCreateSchema)],
 ):
     caller.require_location(body.locationId)
     times = body_times(body, zone(caller.timezone))
-    appointment = service.create_appointment(
+    appointment = await service.create_appointment(
         request.app.state.db, caller.context, body, times=times
     )
     return JsonResponse(schemas.appointment_dto(appointment, caller.timezone))

@@ -1,6 +1,6 @@
 """The appointments API: create, edit, read, delete, list events, notes (PRODUCT §5)."""
 
-from sqlalchemy import or_, select
+from sqlalchemy import Dialect, or_, select
 from sqlalchemy.orm import Session
 
 from opencalendars import clock
@@ -16,7 +16,7 @@ from opencalendars.appointments.schemas import (
     AppointmentEditSchema,
     NotesDTO,
 )
-from opencalendars.appointments.store import new_appointment_rows, save_appointment
+from opencalendars.appointments.store import appointment_rows, save_appointment
 from opencalendars.availability import recurrence
 from opencalendars.blocked_slots import service as blocked_slots
 from opencalendars.calendars.models import Calendar
@@ -28,15 +28,16 @@ from opencalendars.calendars.service import (
 )
 from opencalendars.contacts.bookings import booking_contact, event_title
 from opencalendars.context import LocationContext
-from opencalendars.db.batch import run_plan, single, together
+from opencalendars.db.batch import Plan, Written, run_plan, single, together
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key
 from opencalendars.db.queries import for_change, get_live, live, one_or_not_found
 from opencalendars.errors import BadRequest, NotFound
-from opencalendars.events.emit import appointment_changed, snapshot
+from opencalendars.events.emit import appointment_changed, appointment_events, snapshot
 from opencalendars.http.event_lists import MAX_EVENTS, EventListQuery, check_count
 from opencalendars.http.times import MAX_EPOCH_MS, MIN_EPOCH_MS, BodyTimes
 from opencalendars.ids import new_id
+from opencalendars.metrics import booking_accepted
 
 APPOINTMENT_NOT_FOUND = "Appointment not found"
 NOTE_NOT_FOUND = "Note not found"
@@ -222,74 +223,92 @@ def editable(session: Session, context: LocationContext, *, event_id: str):
         return get_live_appointment(session, context.location_id, event_id, to_change=True)
 
 
-def create_appointment(
-    db: Database, context: LocationContext, dto: AppointmentCreateSchema, *, times: BodyTimes
-):
+def appointment_creation(
+    context: LocationContext,
+    dto: AppointmentCreateSchema,
+    *,
+    times: BodyTimes,
+    dialect: Dialect,
+) -> Plan[Written[Appointment]]:
     """A single appointment, or (with `rrule` and `ignoreFreeSlotValidation`, as the spec says)
-    a recurring series whose first occurrence is `startTime`."""
+    a recurring series whose first occurrence is `startTime`, as a write plan (db/batch.py):
+    the calendar, the contact and the clock in one round, the booking's locks and checks in the
+    next, what its events read in a third, then the appointment's rows and the messages it
+    queues, written together."""
     start_ms = times.start_ms
-    with db.write() as session:
-        # One round: the calendar, the contact and the clock do not depend on each other.
-        calendar, contact, now = run_plan(
-            session,
-            together(
-                live_calendar(dto.locationId, dto.calendarId),
-                booking_contact(dto.locationId, dto.contactId),
-                single(clock.now()),
-            ),
-        )
-        end_ms = times.end_ms if times.end_ms is not None else start_ms + calendar.slot_duration_ms
-        assigned, users = booking.book(
-            session,
-            calendar,
-            context,
-            assigned_user_id=dto.assignedUserId,
-            start_ms=start_ms,
-            end_ms=end_ms,
-            now_ms=now,
-            validate=not dto.ignoreFreeSlotValidation,
-            ignore_date_range=dto.ignoreDateRange,
-        )
-        fields = dto.model_dump(exclude_unset=True)
-        rule, series_end = series_rule(
-            dto.rrule if dto.ignoreFreeSlotValidation else None,
-            start_ms,
-            end_ms,
-            location_zone=context.zone,
-        )
-        appointment = Appointment(
-            id=new_id(),
-            location_id=dto.locationId,
-            calendar_id=calendar.id,
-            assigned_user_id=assigned,
-            users=users,
-            contact_id=dto.contactId,
-            title=dto.title or event_title(calendar, dto.contactId, contact),
-            status=dto.appointmentStatus or ("confirmed" if calendar.auto_confirm else "new"),
-            start_ms=start_ms,
-            end_ms=end_ms,
-            deleted=False,
-            details={
-                **meeting_location(calendar, assigned, fields),
-                **({"description": dto.description} if dto.description is not None else {}),
-                "toNotify": True if dto.toNotify is None else dto.toNotify,
-                "createdBy": {"source": "third_party"},
-            },
-            date_added_ms=now,
-            date_updated_ms=now,
-            rrule=rule,
-            series_end_ms=series_end,
-        )
-        # The appointment's rows go out with its events' reads: one round trip for both.
-        appointment_changed(
-            session,
-            "AppointmentCreate",
-            appointment,
-            context=context,
-            now_ms=now,
-            calendar=calendar,
-            writes=new_appointment_rows(session, appointment),
-        )
+    calendar, contact, now = yield from together(
+        live_calendar(dto.locationId, dto.calendarId),
+        booking_contact(dto.locationId, dto.contactId),
+        single(clock.now()),
+    )
+    end_ms = times.end_ms if times.end_ms is not None else start_ms + calendar.slot_duration_ms
+    assigned, users = yield from booking.booking_plan(
+        calendar,
+        context,
+        dialect=dialect,
+        assigned_user_id=dto.assignedUserId,
+        start_ms=start_ms,
+        end_ms=end_ms,
+        now_ms=now,
+        validate=not dto.ignoreFreeSlotValidation,
+        ignore_date_range=dto.ignoreDateRange,
+    )
+    fields = dto.model_dump(exclude_unset=True)
+    rule, series_end = series_rule(
+        dto.rrule if dto.ignoreFreeSlotValidation else None,
+        start_ms,
+        end_ms,
+        location_zone=context.zone,
+    )
+    appointment = Appointment(
+        id=new_id(),
+        location_id=dto.locationId,
+        calendar_id=calendar.id,
+        assigned_user_id=assigned,
+        users=users,
+        contact_id=dto.contactId,
+        title=dto.title or event_title(calendar, dto.contactId, contact),
+        status=dto.appointmentStatus or ("confirmed" if calendar.auto_confirm else "new"),
+        start_ms=start_ms,
+        end_ms=end_ms,
+        deleted=False,
+        details={
+            **meeting_location(calendar, assigned, fields),
+            **({"description": dto.description} if dto.description is not None else {}),
+            "toNotify": True if dto.toNotify is None else dto.toNotify,
+            "createdBy": {"source": "third_party"},
+        },
+        date_added_ms=now,
+        date_updated_ms=now,
+        rrule=rule,
+        series_end_ms=series_end,
+    )
+    messages = yield from appointment_events(
+        "AppointmentCreate", appointment, context=context, now_ms=now, calendar=calendar
+    )
+    return Written(appointment, [*appointment_rows(appointment), *messages])
+
+
+async def create_appointment(
+    db: Database, context: LocationContext, dto: AppointmentCreateSchema, *, times: BodyTimes
+) -> Appointment:
+    """`appointment_creation` in a transaction of its own (`Database.write_plan`: on PostgreSQL
+    without leaving the event loop)."""
+    appointment = await db.write_plan(
+        appointment_creation(context, dto, times=times, dialect=db.engine.dialect)
+    )
+    booking_accepted("appointment")
+    return appointment
+
+
+def create_appointment_in_thread(
+    db: Database, context: LocationContext, dto: AppointmentCreateSchema, *, times: BodyTimes
+) -> Appointment:
+    """`create_appointment` for a worker thread (the booking widget)."""
+    appointment = db.run_write_plan(
+        appointment_creation(context, dto, times=times, dialect=db.engine.dialect)
+    )
+    booking_accepted("appointment")
     return appointment
 
 

@@ -1,5 +1,5 @@
 """Appointment storage: every write goes through `save_appointment` (or, for a booking,
-`new_appointment_rows`), so that `appointment_users` (the busy index `busy/appointments.py`
+`appointment_rows`), so that `appointment_users` (the busy index `busy/appointments.py`
 reads) never drifts.
 """
 
@@ -57,20 +57,26 @@ def save_appointment(session: Session, appointment: Appointment) -> None:
 
 
 def new_appointment_rows(session: Session, appointment: Appointment) -> list[Fetch]:
+    """`appointment_rows`, with the object attached to the session as if read back: a later
+    change in the same transaction (an occurrence detached from its series, then edited) is
+    flushed as an UPDATE."""
+    rows = appointment_rows(appointment)
+    make_transient_to_detached(appointment)
+    session.add(appointment)
+    return rows
+
+
+def appointment_rows(appointment: Appointment) -> list[Fetch]:
     """The statements that store a new appointment, its row and a row per person it occupies,
-    for a round of a plan: `save_appointment` sends them alone, a booking with the reads of its
-    events (`events.emit.appointment_changed(..., writes=...)`), one round trip for both on
-    PostgreSQL. The object is attached to the session as if read back: a later change in the
-    same transaction (an occurrence detached from its series, then edited) is flushed as an
-    UPDATE. Every column is set on the object first (unset ones to their defaults), so no
-    attribute is left to load."""
+    for a round of a plan: `save_appointment` sends them alone, a booking with the messages it
+    queues, in the pipeline that commits it on PostgreSQL (`appointments.service`). Every
+    column is set on the object first (unset ones to their defaults), so no attribute is left
+    to load."""
     values = {}
     for key, default in _COLUMNS:
         if key not in appointment.__dict__:
             setattr(appointment, key, default)
         values[key] = appointment.__dict__[key]
-    make_transient_to_detached(appointment)
-    session.add(appointment)
     return [Fetch(_INSERT_APPOINTMENT, values), *_people_rows(appointment)]
 
 

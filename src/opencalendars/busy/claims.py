@@ -12,6 +12,7 @@ to lock and how to check and choose; this says in which order, and counts the ou
 from collections.abc import Callable
 from typing import TypeVar
 
+from sqlalchemy import Dialect
 from sqlalchemy.orm import Session
 
 from opencalendars.db.batch import Plan, after, run_plan
@@ -27,24 +28,38 @@ class SlotTaken(BadRequest):
     """Nobody who could be booked is free: counted as `slot_taken` (other refusals: `invalid`)."""
 
 
+def claim_plan(
+    kind: str,
+    dialect: Dialect,
+    to_lock: Plan[list[str]],
+    *,
+    check: Callable[[], Plan[Found]],
+    choose: Callable[[Found], Chosen],
+) -> Plan[Chosen]:
+    """A plan: `to_lock`'s keys (it may refuse the request before anything is locked, and read
+    what it needs to name them), the locks and `check()`'s reads, then `choose(what they
+    found)`. The locks go out ahead of the check's first round, in the same round trip
+    (`db.locks.booking_locks`). A refusal (`BadRequest`) is counted at once (metrics.py, `kind`:
+    appointment or service); the caller counts an acceptance once its transaction commits
+    (`booking_accepted`)."""
+    try:
+        locks = booking_locks(dialect, (yield from to_lock))
+        return choose((yield from after(locks, check())))
+    except BadRequest as refusal:
+        booking_refused(kind, "slot_taken" if isinstance(refusal, SlotTaken) else "invalid")
+        raise
+
+
 def claim(
     session: Session,
     kind: str,
-    lock_keys: Callable[[], list[str]],
+    to_lock: Plan[list[str]],
     *,
     check: Callable[[], Plan[Found]],
     choose: Callable[[Found], Chosen],
 ) -> Chosen:
-    """`lock_keys()` (which may refuse the request before anything is locked), the locks and
-    `check()`'s reads, then `choose(what they found)`. The locks go out ahead of the check's
-    first round, in the same round trip (`db.locks.booking_locks`). A refusal (`BadRequest`) is
-    counted at once (metrics.py, `kind`: appointment or service); an acceptance when the
-    caller's transaction commits."""
-    try:
-        locks = booking_locks(session.get_bind().dialect, lock_keys())
-        chosen = choose(run_plan(session, after(locks, check())))
-    except BadRequest as refusal:
-        booking_refused(kind, "slot_taken" if isinstance(refusal, SlotTaken) else "invalid")
-        raise
+    """`claim_plan` run in the session's transaction, its acceptance counted when that commits."""
+    dialect = session.get_bind().dialect
+    chosen = run_plan(session, claim_plan(kind, dialect, to_lock, check=check, choose=choose))
     booking_accepted_on_commit(session, kind)
     return chosen

@@ -7,9 +7,9 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
 
 from opencalendars.contacts.models import Contact, full_name_of
+from opencalendars.db.batch import Fetch
 from opencalendars.db.prepared import PreparedRead
 
 
@@ -87,7 +87,11 @@ def booked(row) -> BookedContact:
     return BookedContact(row.id, row.first_name, row.last_name, row.email, row.phone)
 
 
-def named_contact(session: Session, location_id: str, contact_id: str) -> BookedContact | None:
-    """The location's live contact `contact_id`, or None."""
-    row = _LIVE_NAMES.first(session, {"location_id": location_id, "contact_id": contact_id})
-    return None if row is None else booked(row)
+def named_contact(location_id: str, contact_id: str) -> Fetch:
+    """The location's live contact `contact_id` (a `BookedContact`), or None: a plan's fetch."""
+    return Fetch(
+        _LIVE_NAMES,
+        {"location_id": location_id, "contact_id": contact_id},
+        one=True,
+        shape=lambda row: None if row is None else booked(row),
+    )

@@ -19,7 +19,7 @@ connection, pipelined the same way).
 from collections.abc import Callable, Generator, Sequence
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Generic, TypeVar
 
 from sqlalchemy import Dialect
 from sqlalchemy.orm import Session
@@ -59,6 +59,17 @@ class Fetch:
 
 # A plan: yields the fetches of a round, is sent their shaped results, returns its value.
 Plan = Generator[Sequence[Fetch], list, T]
+
+
+@dataclass(frozen=True)
+class Written(Generic[T]):
+    """What a *write plan* returns: its value, and the statements that write it (RETURNING
+    rows, their results unused). A write plan's rounds only read, under the locks it takes;
+    its writes go out last, after its checks: on PostgreSQL in the pipeline that commits them
+    (`Database.write_plan`), so a plan that refuses has written nothing."""
+
+    value: T
+    writes: list[Fetch]
 
 
 def done(value: T) -> Plan[T]:
@@ -135,6 +146,13 @@ def run_plan(session: Session, plan: Plan[T]) -> T:
     """A plan run inside the session's transaction (its snapshot and its locks)."""
     dialect, dbapi_connection = session_connection(session)
     return drive(plan, lambda fetches: fetch_round(dialect, dbapi_connection, fetches))
+
+
+def run_written(session: Session, plan: Plan[Written[T]]) -> T:
+    """A write plan run inside the session's transaction: its reads, then its writes."""
+    written = run_plan(session, plan)
+    run_statements(session, written.writes)
+    return written.value
 
 
 def run_statements(session: Session, fetches: Sequence[Fetch]) -> None:

@@ -20,9 +20,19 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
-from opencalendars.db.batch import Fetch, Plan, drive, fetch_round, round_statements, run_plan
+from opencalendars.db.batch import (
+    Fetch,
+    Plan,
+    Written,
+    drive,
+    fetch_round,
+    round_statements,
+    run_plan,
+    run_written,
+)
 from opencalendars.db.liveness import watch_pool
 from opencalendars.db.loop_connections import LoopConnections
+from opencalendars.db.loop_writes import run_write_plan
 from opencalendars.db.prepared import CompiledRead, PreparedRead, hold_connection
 from opencalendars.db.read_cache import ReadCache, VersionRows
 from opencalendars.db.rollback import keep_statements_on_rollback
@@ -264,6 +274,21 @@ class Database:
         with self._write_turn, self._writer() as session, session.begin():
             hold_connection(session)
             yield session
+
+    def run_write_plan(self, plan: Plan[Written[T]]) -> T:
+        """A write plan (db/batch.py) in a transaction of its own, from a worker thread: its
+        reads, then its writes; its value once committed."""
+        with self.write() as session:
+            return run_written(session, plan)
+
+    async def write_plan(self, plan: Plan[Written[T]]) -> T:
+        """`run_write_plan` for an async endpoint. On PostgreSQL without leaving the event loop
+        (db/loop_writes.py: no worker thread, no session, `BEGIN` and `COMMIT` sent with the
+        first round and the writes); on SQLite in a worker thread, as every write: a write there
+        may wait its turn for the database's one writer, and the loop must not."""
+        if self.is_sqlite:
+            return await run_in_threadpool(self.run_write_plan, plan)
+        return await run_write_plan(self.loop_connections.of_this_loop(), self.engine.dialect, plan)
 
     def first_row(self, read: PreparedRead, parameters: dict) -> tuple | None:
         """A prepared read's first row on a pooled connection of its own: the lightest read

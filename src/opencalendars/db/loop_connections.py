@@ -65,16 +65,25 @@ class AsyncConnections:
     async def run(self, use: Callable[[psycopg.AsyncConnection], Awaitable[T]]) -> T:
         """`use(connection)` on a connection of this loop's; once more on a new one when an idle
         connection turns out to be dead. Only for work that may safely run twice."""
+        connection, found = await self.take_for(use)
+        self.give_back(connection)
+        return found
+
+    async def take_for(
+        self, use: Callable[[psycopg.AsyncConnection], Awaitable[T]]
+    ) -> tuple[psycopg.AsyncConnection, T]:
+        """A connection and `use(connection)`, tried as `run` tries it, the connection kept for
+        what follows (a transaction's next rounds): give it back, or drop it when it failed."""
         connection, was_idle = await self._take()
         try:
-            found = await use(connection)
+            return connection, await use(connection)
         except psycopg.OperationalError:
             await self.drop(connection)
             if not was_idle:
                 raise
             connection, _ = await self._take(new=True)
             try:
-                found = await use(connection)
+                return connection, await use(connection)
             except BaseException:
                 await self.drop(connection)
                 raise
@@ -82,8 +91,6 @@ class AsyncConnections:
             # Cancelled or failed halfway: the connection's state is unknown.
             await self.drop(connection)
             raise
-        self.give_back(connection)
-        return found
 
     async def take(self) -> psycopg.AsyncConnection:
         """A connection to give back (`give_back`), or to `drop` when it failed."""

@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.orm import Session
 
 from opencalendars.appointments.models import Appointment
 from opencalendars.calendars.models import Calendar
 from opencalendars.contacts.placeholders import BookedContact, contact_placeholders, named_contact
 from opencalendars.db.batch import Fetch, Plan
 from opencalendars.db.prepared import PreparedRead
-from opencalendars.events.outbox import enqueue
+from opencalendars.events.outbox import outbox_row
 from opencalendars.notifications.models import CalendarNotification
 from opencalendars.templates import render
 from opencalendars.units import to_ms
@@ -186,8 +185,7 @@ _ACTIVE_NOTIFICATIONS = PreparedRead(
 )
 
 
-def enqueue_notifications(
-    session: Session,
+def notification_rows(
     appointment: Appointment,
     calendar: Calendar | None,
     *,
@@ -195,51 +193,72 @@ def enqueue_notifications(
     topics: list[str],
     timed: bool,
     now_ms: int,
-) -> Plan[None]:
-    """Queue the calendar's active email, SMS and WhatsApp notifications this change sends.
-    In-app notifications have no channel here; timed ones already past are skipped. The contact
-    is read once, and only when something is queued. A plan (db/batch.py): the notifications
-    are read in the round of the change's other reads."""
+) -> Plan[list[Fetch]]:
+    """The outbox rows of the calendar's active email, SMS and WhatsApp notifications this
+    change sends. In-app notifications have no channel here; timed ones already past are
+    skipped. The contact is read once, and only when something is queued. A plan (db/batch.py):
+    the notifications are read in the round of the change's other reads."""
     if not topics and not timed:
-        return
+        return []
     (notifications,) = yield [
         Fetch(_ACTIVE_NOTIFICATIONS, {"calendar_id": appointment.calendar_id})
     ]
-    values = None
-    for notification in notifications:
-        fields = notification.fields
-        kind = SENT_CHANNELS.get(fields["channel"])
-        if kind is None:
-            continue
-        for topic, due_ms in due_times(fields, appointment, topics, timed=timed):
-            if due_ms is not None and due_ms < now_ms:
-                continue
-            if values is None:
-                contact = named_contact(session, appointment.location_id, appointment.contact_id)
-                values = placeholders(appointment, calendar, zone_name, contact=contact)
-            subject, body = DEFAULT_TEXTS[topic]
-            payload = {
-                "channel": fields["channel"],
-                "notificationId": notification.id,
-                "notificationType": topic,
-                "appointmentId": appointment.id,
-                "locationId": appointment.location_id,
-                **recipients(fields, appointment),
-                "body": render(fields.get("body") or body, values),
-            }
-            if kind == "email":
-                payload["subject"] = render(fields.get("subject") or subject, values)
-                payload["fromAddress"] = fields.get("fromAddress")
-                payload["fromName"] = fields.get("fromName")
-            else:
-                payload["fromNumber"] = fields.get("fromNumber")
-            enqueue(
-                session,
-                kind,
-                appointment.location_id,
+    sent = [
+        (notification.id, fields, kind, topic, due_ms)
+        for notification in notifications
+        if (kind := SENT_CHANNELS.get((fields := notification.fields)["channel"])) is not None
+        for topic, due_ms in due_times(fields, appointment, topics, timed=timed)
+        if due_ms is None or due_ms >= now_ms
+    ]
+    if not sent:
+        return []
+    (contact,) = yield [named_contact(appointment.location_id, appointment.contact_id)]
+    values = placeholders(appointment, calendar, zone_name, contact=contact)
+    return [
+        outbox_row(
+            kind,
+            appointment.location_id,
+            topic=topic,
+            payload=_message(
+                fields,
+                appointment,
+                notification_id=notification_id,
+                kind=kind,
                 topic=topic,
-                payload=payload,
-                due_ms=now_ms if due_ms is None else due_ms,
-                now_ms=now_ms,
-                appointment_id=appointment.id,
-            )
+                values=values,
+            ),
+            due_ms=now_ms if due_ms is None else due_ms,
+            now_ms=now_ms,
+            appointment_id=appointment.id,
+        )
+        for notification_id, fields, kind, topic, due_ms in sent
+    ]
+
+
+def _message(
+    fields: dict,
+    appointment: Appointment,
+    *,
+    notification_id: str,
+    kind: str,
+    topic: str,
+    values: dict,
+) -> dict:
+    """A notification's message, rendered with `values` (its texts' placeholders)."""
+    subject, body = DEFAULT_TEXTS[topic]
+    payload = {
+        "channel": fields["channel"],
+        "notificationId": notification_id,
+        "notificationType": topic,
+        "appointmentId": appointment.id,
+        "locationId": appointment.location_id,
+        **recipients(fields, appointment),
+        "body": render(fields.get("body") or body, values),
+    }
+    if kind == "email":
+        payload["subject"] = render(fields.get("subject") or subject, values)
+        payload["fromAddress"] = fields.get("fromAddress")
+        payload["fromName"] = fields.get("fromName")
+    else:
+        payload["fromNumber"] = fields.get("fromNumber")
+    return payload

@@ -2,11 +2,12 @@
 
 from collections.abc import Sequence
 
-from sqlalchemy import select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import bindparam, insert, select, update
 
 from opencalendars import clock
+from opencalendars.db.batch import Fetch
 from opencalendars.db.database import Database
+from opencalendars.db.prepared import PreparedRead
 from opencalendars.db.queries import one_or_not_found
 from opencalendars.errors import Conflict
 from opencalendars.events.models import DeliveryAttempt, OutboxMessage
@@ -16,8 +17,25 @@ from opencalendars.ids import new_id
 TIMED_TOPICS = ("reminder", "followup")
 
 
-def enqueue(
-    session: Session,
+_outbox = OutboxMessage.__table__
+# Built once: a message's row, as a statement of a plan's round (db/batch.py), so that a change
+# and the messages it queues go out together: on PostgreSQL, a booking's in the pipeline that
+# commits it. RETURNING makes every engine answer it as it answers a read.
+_INSERT_MESSAGE = PreparedRead(insert(_outbox).returning(_outbox.c.id), named=False)
+_CANCEL_TIMED = PreparedRead(
+    update(_outbox)
+    .where(
+        _outbox.c.appointment_id == bindparam("appointment_id"),
+        _outbox.c.status == "pending",
+        _outbox.c.topic.in_(TIMED_TOPICS),
+    )
+    .values(status="cancelled", finished_ms=bindparam("now_ms"))
+    .returning(_outbox.c.id),
+    named=False,
+)
+
+
+def outbox_row(
     kind: str,
     location_id: str | None,
     *,
@@ -27,35 +45,36 @@ def enqueue(
     now_ms: int,
     appointment_id: str | None = None,
     subscription_id: str | None = None,
-) -> OutboxMessage:
-    message = OutboxMessage(
-        id=new_id(),
-        kind=kind,
-        location_id=location_id,
-        topic=topic,
-        appointment_id=appointment_id,
-        subscription_id=subscription_id,
-        payload=payload,
-        due_ms=due_ms,
-        status="pending",
-        attempts=0,
-        date_added_ms=now_ms,
+) -> Fetch:
+    """The statement that queues one message, for the round that writes the change it reports
+    (`db.batch.run_statements`, or a write plan's writes)."""
+    return Fetch(
+        _INSERT_MESSAGE,
+        {
+            "id": new_id(),
+            "kind": kind,
+            "location_id": location_id,
+            "topic": topic,
+            "appointment_id": appointment_id,
+            "subscription_id": subscription_id,
+            "payload": payload,
+            "due_ms": due_ms,
+            "status": "pending",
+            "attempts": 0,
+            "retry_at_ms": None,
+            "lease_until_ms": None,
+            "claimed_by": None,
+            "last_error": None,
+            "date_added_ms": now_ms,
+            "finished_ms": None,
+        },
     )
-    session.add(message)
-    return message
 
 
-def cancel_timed(session: Session, appointment_id: str, now_ms: int) -> None:
-    """Reminders and follow-ups of an appointment that have not gone out yet will not."""
-    session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.appointment_id == appointment_id,
-            OutboxMessage.status == "pending",
-            OutboxMessage.topic.in_(TIMED_TOPICS),
-        )
-        .values(status="cancelled", finished_ms=now_ms)
-    )
+def cancel_timed(appointment_id: str, now_ms: int) -> Fetch:
+    """The statement by which reminders and follow-ups of an appointment that have not gone out
+    yet never will."""
+    return Fetch(_CANCEL_TIMED, {"appointment_id": appointment_id, "now_ms": now_ms})
 
 
 def list_messages(

@@ -12,12 +12,12 @@ from opencalendars.appointments.models import Appointment
 from opencalendars.contacts.models import Contact
 from opencalendars.contacts.schemas import custom_field_dto
 from opencalendars.context import LocationContext
-from opencalendars.db.batch import Fetch, Plan, run_plan
+from opencalendars.db.batch import Fetch, Plan, run_plan, run_statements
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.errors import NotFound
 from opencalendars.events.models import OutboxMessage, WebhookSubscription
-from opencalendars.events.outbox import enqueue
+from opencalendars.events.outbox import outbox_row
 from opencalendars.http.json import dumps
 from opencalendars.http.times import iso_local, iso_utc_ms
 from opencalendars.ids import new_id
@@ -134,20 +134,19 @@ _SUBSCRIPTIONS = PreparedRead(
 )
 
 
-def _enqueue_webhooks(
-    session: Session,
+def _webhook_rows(
     event_type: str,
     location_id: str,
     *,
     render: Callable[[], dict],
     now_ms: int,
     appointment_id: str | None,
-) -> Plan[None]:
-    """One outbox message per subscription of the location that wants this event, each with
-    its own `webhookId`. `render` gives the body's fields between `locationId` and `timestamp`
-    (called once, and only when some subscription wants the event). The body is rendered now
-    and stored as the exact bytes that will be signed and sent. A plan (db/batch.py): the
-    subscriptions are read in the round of the change's other reads."""
+) -> Plan[list[Fetch]]:
+    """The outbox rows of one message per subscription of the location that wants this event,
+    each with its own `webhookId`. `render` gives the body's fields between `locationId` and
+    `timestamp` (called once, and only when some subscription wants the event). The body is
+    rendered now and stored as the exact bytes that will be signed and sent. A plan
+    (db/batch.py): the subscriptions are read in the round of the change's other reads."""
     (found,) = yield [Fetch(_SUBSCRIPTIONS, {"location_id": location_id})]
     subscriptions = [
         subscription
@@ -155,42 +154,45 @@ def _enqueue_webhooks(
         if subscription.events is None or event_type in subscription.events
     ]
     if not subscriptions:
-        return
+        return []
     fields = render()
-    for subscription in subscriptions:
-        body = {
-            "type": event_type,
-            "locationId": location_id,
-            **fields,
-            "timestamp": iso_utc_ms(now_ms),
-            "webhookId": new_id(),
-        }
-        enqueue(
-            session,
+    return [
+        outbox_row(
             "webhook",
             location_id,
             topic=event_type,
-            payload={"url": subscription.url, "body": dumps(body).decode()},
+            payload={
+                "url": subscription.url,
+                "body": dumps(
+                    {
+                        "type": event_type,
+                        "locationId": location_id,
+                        **fields,
+                        "timestamp": iso_utc_ms(now_ms),
+                        "webhookId": new_id(),
+                    }
+                ).decode(),
+            },
             due_ms=now_ms,
             now_ms=now_ms,
             appointment_id=appointment_id,
             subscription_id=subscription.id,
         )
+        for subscription in subscriptions
+    ]
 
 
-def enqueue_event(
-    session: Session,
+def event_rows(
     event_type: str,
     appointment: Appointment,
     *,
     group_id: str | None,
     context: LocationContext,
     now_ms: int,
-) -> Plan[None]:
+) -> Plan[list[Fetch]]:
     """An appointment event (AppointmentCreate, AppointmentUpdate, AppointmentDelete) for the
-    subscriptions of the appointment's location that want it (a plan)."""
-    return _enqueue_webhooks(
-        session,
+    subscriptions of the appointment's location that want it: their outbox rows (a plan)."""
+    return _webhook_rows(
         event_type,
         appointment.location_id,
         render=lambda: {"appointment": appointment_payload(appointment, group_id, context.zone)},
@@ -204,17 +206,14 @@ def enqueue_contact_event(
 ) -> None:
     """A contact event (ContactCreate, ContactUpdate, ContactDelete) for the subscriptions of the
     contact's location that want it: the contact as it is now (as it was, for a delete)."""
-    run_plan(
-        session,
-        _enqueue_webhooks(
-            session,
-            event_type,
-            contact.location_id,
-            render=lambda: contact_payload(contact),
-            now_ms=now_ms,
-            appointment_id=None,
-        ),
+    rows = _webhook_rows(
+        event_type,
+        contact.location_id,
+        render=lambda: contact_payload(contact),
+        now_ms=now_ms,
+        appointment_id=None,
     )
+    run_statements(session, run_plan(session, rows))
 
 
 def enqueue_app_event(
@@ -228,8 +227,7 @@ def enqueue_app_event(
 ) -> None:
     """A marketplace app's own webhook (INSTALL, UNINSTALL) to its webhook URL: no
     subscription, the body as the app area wrote it, signed and sent like the others."""
-    enqueue(
-        session,
+    message = outbox_row(
         "webhook",
         location_id,
         topic=event_type,
@@ -237,3 +235,4 @@ def enqueue_app_event(
         due_ms=now_ms,
         now_ms=now_ms,
     )
+    run_statements(session, [message])

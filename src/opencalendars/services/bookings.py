@@ -225,12 +225,9 @@ def choose_staff(
     booked locked, then each service given the first of its candidates who is free (or, with
     `overrideAvailability`, the first)."""
 
-    def to_lock() -> list[str]:
-        return [
-            person_key(context.location_id, user)
-            for service in planned
-            for user in service.staff_ids
-        ]
+    to_lock = [
+        person_key(context.location_id, user) for service in planned for user in service.staff_ids
+    ]
 
     def check() -> Plan[tuple]:
         if checks.notice and times[0][0] < now_ms:
@@ -271,7 +268,7 @@ def choose_staff(
             raise SlotTaken(problems)
         return chosen
 
-    return claim(session, "service", to_lock, check=check, choose=choose)
+    return claim(session, "service", done(to_lock), check=check, choose=choose)
 
 
 def segments_of(

@@ -1,10 +1,10 @@
 """Write-back (docs/calendar-sync.md): a user's appointments written to one chosen CalDAV calendar
 of theirs, through the outbox, so that a CalDAV outage never blocks a booking and nothing is lost.
 
-- `queue_writes` is called by `events.emit.appointment_changed`, inside the changing
-  transaction: one outbox message (kind `caldav`) per write-back connection of each user the
-  appointment occupies, and per connection whose calendar already holds a copy of it (it was
-  reassigned away from that user). A message names the connection and the appointment only.
+- `write_rows` is called by `events.emit.appointment_events`, for the changing transaction:
+  one outbox message (kind `caldav`) per write-back connection of each user the appointment
+  occupies, and per connection whose calendar already holds a copy of it (it was reassigned
+  away from that user). A message names the connection and the appointment only.
 - `deliver` is called by the delivery worker for such a message. It writes the appointment's
   **current** state (read by id at delivery time), not the state when the message was queued,
   so retries and messages delivered out of order converge on the latest state. The event is
@@ -35,7 +35,7 @@ from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.events.delivery import Outcome
 from opencalendars.events.models import OutboxMessage
-from opencalendars.events.outbox import enqueue
+from opencalendars.events.outbox import outbox_row
 from opencalendars.sync import keys
 from opencalendars.sync.feeds import _appointment_event, _series_event
 from opencalendars.sync.ics import fingerprint, render_resource
@@ -86,21 +86,24 @@ _WRITE_BACK_CONNECTIONS = PreparedRead(
 )
 
 
-def queue_writes(
-    session: Session, event_type: str, appointment: Appointment, *, now_ms: int
-) -> Plan[None]:
-    """Queue the write-back of a changed appointment. An occurrence of a series deleted or
-    edited on its own changes its series too (an EXDATE): the series is written again. Nothing
-    is queued (and one indexed read is made) when no connection concerned writes back. A plan
-    (db/batch.py): the connections are read in the round of the change's other reads."""
+def write_rows(
+    event_type: str,
+    appointment: Appointment,
+    *,
+    master: Appointment | None,
+    now_ms: int,
+) -> Plan[list[Fetch]]:
+    """The outbox rows of the write-back of a changed appointment. An occurrence of a series
+    deleted or edited on its own changes its series too (an EXDATE): the series (`master`, as
+    the caller holds it) is written again. Nothing is queued (and one indexed read is made) when
+    no connection concerned writes back. A plan (db/batch.py): the connections are read in the
+    round of the change's other reads."""
     targets: list[tuple[str, list[str]]] = []
     computed = appointment.rrule is not None and appointment.master_event_id is not None
     if not computed:  # an occurrence that is not stored is written as part of its series
         targets.append((appointment.id, appointment.people))
-    if appointment.master_event_id is not None:
-        master = session.get(Appointment, appointment.master_event_id)
-        if master is not None:
-            targets.append((master.id, master.people))
+    if master is not None:
+        targets.append((master.id, master.people))
     found = yield [
         Fetch(
             _WRITE_BACK_CONNECTIONS,
@@ -112,24 +115,25 @@ def queue_writes(
         )
         for appointment_id, people in targets
     ]
-    for (appointment_id, _), connections in zip(targets, found, strict=True):
-        for connection in connections:
-            enqueue(
-                session,
-                KIND,
-                appointment.location_id,
-                topic=event_type,
-                payload={
-                    "connectionId": connection.id,
-                    "userId": connection.user_id,
-                    "appointmentId": appointment_id,
-                    "uid": uid(appointment_id),
-                },
-                due_ms=now_ms,
-                now_ms=now_ms,
-                appointment_id=appointment_id,
-                subscription_id=connection.id,
-            )
+    return [
+        outbox_row(
+            KIND,
+            appointment.location_id,
+            topic=event_type,
+            payload={
+                "connectionId": connection.id,
+                "userId": connection.user_id,
+                "appointmentId": appointment_id,
+                "uid": uid(appointment_id),
+            },
+            due_ms=now_ms,
+            now_ms=now_ms,
+            appointment_id=appointment_id,
+            subscription_id=connection.id,
+        )
+        for (appointment_id, _), connections in zip(targets, found, strict=True)
+        for connection in connections
+    ]
 
 
 def cancel_pending(session: Session, connection_id: str, now_ms: int) -> None:

@@ -297,7 +297,7 @@ def book(db: Database, page: WidgetCalendar, booking: Booking) -> Appointment:
     description = description_of(booking)
     if description:
         body["description"] = description
-    return appointments.create_appointment(
+    return appointments.create_appointment_in_thread(
         db,
         page.context,
         AppointmentCreateSchema.model_validate(body),

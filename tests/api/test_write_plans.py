@@ -1,0 +1,165 @@
+"""Write plans (db/batch.py `Written`, db/loop_writes.py): reads under the plan's locks, then its
+writes, in one transaction; on PostgreSQL right in the event loop with `BEGIN` and `COMMIT` sent
+with the rounds, on SQLite in a worker thread. A plan that refuses writes nothing; one whose
+write fails writes nothing either; the connection serves on after both."""
+
+import asyncio
+import threading
+
+import psycopg
+import pytest
+from sqlalchemy import column, func, insert, select, table, text
+
+from opencalendars.db.batch import Fetch, Written
+from opencalendars.db.database import Database
+from opencalendars.db.locks import booking_locks
+from opencalendars.db.prepared import PreparedRead
+from support.databases import PG_ENV, fresh_database
+
+NOTES = table("notes", column("body"))
+COUNT = PreparedRead(select(func.count()).select_from(NOTES), named=False)
+BODIES = PreparedRead(select(NOTES.c.body).order_by(NOTES.c.body), named=False)
+WRITE = PreparedRead(insert(NOTES).returning(NOTES.c.body), named=False)
+
+
+class Refused(Exception):
+    """What a plan raises after its reads, with nothing failed in the database."""
+
+
+@pytest.fixture
+def db(tmp_path):
+    with fresh_database(tmp_path) as url:
+        db = Database(url)
+        with db.write() as session:
+            session.execute(text("CREATE TABLE notes (body text PRIMARY KEY)"))
+        try:
+            yield db
+        finally:
+            db.dispose()
+
+
+@pytest.fixture
+def pg(db):
+    if db.is_sqlite:
+        pytest.skip(f"needs a PostgreSQL server in {PG_ENV} (SQLite's writes run in a thread)")
+    return db
+
+
+def notes_written(*bodies: str, refuse: bool = False, seen: list | None = None):
+    """A write plan: counts the notes, then writes `bodies` (or refuses, having read)."""
+    (count,) = yield [Fetch(COUNT, {}, one=True, shape=lambda row: row[0])]
+    if seen is not None:
+        seen.append((count, threading.get_ident()))
+    if refuse:
+        raise Refused
+    return Written(count, [Fetch(WRITE, {"body": body}) for body in bodies])
+
+
+def bodies(db: Database) -> list[str]:
+    with db.read() as session:
+        return [body for (body,) in BODIES.all(session, {})]
+
+
+def test_a_plan_reads_then_writes_and_answers_once_committed(db):
+    async def run():
+        first = await db.write_plan(notes_written("a", "b"))
+        second = await db.write_plan(notes_written("c"))
+        return first, second
+
+    assert asyncio.run(run()) == (0, 2)
+    assert bodies(db) == ["a", "b", "c"]
+
+
+def test_postgresql_runs_the_plan_in_the_event_loop_and_sqlite_in_a_worker_thread(db):
+    seen: list = []
+
+    async def run():
+        await db.write_plan(notes_written("a", seen=seen))
+        return threading.get_ident()
+
+    loop_thread = asyncio.run(run())
+    ((_, plan_thread),) = seen
+    assert (plan_thread == loop_thread) is (not db.is_sqlite)
+
+
+def test_a_refused_plan_writes_nothing_and_its_connection_keeps_its_statements(pg):
+    async def run():
+        await pg.write_plan(notes_written("a"))  # prepares the plan's statements
+        connections = pg.loop_connections.of_this_loop()
+        before = await connections.run(lambda c: backend_and_prepared(c))
+        with pytest.raises(Refused):
+            await pg.write_plan(notes_written("b", refuse=True))
+        return before, await connections.run(lambda c: backend_and_prepared(c))
+
+    (pid, prepared), (pid_after, prepared_after) = asyncio.run(run())
+    assert bodies(pg) == ["a"]
+    # The same connection, its transaction ended, every statement still prepared.
+    assert pid_after == pid and prepared_after >= prepared > 0
+
+
+async def backend_and_prepared(connection) -> tuple[int, int]:
+    cursor = await connection.execute(
+        "SELECT pg_backend_pid(), (SELECT count(*) FROM pg_prepared_statements)"
+    )
+    assert connection.pgconn.transaction_status == psycopg.pq.TransactionStatus.IDLE
+    return await cursor.fetchone()
+
+
+def test_a_failed_write_writes_nothing_and_the_connection_serves_on(pg):
+    async def run():
+        await pg.write_plan(notes_written("a"))
+        # "b" is new, "a" is taken: the second write fails, and the first must not stay.
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            await pg.write_plan(notes_written("b", "a"))
+        return await pg.write_plan(notes_written("c"))
+
+    assert asyncio.run(run()) == 1
+    assert bodies(pg) == ["a", "c"]
+
+
+def test_a_cancelled_plan_leaves_no_lock_and_no_transaction_behind(pg):
+    dsn = pg.loop_connections.conninfo
+    lock = booking_locks(pg.engine.dialect, ["person:x"])
+
+    def locked_then_written(body: str):
+        yield [Fetch(COUNT, {})]  # the lock in the second round: mid-transaction
+        yield lock
+        return Written(None, [Fetch(WRITE, {"body": body})])
+
+    async def run():
+        async with await psycopg.AsyncConnection.connect(dsn) as holder:
+            sql, values = (
+                lock[0].read.compiled(pg.engine.dialect).sql_and_parameters(lock[0].parameters)
+            )
+            await holder.execute(sql, values)
+            waiting = asyncio.ensure_future(pg.write_plan(locked_then_written("cancelled")))
+            await asyncio.sleep(0.3)  # waiting for the holder's lock, mid-round
+            waiting.cancel()
+            with pytest.raises(asyncio.CancelledError):
+                await waiting
+            await holder.rollback()
+        # The lock is free for the next plan at once: the cancelled one's session is gone.
+        await asyncio.wait_for(pg.write_plan(locked_then_written("next")), timeout=5)
+
+    asyncio.run(run())
+    assert bodies(pg) == ["next"]
+
+
+def test_a_connection_the_server_ended_while_idle_is_replaced_before_the_first_round(pg):
+    async def run():
+        await pg.write_plan(notes_written("a"))
+        connections = pg.loop_connections.of_this_loop()
+        pid = await connections.run(lambda c: backend(c))
+        async with await psycopg.AsyncConnection.connect(pg.loop_connections.conninfo) as admin:
+            await admin.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        await asyncio.sleep(0.1)
+        return await pg.write_plan(notes_written("b"))
+
+    assert asyncio.run(run()) == 1
+    assert bodies(pg) == ["a", "b"]
+
+
+async def backend(connection) -> int:
+    cursor = await connection.execute("SELECT pg_backend_pid()")
+    (pid,) = await cursor.fetchone()
+    return pid
