@@ -5,10 +5,14 @@ as reading one statement after another."""
 import pytest
 
 from events.booking import book
+from opencalendars.appointments.schemas import AppointmentCreateSchema
+from opencalendars.appointments.service import appointment_creation
 from opencalendars.context import LocationContext
 from opencalendars.db.batch import after, done, drive, fetch_round, single, together
+from opencalendars.db.locks import booking_locks
 from opencalendars.db.prepared import session_connection
 from opencalendars.errors import NotFound
+from opencalendars.http.times import BodyTimes
 from opencalendars.slots.service import (
     FreeSlotsQuery,
     calendar_and_clock,
@@ -107,6 +111,33 @@ def test_another_calendars_buffers_take_a_third_round_only_when_needed(app, tena
     starts = slots["2030-01-07"]["slots"]
     assert "2030-01-07T10:00:00+00:00" not in starts and "2030-01-07T11:00:00+00:00" not in starts
     assert "2030-01-07T09:00:00+00:00" in starts and "2030-01-07T12:00:00+00:00" in starts
+
+
+def test_a_booking_reads_in_two_rounds_and_writes_in_a_third(app, tenant):
+    calendar_id = created(tenant)
+    context = LocationContext(tenant.location_id, "UTC")
+    body = AppointmentCreateSchema(
+        calendarId=calendar_id,
+        locationId=tenant.location_id,
+        contactId="c-1",
+        startTime=str(MONDAY_MS + HOUR_MS),
+    )
+    dialect = app.state.db.engine.dialect
+    plan = appointment_creation(
+        context, body, times=BodyTimes(MONDAY_MS + HOUR_MS, None), dialect=dialect
+    )
+
+    written, sent = rounds_of(app, plan)
+
+    # The calendar, its location's longest buffer, the contact and the clock; then the locks,
+    # the checks (8 reads and round robin's last bookings) and what the booking's events read
+    # (subscriptions, notifications, write-back connections): its writes come after.
+    locks = len(booking_locks(dialect, ["one"]))
+    assert sent == [4, locks + 9 + 3]
+    assert written.value.assigned_user_id in TEAM
+    appointment, person = written.writes  # its row, the row of the one person it occupies
+    assert appointment.parameters["id"] == person.parameters["appointment_id"] == written.value.id
+    assert person.parameters["user_id"] == written.value.assigned_user_id
 
 
 def test_a_missing_calendar_is_a_404_after_the_first_round(app, tenant):

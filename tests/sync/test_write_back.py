@@ -168,6 +168,32 @@ def test_no_write_back_connection_queues_nothing(ny, radicale, secret_key):
     assert outbox(ny) == []
 
 
+def test_a_team_booking_is_written_back_for_the_member_it_books_only(ny, radicale, secret_key):
+    # A booking reads its team's write-back connections before it knows whom it books (with
+    # its checks, db/batch.py): each member has one here, and only the booked one's is queued.
+    ny.calendar_id = make_calendar(
+        ny, "round_robin", members=("ann", "bo"), hours=(("09:00", "12:00"),)
+    )
+    connections = {}
+    for user in ("ann", "bo"):
+        remote = radicale.new_calendar(f"{user}-{ny.location_id}")
+        connections[user] = connect(
+            ny,
+            user,
+            "caldav",
+            str(remote.url),
+            username="ann",
+            password="ann-secret",
+            writeBackCalendarUrl=str(remote.url),
+        )["id"]
+
+    for start, user in (("10:00", "bo"), ("11:00", "ann"), ("11:00", "bo")):
+        appointment = booked(ny, ny.calendar_id, f"{MONDAY}T{start}:00-05:00", assignedUserId=user)
+        (message,) = [m for m in outbox(ny) if m["appointmentId"] == appointment["id"]]
+        assert message["payload"]["connectionId"] == connections[user]
+        assert message["payload"]["userId"] == user
+
+
 def test_a_write_back_url_that_is_no_calendar_is_refused(ny, radicale, secret_key):
     body = {
         "locationId": ny.location_id,

@@ -33,7 +33,12 @@ from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key
 from opencalendars.db.queries import for_change, get_live, live, one_or_not_found
 from opencalendars.errors import BadRequest, NotFound
-from opencalendars.events.emit import appointment_changed, appointment_events, snapshot
+from opencalendars.events.emit import (
+    appointment_changed,
+    appointment_messages,
+    event_reads,
+    snapshot,
+)
 from opencalendars.http.event_lists import MAX_EVENTS, EventListQuery, check_count
 from opencalendars.http.times import MAX_EPOCH_MS, MIN_EPOCH_MS, BodyTimes
 from opencalendars.ids import new_id
@@ -232,9 +237,10 @@ def appointment_creation(
 ) -> Plan[Written[Appointment]]:
     """A single appointment, or (with `rrule` and `ignoreFreeSlotValidation`, as the spec says)
     a recurring series whose first occurrence is `startTime`, as a write plan (db/batch.py):
-    the calendar, the contact and the clock in one round, the booking's locks and checks in the
-    next, what its events read in a third, then the appointment's rows and the messages it
-    queues, written together."""
+    the calendar, the contact and the clock in one round, the booking's locks and checks with
+    what its events read in the next, then the appointment's rows and the messages it queues,
+    written together (a round of its own before them only to read the contact of a notification
+    it sends)."""
     start_ms = times.start_ms
     calendar, contact, now = yield from together(
         live_calendar(dto.locationId, dto.calendarId),
@@ -242,16 +248,23 @@ def appointment_creation(
         single(clock.now()),
     )
     end_ms = times.end_ms if times.end_ms is not None else start_ms + calendar.slot_duration_ms
-    assigned, users = yield from booking.booking_plan(
-        calendar,
-        context,
-        dialect=dialect,
-        assigned_user_id=dto.assignedUserId,
-        start_ms=start_ms,
-        end_ms=end_ms,
-        now_ms=now,
-        validate=not dto.ignoreFreeSlotValidation,
-        ignore_date_range=dto.ignoreDateRange,
+    appointment_id = new_id()
+    # What its events need is read with the checks, for every member who could be booked.
+    (assigned, users), reads = yield from together(
+        booking.booking_plan(
+            calendar,
+            context,
+            dialect=dialect,
+            assigned_user_id=dto.assignedUserId,
+            start_ms=start_ms,
+            end_ms=end_ms,
+            now_ms=now,
+            validate=not dto.ignoreFreeSlotValidation,
+            ignore_date_range=dto.ignoreDateRange,
+        ),
+        event_reads(
+            dto.locationId, calendar.id, appointment_id=appointment_id, users=calendar.members
+        ),
     )
     fields = dto.model_dump(exclude_unset=True)
     rule, series_end = series_rule(
@@ -261,7 +274,7 @@ def appointment_creation(
         location_zone=context.zone,
     )
     appointment = Appointment(
-        id=new_id(),
+        id=appointment_id,
         location_id=dto.locationId,
         calendar_id=calendar.id,
         assigned_user_id=assigned,
@@ -283,8 +296,8 @@ def appointment_creation(
         rrule=rule,
         series_end_ms=series_end,
     )
-    messages = yield from appointment_events(
-        "AppointmentCreate", appointment, context=context, now_ms=now, calendar=calendar
+    messages = yield from appointment_messages(
+        "AppointmentCreate", appointment, reads, context=context, now_ms=now, calendar=calendar
     )
     return Written(appointment, [*appointment_rows(appointment), *messages])
 

@@ -1,11 +1,13 @@
 """The one interface the areas emit events through, inside the changing transaction: an
 appointment change (`appointment_changed`, with the `snapshot` of the appointment before an edit;
-or `appointment_events`, the statements for a transaction written as a plan) queues the webhook
+or `event_reads` and `appointment_messages`, for a transaction written as a plan) queues the webhook
 events of the location's subscriptions, the calendar's notifications and the write-back of the
 appointment to its users' CalDAV calendars (sync/writeback.py); a contact change
 (`contact_changed`) queues the contact webhooks; an app's install or uninstall (`app_event`)
 queues its webhook to the app. Nothing else of `events/` is called by the areas
 (docs/architecture.md "Layers")."""
+
+from dataclasses import dataclass
 
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
@@ -14,24 +16,31 @@ from opencalendars.appointments.models import Appointment
 from opencalendars.calendars.models import Calendar
 from opencalendars.contacts.models import Contact
 from opencalendars.context import LocationContext
-from opencalendars.db.batch import Fetch, Plan, run_plan, run_statements, together
+from opencalendars.db.batch import Fetch, Plan, run_plan, run_statements
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.events.notify import (
     Snapshot,
+    active_notifications,
     notification_rows,
     snapshot,
     timed_plan,
     topics_now,
 )
 from opencalendars.events.outbox import cancel_timed
-from opencalendars.events.webhooks import enqueue_app_event, enqueue_contact_event, event_rows
-from opencalendars.sync.writeback import write_rows
+from opencalendars.events.webhooks import (
+    enqueue_app_event,
+    enqueue_contact_event,
+    event_rows,
+    subscriptions,
+)
+from opencalendars.sync.writeback import write_back_connections, write_rows
 
 __all__ = [
     "app_event",
     "appointment_changed",
-    "appointment_events",
+    "appointment_messages",
     "contact_changed",
+    "event_reads",
     "snapshot",
 ]
 
@@ -44,9 +53,45 @@ _CALENDAR = PreparedRead(
 )
 
 
-def appointment_events(
+@dataclass(frozen=True)
+class EventReads:
+    """What an appointment change's messages are made of, read in one round: the location's
+    webhook subscriptions, the calendar's active notifications, the write-back connections of
+    the appointment (and of the series an occurrence was detached from)."""
+
+    subscriptions: list
+    notifications: list
+    connections: list
+    master_connections: list
+
+
+def event_reads(
+    location_id: str,
+    calendar_id: str,
+    *,
+    appointment_id: str,
+    users: list[str],
+    master: Appointment | None = None,
+) -> Plan[EventReads]:
+    """`EventReads` for an appointment of the location's calendar that occupies some of `users`
+    (a booking, which reads them in the round of its checks, names every member who could be
+    booked). A plan (db/batch.py) of one round."""
+    series = (
+        [] if master is None else [write_back_connections(location_id, master.people, master.id)]
+    )
+    found = yield [
+        subscriptions(location_id),
+        active_notifications(calendar_id),
+        write_back_connections(location_id, users, appointment_id),
+        *series,
+    ]
+    return EventReads(*found[:3], master_connections=found[3] if series else [])
+
+
+def appointment_messages(
     event_type: str,
     appointment: Appointment,
+    reads: EventReads,
     *,
     context: LocationContext,
     now_ms: int,
@@ -57,38 +102,46 @@ def appointment_events(
     """What an appointment change queues, as statements for the transaction that writes it: the
     webhook events of the location's subscriptions, the calendar's notifications (its timed ones
     moved or cancelled with the appointment), the write-back to the users' CalDAV calendars. A
-    plan (db/batch.py): what the three read (the subscriptions, the notifications, the
-    write-back connections) goes out in one round.
+    plan (db/batch.py): it reads the contact, only when a notification is sent.
 
     `event_type` is AppointmentCreate, AppointmentUpdate or AppointmentDelete, at `now_ms` (the
-    change's own server-clock instant); `calendar` is the appointment's calendar row (None:
-    deleted); `before` is the appointment as it was, for an update; `master` is the series an
-    occurrence was detached from."""
+    change's own server-clock instant); `reads` are `event_reads`' for it; `calendar` is the
+    appointment's calendar row (None: deleted); `before` is the appointment as it was, for an
+    update; `master` is the series an occurrence was detached from."""
     deleted = event_type == "AppointmentDelete"
     current = snapshot(appointment)
     cancel, schedule = timed_plan(before, current, deleted)
-    webhooks, notifications, write_back = yield from together(
-        event_rows(
+    notifications = yield from notification_rows(
+        appointment,
+        calendar,
+        notifications=reads.notifications,
+        zone_name=context.zone,
+        topics=topics_now(before, current, deleted),
+        # Occurrences of a series are not single rows: their reminders are not queued.
+        timed=schedule and not appointment.is_series,
+        now_ms=now_ms,
+    )
+    return [
+        *([cancel_timed(appointment.id, now_ms)] if cancel else []),
+        *event_rows(
             event_type,
             appointment,
+            reads.subscriptions,
             group_id=calendar.group_id if calendar is not None else None,
             context=context,
             now_ms=now_ms,
         ),
-        notification_rows(
+        *notifications,
+        # Write-back to the users' CalDAV calendars (sync/writeback.py), by the worker.
+        *write_rows(
+            event_type,
             appointment,
-            calendar,
-            zone_name=context.zone,
-            topics=topics_now(before, current, deleted),
-            # Occurrences of a series are not single rows: their reminders are not queued.
-            timed=schedule and not appointment.is_series,
+            reads.connections,
+            master=master,
+            master_connections=reads.master_connections,
             now_ms=now_ms,
         ),
-        # Write-back to the users' CalDAV calendars (sync/writeback.py), by the worker.
-        write_rows(event_type, appointment, master=master, now_ms=now_ms),
-    )
-    cancelled = [cancel_timed(appointment.id, now_ms)] if cancel else []
-    return [*cancelled, *webhooks, *notifications, *write_back]
+    ]
 
 
 def appointment_changed(
@@ -101,7 +154,7 @@ def appointment_changed(
     before: Snapshot | None = None,
     calendar: tuple | None = None,
 ) -> None:
-    """`appointment_events` queued in the session's transaction, for a change the session has
+    """`appointment_messages` queued in the session's transaction, for a change the session has
     written (or will flush at commit); `calendar` is the appointment's calendar row when the
     caller has read it already."""
     if calendar is None or calendar.id != appointment.calendar_id:
@@ -111,16 +164,27 @@ def appointment_changed(
         if appointment.master_event_id is None
         else session.get(Appointment, appointment.master_event_id)
     )
-    events = appointment_events(
+    reads = run_plan(
+        session,
+        event_reads(
+            appointment.location_id,
+            appointment.calendar_id,
+            appointment_id=appointment.id,
+            users=appointment.people,
+            master=master,
+        ),
+    )
+    messages = appointment_messages(
         event_type,
         appointment,
+        reads,
         context=context,
         now_ms=now_ms,
         calendar=calendar,
         before=before,
         master=master,
     )
-    run_statements(session, run_plan(session, events))
+    run_statements(session, run_plan(session, messages))
 
 
 def contact_changed(session: Session, event_type: str, contact: Contact, *, now_ms: int) -> None:

@@ -185,24 +185,27 @@ _ACTIVE_NOTIFICATIONS = PreparedRead(
 )
 
 
+def active_notifications(calendar_id: str) -> Fetch:
+    """The calendar's active notifications, read in the round of a change's other reads."""
+    return Fetch(_ACTIVE_NOTIFICATIONS, {"calendar_id": calendar_id})
+
+
 def notification_rows(
     appointment: Appointment,
     calendar: Calendar | None,
     *,
+    notifications: list,
     zone_name: str,
     topics: list[str],
     timed: bool,
     now_ms: int,
 ) -> Plan[list[Fetch]]:
-    """The outbox rows of the calendar's active email, SMS and WhatsApp notifications this
-    change sends. In-app notifications have no channel here; timed ones already past are
-    skipped. The contact is read once, and only when something is queued. A plan (db/batch.py):
-    the notifications are read in the round of the change's other reads."""
+    """The outbox rows of the email, SMS and WhatsApp messages this change sends of
+    `notifications` (the calendar's active ones). In-app notifications have no channel here;
+    timed ones already past are skipped. A plan (db/batch.py): the contact is read, once, only
+    when something is queued."""
     if not topics and not timed:
         return []
-    (notifications,) = yield [
-        Fetch(_ACTIVE_NOTIFICATIONS, {"calendar_id": appointment.calendar_id})
-    ]
     sent = [
         (notification.id, fields, kind, topic, due_ms)
         for notification in notifications

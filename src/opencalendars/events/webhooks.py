@@ -12,7 +12,7 @@ from opencalendars.appointments.models import Appointment
 from opencalendars.contacts.models import Contact
 from opencalendars.contacts.schemas import custom_field_dto
 from opencalendars.context import LocationContext
-from opencalendars.db.batch import Fetch, Plan, run_plan, run_statements
+from opencalendars.db.batch import Fetch, run_plan, run_statements, single
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.errors import NotFound
@@ -134,26 +134,30 @@ _SUBSCRIPTIONS = PreparedRead(
 )
 
 
+def subscriptions(location_id: str) -> Fetch:
+    """The location's webhook subscriptions, read in the round of a change's other reads."""
+    return Fetch(_SUBSCRIPTIONS, {"location_id": location_id})
+
+
 def _webhook_rows(
     event_type: str,
     location_id: str,
+    found: list,
     *,
     render: Callable[[], dict],
     now_ms: int,
     appointment_id: str | None,
-) -> Plan[list[Fetch]]:
-    """The outbox rows of one message per subscription of the location that wants this event,
-    each with its own `webhookId`. `render` gives the body's fields between `locationId` and
-    `timestamp` (called once, and only when some subscription wants the event). The body is
-    rendered now and stored as the exact bytes that will be signed and sent. A plan
-    (db/batch.py): the subscriptions are read in the round of the change's other reads."""
-    (found,) = yield [Fetch(_SUBSCRIPTIONS, {"location_id": location_id})]
-    subscriptions = [
+) -> list[Fetch]:
+    """The outbox rows of one message per subscription (of those `found`) that wants this
+    event, each with its own `webhookId`. `render` gives the body's fields between `locationId`
+    and `timestamp` (called once, and only when some subscription wants the event). The body is
+    rendered now and stored as the exact bytes that will be signed and sent."""
+    wanting = [
         subscription
         for subscription in found
         if subscription.events is None or event_type in subscription.events
     ]
-    if not subscriptions:
+    if not wanting:
         return []
     fields = render()
     return [
@@ -178,23 +182,25 @@ def _webhook_rows(
             appointment_id=appointment_id,
             subscription_id=subscription.id,
         )
-        for subscription in subscriptions
+        for subscription in wanting
     ]
 
 
 def event_rows(
     event_type: str,
     appointment: Appointment,
+    found: list,
     *,
     group_id: str | None,
     context: LocationContext,
     now_ms: int,
-) -> Plan[list[Fetch]]:
+) -> list[Fetch]:
     """An appointment event (AppointmentCreate, AppointmentUpdate, AppointmentDelete) for the
-    subscriptions of the appointment's location that want it: their outbox rows (a plan)."""
+    subscriptions `found` (the location's) that want it: their outbox rows."""
     return _webhook_rows(
         event_type,
         appointment.location_id,
+        found,
         render=lambda: {"appointment": appointment_payload(appointment, group_id, context.zone)},
         now_ms=now_ms,
         appointment_id=appointment.id,
@@ -206,14 +212,16 @@ def enqueue_contact_event(
 ) -> None:
     """A contact event (ContactCreate, ContactUpdate, ContactDelete) for the subscriptions of the
     contact's location that want it: the contact as it is now (as it was, for a delete)."""
+    found = run_plan(session, single(subscriptions(contact.location_id)))
     rows = _webhook_rows(
         event_type,
         contact.location_id,
+        found,
         render=lambda: contact_payload(contact),
         now_ms=now_ms,
         appointment_id=None,
     )
-    run_statements(session, run_plan(session, rows))
+    run_statements(session, rows)
 
 
 def enqueue_app_event(

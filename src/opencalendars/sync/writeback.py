@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from opencalendars.admin.models import Location
 from opencalendars.appointments.models import Appointment
-from opencalendars.db.batch import Fetch, Plan
+from opencalendars.db.batch import Fetch
 from opencalendars.db.database import Database
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.events.delivery import Outcome
@@ -70,51 +70,49 @@ def resource_url(calendar_url: str, appointment_id: str) -> str:
 _connections, _written = CalendarConnection.__table__.c, WrittenEvent.__table__.c
 # Built once: every appointment change runs it, almost always to find nothing. Through the ORM
 # it cost about 3 ms of a 7 ms booking (bench/RESULTS.md, "Booking").
+_HOLDS_COPY = _connections.id.in_(
+    select(_written.connection_id).where(_written.appointment_id == bindparam("appointment_id"))
+)
 _WRITE_BACK_CONNECTIONS = PreparedRead(
-    select(_connections.id, _connections.user_id).where(
+    select(_connections.id, _connections.user_id, _HOLDS_COPY.label("holds_copy")).where(
         _connections.location_id == bindparam("location_id"),
         _connections.write_back_url.is_not(None),
-        or_(
-            _connections.user_id.in_(bindparam("user_ids", expanding=True)),
-            _connections.id.in_(
-                select(_written.connection_id).where(
-                    _written.appointment_id == bindparam("appointment_id")
-                )
-            ),
-        ),
+        or_(_connections.user_id.in_(bindparam("user_ids", expanding=True)), _HOLDS_COPY),
     )
 )
+
+
+def write_back_connections(location_id: str, user_ids: list[str], appointment_id: str) -> Fetch:
+    """The location's write-back connections of `user_ids` and those whose calendar holds a copy
+    of the appointment, read in the round of a change's other reads. `user_ids` may be more
+    people than the appointment occupies (a booking reads them before it knows who it books):
+    `write_rows` keeps those it occupies."""
+    return Fetch(
+        _WRITE_BACK_CONNECTIONS,
+        {"location_id": location_id, "user_ids": list(user_ids), "appointment_id": appointment_id},
+    )
 
 
 def write_rows(
     event_type: str,
     appointment: Appointment,
+    connections: list,
     *,
     master: Appointment | None,
+    master_connections: list,
     now_ms: int,
-) -> Plan[list[Fetch]]:
-    """The outbox rows of the write-back of a changed appointment. An occurrence of a series
-    deleted or edited on its own changes its series too (an EXDATE): the series (`master`, as
-    the caller holds it) is written again. Nothing is queued (and one indexed read is made) when
-    no connection concerned writes back. A plan (db/batch.py): the connections are read in the
-    round of the change's other reads."""
-    targets: list[tuple[str, list[str]]] = []
+) -> list[Fetch]:
+    """The outbox rows of the write-back of a changed appointment, from its `connections` (read
+    by `write_back_connections`): one per connection of a user it occupies, and per connection
+    whose calendar holds a copy of it. An occurrence of a series deleted or edited on its own
+    changes its series too (an EXDATE): the series (`master`, with its `master_connections`) is
+    written again. Nothing is queued when no connection concerned writes back."""
+    targets: list[tuple[Appointment, list]] = []
     computed = appointment.rrule is not None and appointment.master_event_id is not None
     if not computed:  # an occurrence that is not stored is written as part of its series
-        targets.append((appointment.id, appointment.people))
+        targets.append((appointment, connections))
     if master is not None:
-        targets.append((master.id, master.people))
-    found = yield [
-        Fetch(
-            _WRITE_BACK_CONNECTIONS,
-            {
-                "location_id": appointment.location_id,
-                "user_ids": list(people),
-                "appointment_id": appointment_id,
-            },
-        )
-        for appointment_id, people in targets
-    ]
+        targets.append((master, master_connections))
     return [
         outbox_row(
             KIND,
@@ -123,16 +121,17 @@ def write_rows(
             payload={
                 "connectionId": connection.id,
                 "userId": connection.user_id,
-                "appointmentId": appointment_id,
-                "uid": uid(appointment_id),
+                "appointmentId": target.id,
+                "uid": uid(target.id),
             },
             due_ms=now_ms,
             now_ms=now_ms,
-            appointment_id=appointment_id,
+            appointment_id=target.id,
             subscription_id=connection.id,
         )
-        for (appointment_id, _), connections in zip(targets, found, strict=True)
-        for connection in connections
+        for target, found in targets
+        for connection in found
+        if connection.holds_copy or connection.user_id in target.people
     ]
 
 
