@@ -4,6 +4,7 @@ with the rounds, on SQLite in a worker thread. A plan that refuses writes nothin
 write fails writes nothing either; the connection serves on after both."""
 
 import asyncio
+import sqlite3
 import threading
 
 import psycopg
@@ -82,7 +83,18 @@ def test_postgresql_runs_the_plan_in_the_event_loop_and_sqlite_in_a_worker_threa
     assert (plan_thread == loop_thread) is (not db.is_sqlite)
 
 
-def test_a_refused_plan_writes_nothing_and_its_connection_keeps_its_statements(pg):
+def test_a_refused_plan_writes_nothing_and_the_next_one_writes(db):
+    async def run():
+        await db.write_plan(notes_written("a"))
+        with pytest.raises(Refused):
+            await db.write_plan(notes_written("b", refuse=True))
+        return await db.write_plan(notes_written("c"))
+
+    assert asyncio.run(run()) == 1
+    assert bodies(db) == ["a", "c"]
+
+
+def test_a_refused_plan_leaves_its_connection_its_prepared_statements(pg):
     async def run():
         await pg.write_plan(notes_written("a"))  # prepares the plan's statements
         connections = pg.loop_connections.of_this_loop()
@@ -92,7 +104,6 @@ def test_a_refused_plan_writes_nothing_and_its_connection_keeps_its_statements(p
         return before, await connections.run(lambda c: backend_and_prepared(c))
 
     (pid, prepared), (pid_after, prepared_after) = asyncio.run(run())
-    assert bodies(pg) == ["a"]
     # The same connection, its transaction ended, every statement still prepared.
     assert pid_after == pid and prepared_after >= prepared > 0
 
@@ -105,16 +116,16 @@ async def backend_and_prepared(connection) -> tuple[int, int]:
     return await cursor.fetchone()
 
 
-def test_a_failed_write_writes_nothing_and_the_connection_serves_on(pg):
+def test_a_failed_write_writes_nothing_and_the_next_plan_writes(db):
     async def run():
-        await pg.write_plan(notes_written("a"))
+        await db.write_plan(notes_written("a"))
         # "b" is new, "a" is taken: the second write fails, and the first must not stay.
-        with pytest.raises(psycopg.errors.UniqueViolation):
-            await pg.write_plan(notes_written("b", "a"))
-        return await pg.write_plan(notes_written("c"))
+        with pytest.raises((psycopg.errors.UniqueViolation, sqlite3.IntegrityError)):
+            await db.write_plan(notes_written("b", "a"))
+        return await db.write_plan(notes_written("c"))
 
     assert asyncio.run(run()) == 1
-    assert bodies(pg) == ["a", "c"]
+    assert bodies(db) == ["a", "c"]
 
 
 def test_a_cancelled_plan_leaves_no_lock_and_no_transaction_behind(pg):

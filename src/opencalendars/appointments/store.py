@@ -31,7 +31,7 @@ def _unset_value(attribute) -> object:
     if default is None:
         return None
     if not default.is_scalar:
-        raise TypeError(f"new_appointment_rows cannot apply the default of {attribute.key}")
+        raise TypeError(f"appointment_rows cannot apply the default of {attribute.key}")
     return default.arg
 
 

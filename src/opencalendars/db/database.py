@@ -277,9 +277,28 @@ class Database:
 
     def run_write_plan(self, plan: Plan[Written[T]]) -> T:
         """A write plan (db/batch.py) in a transaction of its own, from a worker thread: its
-        reads, then its writes; its value once committed."""
-        with self.write() as session:
-            return run_written(session, plan)
+        reads, then its writes; its value once committed. On SQLite on a pooled connection
+        itself, as `db.write()` would run it but without the session around it."""
+        if not self.is_sqlite:
+            with self.write() as session:
+                return run_written(session, plan)
+        with self._write_turn:
+            pooled = self.engine.raw_connection()
+            try:
+                connection = pooled.dbapi_connection
+                connection.execute("BEGIN IMMEDIATE")
+                try:
+                    fetch = partial(fetch_round, self.engine.dialect, connection)
+                    written = drive(plan, fetch)
+                    fetch(written.writes)
+                    connection.execute("COMMIT")
+                except BaseException:
+                    if connection.in_transaction:
+                        connection.execute("ROLLBACK")
+                    raise
+            finally:
+                pooled.close()
+        return written.value
 
     async def write_plan(self, plan: Plan[Written[T]]) -> T:
         """`run_write_plan` for an async endpoint. On PostgreSQL without leaving the event loop
