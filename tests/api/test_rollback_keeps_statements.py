@@ -9,7 +9,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from opencalendars.db.database import Database
-from support.databases import PG_ENV, fresh_database, postgres_server_url
+from support.databases import PG_ENV, notes_database, postgres_server_url
 
 
 class Refused(Exception):
@@ -20,14 +20,8 @@ class Refused(Exception):
 def db(tmp_path):
     if postgres_server_url() is None:
         pytest.skip(f"needs a PostgreSQL server in {PG_ENV} (SQLite prepares nothing)")
-    with fresh_database(tmp_path) as url:
-        db = Database(url)
-        with db.write() as session:
-            session.execute(text("CREATE TABLE notes (body text)"))
-        try:
-            yield db
-        finally:
-            db.engine.dispose()
+    with notes_database(tmp_path) as db:
+        yield db
 
 
 def admin_dsn(db: Database) -> str:

@@ -9,13 +9,13 @@ import threading
 
 import psycopg
 import pytest
-from sqlalchemy import column, func, insert, select, table, text
+from sqlalchemy import column, func, insert, select, table
 
 from opencalendars.db.batch import Fetch, Written
 from opencalendars.db.database import Database
 from opencalendars.db.locks import booking_locks
 from opencalendars.db.prepared import PreparedRead
-from support.databases import PG_ENV, fresh_database
+from support.databases import PG_ENV, notes_database
 
 NOTES = table("notes", column("body"))
 COUNT = PreparedRead(select(func.count()).select_from(NOTES), named=False)
@@ -29,14 +29,8 @@ class Refused(Exception):
 
 @pytest.fixture
 def db(tmp_path):
-    with fresh_database(tmp_path) as url:
-        db = Database(url)
-        with db.write() as session:
-            session.execute(text("CREATE TABLE notes (body text PRIMARY KEY)"))
-        try:
-            yield db
-        finally:
-            db.dispose()
+    with notes_database(tmp_path) as db:
+        yield db
 
 
 @pytest.fixture

@@ -8,7 +8,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+
+from opencalendars.db.database import Database
 
 PG_ENV = "OPENCALENDARS_TEST_DATABASE_URL"
 
@@ -33,3 +36,17 @@ def fresh_database(directory: Path) -> Iterator[str]:
     finally:
         with psycopg.connect(admin_dsn, autocommit=True) as connection:
             connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def notes_database(directory: Path) -> Iterator[Database]:
+    """A fresh `Database` holding one table, `notes (body text PRIMARY KEY)`: for tests of how
+    transactions end."""
+    with fresh_database(directory) as url:
+        db = Database(url)
+        with db.write() as session:
+            session.execute(text("CREATE TABLE notes (body text PRIMARY KEY)"))
+        try:
+            yield db
+        finally:
+            db.dispose()

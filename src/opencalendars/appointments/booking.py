@@ -247,7 +247,7 @@ def booking_plan(
 def book(
     session: Session, calendar: CalendarRules, context: LocationContext, **booking
 ) -> tuple[str | None, list[str]]:
-    """`booking_plan` run in the session's transaction (an edit's new time, the widget), its
+    """`booking_plan` run in the session's transaction (an edit's new time or assignee), its
     acceptance counted when that commits."""
     dialect = session.get_bind().dialect
     chosen = run_plan(session, booking_plan(calendar, context, dialect=dialect, **booking))
