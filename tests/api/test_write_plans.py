@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import column, func, insert, select, table
 
 from opencalendars.db.batch import Fetch, Written
-from opencalendars.db.database import Database
+from opencalendars.db.database import POOL_SPARE, Database
 from opencalendars.db.locks import booking_locks
 from opencalendars.db.prepared import PreparedRead
 from support.databases import PG_ENV, notes_database
@@ -148,6 +148,36 @@ def test_a_cancelled_plan_leaves_no_lock_and_no_transaction_behind(pg):
 
     asyncio.run(run())
     assert bodies(pg) == ["next"]
+
+
+def test_plans_waiting_for_a_lock_leave_the_event_loop_connections_for_reads(pg):
+    dsn = pg.loop_connections.conninfo
+    lock = booking_locks(pg.engine.dialect, ["person:x"])
+    plans = 2 * (pg.request_threads + POOL_SPARE)  # twice as many as the loop has connections
+
+    def locked_then_written(body: str):
+        yield lock
+        return Written(None, [Fetch(WRITE, {"body": body})])
+
+    async def run():
+        async with await psycopg.AsyncConnection.connect(dsn) as holder:
+            sql, values = (
+                lock[0].read.compiled(pg.engine.dialect).sql_and_parameters(lock[0].parameters)
+            )
+            await holder.execute(sql, values)
+            waiting = [
+                asyncio.ensure_future(pg.write_plan(locked_then_written(f"w{n:02}")))
+                for n in range(plans)
+            ]
+            await asyncio.sleep(0.3)  # every plan waits: for the lock, or for its turn
+            # A read (a GET, free slots, a rate limit's count) still gets a connection.
+            read = await asyncio.wait_for(pg.read_first(COUNT, {}), timeout=2)
+            await holder.rollback()
+        await asyncio.gather(*waiting)
+        return read
+
+    assert asyncio.run(run()) == (0,)
+    assert len(bodies(pg)) == plans
 
 
 def test_a_connection_the_server_ended_while_idle_is_replaced_before_the_first_round(pg):

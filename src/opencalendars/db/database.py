@@ -251,7 +251,9 @@ class Database:
         self.loop_connections = (
             None
             if self.is_sqlite
-            else LoopConnections(libpq_conninfo(self.url), request_threads + POOL_SPARE)
+            else LoopConnections(
+                libpq_conninfo(self.url), request_threads + POOL_SPARE, writers=request_threads
+            )
         )
         # Free slots' rows, used again while the database is unchanged (db/read_cache.py);
         # None: every plan reads everything, and no version is read.

@@ -53,11 +53,14 @@ class PerLoop(Generic[T]):
 
 class AsyncConnections:
     """At most `size` async connections (autocommit) for one event loop, handed out one request
-    at a time; a request finding all of them in use waits its turn, in order."""
+    at a time; a request finding all of them in use waits its turn, in order. At most `writers`
+    of them hold a write plan's transaction at once (`writing`): bookings waiting for one
+    another's locks keep their connections meanwhile, and the rest stay free for reads."""
 
-    def __init__(self, conninfo: str, size: int):
+    def __init__(self, conninfo: str, size: int, writers: int):
         self._conninfo = conninfo
         self._size = size
+        self.writing = asyncio.Semaphore(writers)
         self._open = 0
         self._idle: list[psycopg.AsyncConnection] = []
         self._waiting: collections.deque[asyncio.Future] = collections.deque()
@@ -151,10 +154,10 @@ class AsyncConnections:
 class LoopConnections:
     """One `AsyncConnections` per event loop: a connection belongs to the loop it was opened on."""
 
-    def __init__(self, conninfo: str, size: int):
+    def __init__(self, conninfo: str, size: int, writers: int):
         self.conninfo = conninfo
         self._per_loop = PerLoop(
-            lambda: AsyncConnections(conninfo, size), drop=AsyncConnections.abandon
+            lambda: AsyncConnections(conninfo, size, writers), drop=AsyncConnections.abandon
         )
 
     def of_this_loop(self) -> AsyncConnections:

@@ -35,9 +35,15 @@ COMMIT = "COMMIT"
 async def run_write_plan(
     connections: AsyncConnections, dialect: Dialect, plan: Plan[Written[T]]
 ) -> T:
-    """`plan` in one transaction on a connection of `connections`: its rounds, then its writes
-    with the `COMMIT`. Returns its value once committed; whatever it raises, its transaction is
-    ended first (nothing of it is written)."""
+    """`plan` in one transaction on a connection of `connections` (at most `writers` at once:
+    `AsyncConnections.writing`): its rounds, then its writes with the `COMMIT`. Returns its
+    value once committed; whatever it raises, its transaction is ended first (nothing of it is
+    written)."""
+    async with connections.writing:
+        return await _run(connections, dialect, plan)
+
+
+async def _run(connections: AsyncConnections, dialect: Dialect, plan: Plan[Written[T]]) -> T:
     fetches, written = _next_round(plan, None)
     first = partial(_round, round_statements(dialect, fetches), begin=True)
     # A connection found dead before anything was sent is replaced (`take_for`), as for reads.
