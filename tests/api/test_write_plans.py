@@ -122,51 +122,51 @@ def test_a_failed_write_writes_nothing_and_the_next_plan_writes(db):
     assert bodies(db) == ["a", "c"]
 
 
+LOCK_KEY = "person:x"
+
+
+def locked_then_written(db: Database, body: str, *, after_a_read: bool = False):
+    """A write plan that takes the booking lock of LOCK_KEY (in its second round when
+    `after_a_read`: mid-transaction), then writes `body`."""
+    if after_a_read:
+        yield [Fetch(COUNT, {})]
+    yield booking_locks(db.engine.dialect, [LOCK_KEY])
+    return Written(None, [Fetch(WRITE, {"body": body})])
+
+
+async def lock_holder(db: Database) -> psycopg.AsyncConnection:
+    """A connection of its own holding LOCK_KEY's booking lock until it rolls back."""
+    holder = await psycopg.AsyncConnection.connect(db.loop_connections.conninfo)
+    (lock,) = booking_locks(db.engine.dialect, [LOCK_KEY])
+    await holder.execute(*lock.read.compiled(db.engine.dialect).sql_and_parameters(lock.parameters))
+    return holder
+
+
 def test_a_cancelled_plan_leaves_no_lock_and_no_transaction_behind(pg):
-    dsn = pg.loop_connections.conninfo
-    lock = booking_locks(pg.engine.dialect, ["person:x"])
-
-    def locked_then_written(body: str):
-        yield [Fetch(COUNT, {})]  # the lock in the second round: mid-transaction
-        yield lock
-        return Written(None, [Fetch(WRITE, {"body": body})])
-
     async def run():
-        async with await psycopg.AsyncConnection.connect(dsn) as holder:
-            sql, values = (
-                lock[0].read.compiled(pg.engine.dialect).sql_and_parameters(lock[0].parameters)
+        async with await lock_holder(pg) as holder:
+            waiting = asyncio.ensure_future(
+                pg.write_plan(locked_then_written(pg, "cancelled", after_a_read=True))
             )
-            await holder.execute(sql, values)
-            waiting = asyncio.ensure_future(pg.write_plan(locked_then_written("cancelled")))
             await asyncio.sleep(0.3)  # waiting for the holder's lock, mid-round
             waiting.cancel()
             with pytest.raises(asyncio.CancelledError):
                 await waiting
             await holder.rollback()
         # The lock is free for the next plan at once: the cancelled one's session is gone.
-        await asyncio.wait_for(pg.write_plan(locked_then_written("next")), timeout=5)
+        await asyncio.wait_for(pg.write_plan(locked_then_written(pg, "next")), timeout=5)
 
     asyncio.run(run())
     assert bodies(pg) == ["next"]
 
 
 def test_plans_waiting_for_a_lock_leave_the_event_loop_connections_for_reads(pg):
-    dsn = pg.loop_connections.conninfo
-    lock = booking_locks(pg.engine.dialect, ["person:x"])
     plans = 2 * (pg.request_threads + POOL_SPARE)  # twice as many as the loop has connections
 
-    def locked_then_written(body: str):
-        yield lock
-        return Written(None, [Fetch(WRITE, {"body": body})])
-
     async def run():
-        async with await psycopg.AsyncConnection.connect(dsn) as holder:
-            sql, values = (
-                lock[0].read.compiled(pg.engine.dialect).sql_and_parameters(lock[0].parameters)
-            )
-            await holder.execute(sql, values)
+        async with await lock_holder(pg) as holder:
             waiting = [
-                asyncio.ensure_future(pg.write_plan(locked_then_written(f"w{n:02}")))
+                asyncio.ensure_future(pg.write_plan(locked_then_written(pg, f"w{n:02}")))
                 for n in range(plans)
             ]
             await asyncio.sleep(0.3)  # every plan waits: for the lock, or for its turn
