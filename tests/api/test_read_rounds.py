@@ -140,6 +140,37 @@ def test_a_booking_reads_in_two_rounds_and_writes_in_a_third(app, tenant):
     assert person.parameters["user_id"] == written.value.assigned_user_id
 
 
+def test_a_booking_that_sends_a_notification_reads_no_more_rounds(app, tenant):
+    calendar_id = created(tenant)
+    booked_email = {
+        "receiverType": "contact",
+        "channel": "email",
+        "notificationType": "booked",
+        "body": "Booked: {{contact.name}}",
+    }
+    notifying = tenant.post(f"/calendars/{calendar_id}/notifications", json=[booked_email])
+    assert notifying.status_code == 200, notifying.text
+    context = LocationContext(tenant.location_id, "UTC")
+    body = AppointmentCreateSchema(
+        calendarId=calendar_id,
+        locationId=tenant.location_id,
+        contactId="c-1",
+        startTime=str(MONDAY_MS + HOUR_MS),
+    )
+    dialect = app.state.db.engine.dialect
+    plan = appointment_creation(
+        context, body, times=BodyTimes(MONDAY_MS + HOUR_MS, None), dialect=dialect
+    )
+
+    written, sent = rounds_of(app, plan)
+
+    # The contact its text names was read with the calendar: no round of its own.
+    assert sent == [4, len(booking_locks(dialect, ["one"])) + 9 + 3]
+    _appointment, _person, message = written.writes
+    assert message.parameters["topic"] == "booked"
+    assert message.parameters["payload"]["channel"] == "email"
+
+
 def test_a_missing_calendar_is_a_404_after_the_first_round(app, tenant):
     context = LocationContext(tenant.location_id, "UTC")
     with pytest.raises(NotFound):

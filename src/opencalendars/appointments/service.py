@@ -28,7 +28,7 @@ from opencalendars.calendars.service import (
 )
 from opencalendars.contacts.bookings import booking_contact, event_title
 from opencalendars.context import LocationContext
-from opencalendars.db.batch import Plan, Written, run_plan, single, together
+from opencalendars.db.batch import Plan, Written, done, run_plan, single, together
 from opencalendars.db.database import Database
 from opencalendars.db.locks import person_key
 from opencalendars.db.queries import for_change, get_live, live, one_or_not_found
@@ -239,8 +239,7 @@ def appointment_creation(
     a recurring series whose first occurrence is `startTime`, as a write plan (db/batch.py):
     the calendar, the contact and the clock in one round, the booking's locks and checks with
     what its events read in the next, then the appointment's rows and the messages it queues,
-    written together (a round of its own before them only to read the contact of a notification
-    it sends)."""
+    written together."""
     start_ms = times.start_ms
     calendar, contact, now = yield from together(
         live_calendar(dto.locationId, dto.calendarId),
@@ -297,7 +296,13 @@ def appointment_creation(
         series_end_ms=series_end,
     )
     messages = yield from appointment_messages(
-        "AppointmentCreate", appointment, reads, context=context, now_ms=now, calendar=calendar
+        "AppointmentCreate",
+        appointment,
+        reads,
+        context=context,
+        now_ms=now,
+        calendar=calendar,
+        contact=done(contact),  # read with the calendar
     )
     return Written(appointment, [*appointment_rows(appointment), *messages])
 

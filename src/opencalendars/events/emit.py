@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from opencalendars.appointments.models import Appointment
 from opencalendars.calendars.models import Calendar
 from opencalendars.contacts.models import Contact
+from opencalendars.contacts.placeholders import BookedContact
 from opencalendars.context import LocationContext
 from opencalendars.db.batch import Fetch, Plan, run_plan, run_statements
 from opencalendars.db.prepared import PreparedRead
@@ -98,6 +99,7 @@ def appointment_messages(
     calendar: tuple | None,
     before: Snapshot | None = None,
     master: Appointment | None = None,
+    contact: Plan[BookedContact | None] | None = None,
 ) -> Plan[list[Fetch]]:
     """What an appointment change queues, as statements for the transaction that writes it: the
     webhook events of the location's subscriptions, the calendar's notifications (its timed ones
@@ -107,7 +109,9 @@ def appointment_messages(
     `event_type` is AppointmentCreate, AppointmentUpdate or AppointmentDelete, at `now_ms` (the
     change's own server-clock instant); `reads` are `event_reads`' for it; `calendar` is the
     appointment's calendar row (None: deleted); `before` is the appointment as it was, for an
-    update; `master` is the series an occurrence was detached from."""
+    update; `master` is the series an occurrence was detached from; `contact`, the appointment's
+    contact when the caller has read it (a booking: `db.batch.done(contact)`), else it is read
+    when a notification is sent."""
     deleted = event_type == "AppointmentDelete"
     current = snapshot(appointment)
     cancel, schedule = timed_plan(before, current, deleted)
@@ -120,6 +124,7 @@ def appointment_messages(
         # Occurrences of a series are not single rows: their reminders are not queued.
         timed=schedule and not appointment.is_series,
         now_ms=now_ms,
+        contact=contact,
     )
     return [
         *([cancel_timed(appointment.id, now_ms)] if cancel else []),

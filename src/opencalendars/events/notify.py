@@ -15,7 +15,7 @@ from sqlalchemy import bindparam, select
 from opencalendars.appointments.models import Appointment
 from opencalendars.calendars.models import Calendar
 from opencalendars.contacts.placeholders import BookedContact, contact_placeholders, named_contact
-from opencalendars.db.batch import Fetch, Plan
+from opencalendars.db.batch import Fetch, Plan, single
 from opencalendars.db.prepared import PreparedRead
 from opencalendars.events.outbox import outbox_row
 from opencalendars.notifications.models import CalendarNotification
@@ -199,11 +199,13 @@ def notification_rows(
     topics: list[str],
     timed: bool,
     now_ms: int,
+    contact: Plan[BookedContact | None] | None = None,
 ) -> Plan[list[Fetch]]:
     """The outbox rows of the email, SMS and WhatsApp messages this change sends of
     `notifications` (the calendar's active ones). In-app notifications have no channel here;
-    timed ones already past are skipped. A plan (db/batch.py): the contact is read, once, only
-    when something is queued."""
+    timed ones already past are skipped. A plan (db/batch.py): the appointment's contact is
+    read, once, only when something is queued (`contact`: how to get it, when the caller has
+    read it already)."""
     if not topics and not timed:
         return []
     sent = [
@@ -215,8 +217,9 @@ def notification_rows(
     ]
     if not sent:
         return []
-    (contact,) = yield [named_contact(appointment.location_id, appointment.contact_id)]
-    values = placeholders(appointment, calendar, zone_name, contact=contact)
+    if contact is None:
+        contact = single(named_contact(appointment.location_id, appointment.contact_id))
+    values = placeholders(appointment, calendar, zone_name, contact=(yield from contact))
     return [
         outbox_row(
             kind,
