@@ -198,3 +198,25 @@ async def backend(connection) -> int:
     cursor = await connection.execute("SELECT pg_backend_pid()")
     (pid,) = await cursor.fetchone()
     return pid
+
+
+def test_a_failed_plan_keeps_what_the_connection_prepared_even_beside_psycopgs_own(pg):
+    """psycopg answers its own rollback with `DEALLOCATE ALL` once it has prepared anything on
+    the connection (the rate counters' statements did): a failed plan's transaction is ended
+    without it, and the statements prepared for the plans stay usable."""
+
+    async def run():
+        connections = pg.loop_connections.of_this_loop()
+        await pg.write_plan(notes_written("a"))
+        pid = await connections.run(lambda c: backend(c))
+        # Prepared by psycopg itself, as the rate counters' statements once were.
+        await connections.run(lambda c: c.execute("SELECT 1", prepare=True))
+        with pytest.raises(psycopg.errors.UniqueViolation):
+            await pg.write_plan(notes_written("b", "a"))
+        answer = await pg.write_plan(notes_written("c"))
+        return pid, await connections.run(lambda c: backend(c)), answer
+
+    pid, pid_after, answer = asyncio.run(run())
+    assert pid_after == pid  # the same connection served on
+    assert answer == 1
+    assert bodies(pg) == ["a", "c"]

@@ -33,6 +33,7 @@ from opencalendars.db.batch import (
 from opencalendars.db.liveness import watch_pool
 from opencalendars.db.loop_connections import LoopConnections
 from opencalendars.db.loop_writes import run_write_plan
+from opencalendars.db.pg_rounds import send_round
 from opencalendars.db.prepared import CompiledRead, PreparedRead, hold_connection
 from opencalendars.db.read_cache import ReadCache, VersionRows
 from opencalendars.db.rollback import keep_statements_on_rollback
@@ -439,17 +440,9 @@ class Database:
             queries.insert(0, (SNAPSHOT_SQL, ()))
         snapshot = None
         if queries:
-
-            async def fetch(connection) -> list[list[tuple]]:
-                cursors = []
-                async with connection.pipeline():
-                    for sql, values in queries:
-                        cursors.append(
-                            await connection.execute(sql, values, prepare=True, binary=True)
-                        )
-                return [await cursor.fetchall() for cursor in cursors]
-
-            read = await self.loop_connections.of_this_loop().run(fetch)
+            read = await self.loop_connections.of_this_loop().run(
+                partial(send_round, statements=queries)
+            )
             if with_snapshot:
                 snapshot = read.pop(0)[0][0]
             unread = iter(read)
@@ -485,14 +478,12 @@ class Database:
     async def _fetch_in_loop(self, compiled: CompiledRead, parameters: dict, all_rows: bool):
         sql, values = compiled.sql_and_parameters(parameters)
 
-        async def fetch(connection):
-            cursor = await connection.execute(sql, values, prepare=True, binary=True)
-            if all_rows:
-                return compiled.rows(await cursor.fetchall())
-            raw = await cursor.fetchone()
-            return None if raw is None else compiled.row(raw)
-
-        return await self.loop_connections.of_this_loop().run(fetch)
+        (rows,) = await self.loop_connections.of_this_loop().run(
+            partial(send_round, statements=[(sql, values)])
+        )
+        if all_rows:
+            return compiled.rows(rows)
+        return compiled.row(rows[0]) if rows else None
 
     def _fetch(self, read: PreparedRead, parameters: dict, all_rows: bool):
         compiled = read.compiled(self.engine.dialect)

@@ -8,11 +8,11 @@ takes and returns its writes; here its rounds are pipelined on one of the event 
 connections (db/loop_connections.py) as `Database.run_plan` pipelines reads: `BEGIN` goes out
 with the first round, and the writes go out with the `COMMIT`, in one round trip.
 
-Ending a transaction that wrote nothing (a booking refused: its slot was taken) with `COMMIT`
-rather than `ROLLBACK` releases its locks all the same and keeps the connection's prepared
-statements, which psycopg forgets on every `ROLLBACK` (db/rollback.py). A transaction whose
-statement failed, or whose writes were sent, is rolled back by the driver; a connection in an
-unknown state (cancelled mid-round, gone) is closed, which ends its transaction on the server.
+Rounds go out through db/pg_rounds.py, straight on libpq's pipeline. A plan that raised (a
+booking refused: its slot was taken; a failed statement) has its transaction ended with a
+`ROLLBACK` sent the same way, which keeps the connection's prepared statements (psycopg's own
+rollback would answer it with `DEALLOCATE ALL`: db/pg_rounds.py); a connection in an unknown
+state (cancelled mid-round, gone) is closed, which ends its transaction on the server.
 """
 
 from collections.abc import Sequence
@@ -25,11 +25,9 @@ from sqlalchemy import Dialect
 
 from opencalendars.db.batch import Fetch, Plan, Written, round_statements
 from opencalendars.db.loop_connections import AsyncConnections
+from opencalendars.db.pg_rounds import COMMIT, ROLLBACK, send_round
 
 T = TypeVar("T")
-
-BEGIN = "BEGIN"
-COMMIT = "COMMIT"
 
 
 async def run_write_plan(
@@ -48,7 +46,6 @@ async def _run(connections: AsyncConnections, dialect: Dialect, plan: Plan[Writt
     first = partial(_round, round_statements(dialect, fetches), begin=True)
     # A connection found dead before anything was sent is replaced (`take_for`), as for reads.
     connection, found = await connections.take_for(first)
-    writing = False
     try:
         while written is None:
             fetches, written = _next_round(plan, found)
@@ -57,10 +54,9 @@ async def _run(connections: AsyncConnections, dialect: Dialect, plan: Plan[Writt
         # Every statement is rendered before the pipeline opens: nothing between the first
         # write sent and the `COMMIT` can fail in Python.
         writes = round_statements(dialect, written.writes)
-        writing = True
         await _round(writes, connection, commit=True)
     except BaseException:
-        await _end(connections, connection, nothing_written=not writing)
+        await _end(connections, connection)
         raise
     connections.give_back(connection)
     return written.value
@@ -86,25 +82,21 @@ async def _round(
     """One round trip: `statements` (`round_statements`), with `BEGIN` ahead and `COMMIT`
     behind when asked; their shaped results (none for a round that commits: its statements are
     writes, their results unused)."""
-    cursors = []
-    async with connection.pipeline():
-        if begin:
-            await connection.execute(BEGIN, prepare=False)
-        for _, _, (sql, values) in statements:
-            cursors.append(await connection.execute(sql, values, prepare=True, binary=True))
-        if commit:
-            await connection.execute(COMMIT, prepare=False)
+    found = await send_round(
+        connection,
+        [sql_values for _, _, sql_values in statements],
+        begin=begin,
+        end=COMMIT if commit else None,
+    )
     if commit:
         return []
     return [
-        fetch.result(compiled.rows(await cursor.fetchall()))
-        for (fetch, compiled, _), cursor in zip(statements, cursors, strict=True)
+        fetch.result(compiled.rows(rows))
+        for (fetch, compiled, _), rows in zip(statements, found, strict=True)
     ]
 
 
-async def _end(
-    connections: AsyncConnections, connection: psycopg.AsyncConnection, *, nothing_written: bool
-) -> None:
+async def _end(connections: AsyncConnections, connection: psycopg.AsyncConnection) -> None:
     """Ends the transaction of a plan that raised, and gives its connection back (or closes it
     when its state cannot be known)."""
     status = connection.pgconn.transaction_status
@@ -115,10 +107,7 @@ async def _end(
         await connections.drop(connection)  # mid-round, or gone
         return
     try:
-        if status == TransactionStatus.INTRANS and nothing_written:
-            await connection.execute(COMMIT, prepare=False)
-        else:
-            await connection.rollback()
+        await send_round(connection, [], end=ROLLBACK)
     except BaseException:
         await connections.drop(connection)
         return

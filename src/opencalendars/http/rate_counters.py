@@ -34,6 +34,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from opencalendars.db.base import Base
 from opencalendars.db.database import Database, sqlite_path
+from opencalendars.db.pg_rounds import send_round
 from opencalendars.http.redis_pipe import Scripts
 
 try:
@@ -360,17 +361,17 @@ class PostgresCounters:
         # Not `connections.run`: a count must not be taken twice when a first try fails late.
         connection = await connections.take()
         try:
-            cursor = await connection.execute(sql, parameters, prepare=True)
-            found = await cursor.fetchone()
+            (rows,) = await send_round(connection, [(sql, parameters)])
+            found = rows[0] if rows else None
             day_seen = None
             if found is not None and found[-2] is None:  # refused by the window
-                cursor = await connection.execute(
-                    PG_DAY_SEEN, {"token_id": found[0], "day_start": w.day_start_ms}, prepare=True
+                (seen,) = await send_round(
+                    connection,
+                    [(PG_DAY_SEEN, {"token_id": found[0], "day_start": w.day_start_ms})],
                 )
-                seen = await cursor.fetchone()
-                day_seen = None if seen is None else seen[0]
+                day_seen = seen[0][0] if seen else None
             if cleanup:
-                await connection.execute(PG_CLEANUP, {"now": now_ms})
+                await send_round(connection, [(PG_CLEANUP, {"now": now_ms})])
         except BaseException:
             await connections.drop(connection)
             raise
