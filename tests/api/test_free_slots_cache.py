@@ -231,6 +231,25 @@ def test_kept_starts_never_answer_for_an_earlier_instant_or_other_rules(app, ten
     assert len(offered(tenant, calendar_id)) == 6
 
 
+def test_a_commit_that_changes_nothing_the_engine_sees_does_not_run_it(app, tenant, monkeypatch):
+    """Any commit starts a new version and everything is read again; when the engine's inputs
+    read then are those of the starts offered last time (another calendar was blocked), those
+    starts answer. A commit the engine does see (this calendar blocked) runs it."""
+    calendar_id = make_calendar(tenant)  # Monday 09:00-12:00, 30-minute slots, ann
+    other_id = make_calendar(tenant)  # ann too: only its own blocks are its own
+    whole = offered(tenant, calendar_id)
+    assert len(whole) == 6
+    runs = engine_runs(monkeypatch)
+    block(tenant, f"{MONDAY}T09:00:00-05:00", f"{MONDAY}T10:00:00-05:00", calendarId=other_id)
+    assert offered(tenant, calendar_id) == whole
+    assert offered(tenant, other_id) == whole[2:]
+    assert len(runs) == 1  # the other calendar's, whose inputs changed
+
+    block(tenant, f"{MONDAY}T11:30:00-05:00", f"{MONDAY}T12:00:00-05:00", calendarId=calendar_id)
+    assert offered(tenant, calendar_id) == whole[:-1]
+    assert len(runs) == 2
+
+
 def test_the_widgets_month_is_read_once_while_nothing_changes_on_sqlite(
     app, client, tenant, monkeypatch
 ):

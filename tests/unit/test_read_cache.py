@@ -128,3 +128,17 @@ def test_no_version_with_the_cache_off(tmp_path):
     assert db.sqlite_version() is None
     assert db.read_cache is None
     db.dispose()
+
+
+def test_remembered_values_outlive_versions_within_their_own_bound():
+    cache = ReadCache(max_weight=100, max_entry_weight=60)
+    cache.remember("a", "made of a", heft=40)
+    cache.at(1).keep(SQL, ("loc",), [(1, 2)])
+    cache.at(2).keep(SQL, ("loc",), [(3, 4)])  # a new version: the rows of 1 are gone...
+    assert cache.remembered("a") == "made of a"  # ...what was remembered is not
+    cache.remember("b", "made of b", heft=40)
+    cache.remembered("a")  # used last: "b" is the one to go
+    cache.remember("c", "made of c", heft=40)
+    assert (cache.remembered("a"), cache.remembered("b")) == ("made of a", None)
+    cache.remember("d", "too heavy", heft=60)
+    assert cache.remembered("d") is None

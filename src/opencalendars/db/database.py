@@ -325,36 +325,40 @@ class Database:
             return read(*args, **kwargs)
         return await run_in_threadpool(read, *args, **kwargs)
 
-    async def run_plan(self, plan: Plan[T], *, seen: VersionRows | None = None) -> T:
+    async def run_plan(self, plan: Plan[T]) -> T:
         """A plan of reads (db/batch.py) for an async endpoint, without leaving the event loop,
         and without a transaction around it: every statement sees what was committed before it,
         as in PostgreSQL's READ COMMITTED (a plan reads nothing twice, so a snapshot of its own
         would protect nothing). On SQLite the statements run right here on a pooled connection
         (as `read_first`; no session, `BEGIN` or `COMMIT`); on PostgreSQL each round is
         pipelined on one of the loop's own connections, so a round is one round trip, with no
-        pre-ping, and results in binary as `fetch_round` reads them.
-
-        Rows read before at the same version of the database are used again instead of being
-        read (db/read_cache.py): on SQLite in every round, on PostgreSQL after the first, which
-        reads the version ahead of the plan's first statements. `seen`: the cache at a version
-        read before (`run_plan_seen`), for a plan that goes on from another's reads."""
-        value, _ = await self.run_plan_seen(plan, seen=seen)
+        pre-ping, and results in binary as `fetch_round` reads them. Everything is read."""
+        value, _ = await self._run_plan_in_loop(plan, with_version=False)
         return value
 
-    async def run_plan_seen(
-        self, plan: Plan[T], *, seen: VersionRows | None = None
+    async def run_plan_seen(self, plan: Plan[T]) -> tuple[T, VersionRows | None]:
+        """`run_plan`, reading the version of the database first (db/read_cache.py), and the
+        cache at that version (None when the cache is off or no version could be read): rows
+        read before at the same version are used again instead of being read (on SQLite in
+        every round, on PostgreSQL after the first, which reads the version ahead of the plan's
+        first statements), and what is made of this plan's reads and of any read after them
+        can be kept there."""
+        if self.read_cache is None:
+            return await self.run_plan(plan), None
+        return await self._run_plan_in_loop(plan, with_version=True)
+
+    async def _run_plan_in_loop(
+        self, plan: Plan[T], *, with_version: bool
     ) -> tuple[T, VersionRows | None]:
-        """`run_plan`, and the cache at the version its reads are at least as new as (None when
-        the cache is off or no version could be read): what is made of them can be kept there."""
         if self.is_sqlite:
-            return self._run_plan_sqlite(plan, seen)
-        reads_version = seen is None and self.read_cache is not None
+            return self._run_plan_sqlite(plan, with_version=with_version)
+        seen = None
         try:
             fetches = plan.send(None)
             rows, snapshot = await self._fetch_round_in_loop(
-                fetches, seen, with_snapshot=reads_version
+                fetches, None, with_snapshot=with_version
             )
-            if reads_version:
+            if with_version:
                 seen = self.read_cache.at(snapshot)
             while True:
                 fetches = plan.send(rows)
@@ -362,26 +366,27 @@ class Database:
         except StopIteration as finished:
             return finished.value, seen
 
-    def read_plan(self, plan: Plan[T], *, seen: VersionRows | None = None) -> T:
-        """`run_plan` for a worker thread (the booking widget's pages): on SQLite the same reads
-        and cache; on PostgreSQL in a read transaction of its own, uncached (the cache's
-        snapshot is read on the event loop's connections)."""
-        value, _ = self.read_plan_seen(plan, seen=seen)
-        return value
-
-    def read_plan_seen(
-        self, plan: Plan[T], *, seen: VersionRows | None = None
-    ) -> tuple[T, VersionRows | None]:
-        """`read_plan`, and the cache at its version, as `run_plan_seen` (PostgreSQL: None)."""
+    def read_plan(self, plan: Plan[T]) -> T:
+        """`run_plan` for a worker thread (the booking widget's pages): on SQLite the same
+        reads; on PostgreSQL in a read transaction of its own."""
         if self.is_sqlite:
-            return self._run_plan_sqlite(plan, seen)
+            value, _ = self._run_plan_sqlite(plan, with_version=False)
+            return value
         with self.read() as session:
-            return run_plan(session, plan), None
+            return run_plan(session, plan)
+
+    def read_plan_seen(self, plan: Plan[T]) -> tuple[T, VersionRows | None]:
+        """`read_plan`, and the cache at its version, as `run_plan_seen` (PostgreSQL: None,
+        uncached: the cache's snapshot is read on the event loop's connections)."""
+        if self.is_sqlite and self.read_cache is not None:
+            return self._run_plan_sqlite(plan, with_version=True)
+        return self.read_plan(plan), None
 
     def _run_plan_sqlite(
-        self, plan: Plan[T], seen: VersionRows | None
+        self, plan: Plan[T], *, with_version: bool
     ) -> tuple[T, VersionRows | None]:
-        if seen is None:
+        seen = None
+        if with_version:
             version = self.sqlite_version()
             seen = None if version is None else self.read_cache.at(version)
         connection = self.engine.raw_connection()

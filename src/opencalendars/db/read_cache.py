@@ -21,13 +21,17 @@ What is computed from such rows can be kept the same way (`VersionRows.value`,
 asked again at the same version neither shapes the rows again nor runs the engine. A value is
 kept with the version read before every row it was made of, so it is as fresh as the rows.
 
+What carries with it everything it was made of can be kept across versions too
+(`ReadCache.remember`): free slots remember their offered starts with the engine's inputs, and
+answer with them after a commit when the inputs read again are equal (slots/service.py).
+
 Any commit anywhere in the database (on PostgreSQL, anywhere in the cluster) starts a new
 version: the cache keeps no entry of an older one. So it helps where free slots are read far
 more often than anything is written, and costs one statement (SQLite: a few microseconds; on
 PostgreSQL one more statement in a round already sent) where they are not. Only
-`Database.run_plan` (the free-slots API's reads, outside any transaction) and, on SQLite,
-`Database.read_plan` (the booking widget's) use it; a booking's checks read inside their
-transaction, under their locks, as always.
+`Database.run_plan_seen` (the free-slots API's first reads, outside any transaction) and, on
+SQLite, `Database.read_plan_seen` (the booking widget's) use it; a booking's checks read inside
+their transaction, under their locks, as always.
 
 Bounded by weight, about what a row, an item of an array, an offered start or 16 characters of
 text cost (the busy reads pack a person's spans into one row: JSON text on SQLite, arrays on
@@ -88,6 +92,9 @@ class ReadCache:
         self._version: Hashable | None = None
         self._rows: OrderedDict[Hashable, tuple[tuple, int]] = OrderedDict()
         self._weight = 0
+        # Values kept whatever the version (`remember`), under the same bounds.
+        self._remembered: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
+        self._remembered_weight = 0
         self._lock = threading.Lock()
 
     def at(self, version: Hashable | None) -> "VersionRows | None":
@@ -133,6 +140,31 @@ class ReadCache:
             self._weight += heft
             while self._weight > self.max_weight:
                 self._weight -= self._rows.popitem(last=False)[1][1]
+
+    def remembered(self, key: Hashable):
+        """What was remembered under `key` (`remember`), at whatever version, or None."""
+        with self._lock:
+            entry = self._remembered.get(key)
+            if entry is None:
+                return None
+            self._remembered.move_to_end(key)
+            return entry[0]
+
+    def remember(self, key: Hashable, value, *, heft: int) -> None:
+        """`value` kept under `key` across versions: for what carries with it everything it was
+        made of, so that a reader can check it still holds (free slots keep the engine's inputs
+        with its starts). Bounded as the rows are, apart from them."""
+        heft += ENTRY_WEIGHT
+        if heft > self.max_entry_weight:
+            return
+        with self._lock:
+            replaced = self._remembered.pop(key, None)
+            if replaced is not None:
+                self._remembered_weight -= replaced[1]
+            self._remembered[key] = (value, heft)
+            self._remembered_weight += heft
+            while self._remembered_weight > self.max_weight:
+                self._remembered_weight -= self._remembered.popitem(last=False)[1][1]
 
 
 class VersionRows:

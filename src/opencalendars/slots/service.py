@@ -18,7 +18,7 @@ from opencalendars.calendars.service import live_calendar
 from opencalendars.context import LocationContext
 from opencalendars.db.batch import Plan, single, together
 from opencalendars.db.database import Database
-from opencalendars.db.read_cache import VersionRows
+from opencalendars.db.read_cache import ReadCache, VersionRows
 from opencalendars.errors import BadRequest
 from opencalendars.units import DAY_MS
 
@@ -181,23 +181,36 @@ def offered_starts(inputs: FreeSlotInputs) -> list[int]:
     ).starts
 
 
+def engine_inputs(inputs: FreeSlotInputs) -> tuple:
+    """Everything the engine's offered starts are made of besides its rules (`offered_starts`)."""
+    return (
+        tuple(inputs.persons),
+        tuple(inputs.resources),
+        inputs.calendar.calendar_type == "collective",
+    )
+
+
 @dataclass(frozen=True)
 class KeptStarts:
-    """Offered starts kept with the database version they were computed at, and the rules."""
+    """Offered starts kept with the rules and the engine's inputs they were computed from."""
 
     rules: SlotRules
     starts: list[int]
+    made_of: tuple  # engine_inputs
+
+    @property
+    def heft(self) -> int:
+        persons, resources, _ = self.made_of
+        spans = sum(len(p.windows) + len(p.blocking) + len(p.same) + len(p.shared) for p in persons)
+        return len(self.starts) + spans + sum(len(r.busy) for r in resources)
 
 
-def kept_starts(seen: VersionRows | None, asked: SlotsAsked) -> list[int] | None:
-    """The starts offered for the same query at this version of the database, when they can
-    answer now: under the same rules but for minimum notice, which only moves later as time
-    passes. Every candidate is judged on its own (engine.person_starts), on the same grid
-    whatever the earliest start, so the starts offered from a later earliest start are the
-    kept ones from it on. None when nothing fits (the booking window moved, the clock went
-    back): the engine runs."""
-    kept = None if seen is None else seen.value(asked.key)
-    rules = asked.rules
+def starts_under(kept: KeptStarts | None, rules: SlotRules) -> list[int] | None:
+    """The kept starts as the engine would offer them under `rules`: when those are the kept
+    rules but for minimum notice, which only moves later as time passes. Every candidate is
+    judged on its own (engine.person_starts), on the same grid whatever the earliest start, so
+    the starts offered from a later earliest start are the kept ones from it on. None when
+    they cannot answer (the booking window moved, the clock went back): the engine runs."""
     if kept is None or rules.earliest_ms < kept.rules.earliest_ms:
         return None
     if replace(rules, earliest_ms=kept.rules.earliest_ms) != kept.rules:
@@ -205,9 +218,41 @@ def kept_starts(seen: VersionRows | None, asked: SlotsAsked) -> list[int] | None
     return kept.starts[bisect_left(kept.starts, rules.earliest_ms) :]
 
 
-def keep_starts(seen: VersionRows | None, asked: SlotsAsked, starts: list[int]) -> None:
+def kept_starts(seen: VersionRows | None, asked: SlotsAsked) -> list[int] | None:
+    """The starts offered for the same query at this version of the database, when they can
+    answer now (`starts_under`): nothing but the calendar and the clock is read."""
+    return starts_under(None if seen is None else seen.value(asked.key), asked.rules)
+
+
+def starts_made_before(
+    cache: ReadCache | None, asked: SlotsAsked, made_of: tuple
+) -> list[int] | None:
+    """The starts last offered for the same query, at any version of the database, when the
+    engine's inputs read now are equal to those they were made of and the rules allow
+    (`starts_under`): a commit elsewhere (another calendar, another location) changed nothing
+    the engine would see, so it need not run again. The engine is a pure function: equal
+    inputs, equal starts."""
+    kept = None if cache is None else cache.remembered(asked.key)
+    if kept is None or kept.made_of != made_of:
+        return None
+    return starts_under(kept, asked.rules)
+
+
+def keep_starts(
+    cache: ReadCache | None,
+    seen: VersionRows | None,
+    asked: SlotsAsked,
+    *,
+    starts: list[int],
+    made_of: tuple,
+) -> None:
+    """The starts kept for this version (`kept_starts`) and remembered for later ones
+    (`starts_made_before`)."""
+    kept = KeptStarts(asked.rules, starts, made_of)
     if seen is not None:
-        seen.keep_value(asked.key, KeptStarts(asked.rules, starts), heft=len(starts))
+        seen.keep_value(asked.key, kept, heft=len(starts))
+    if cache is not None:
+        cache.remember(asked.key, kept, heft=kept.heft)
 
 
 def slots_answer(calendar: CalendarRules, starts: list[int], query: FreeSlotsQuery) -> dict:
@@ -229,10 +274,12 @@ def get_free_slots(
         return {}
     starts = kept_starts(seen, asked)
     if starts is None:
-        starts = offered_starts(
-            db.read_plan(free_slot_inputs(context, asked, query=query), seen=seen)
-        )
-        keep_starts(seen, asked, starts)
+        inputs = db.read_plan(free_slot_inputs(context, asked, query=query))
+        made_of = engine_inputs(inputs)
+        starts = starts_made_before(db.read_cache, asked, made_of)
+        if starts is None:
+            starts = offered_starts(inputs)
+        keep_starts(db.read_cache, seen, asked, starts=starts, made_of=made_of)
     return slots_answer(calendar, starts, query)
 
 
@@ -246,19 +293,22 @@ async def answer_free_slots(
     grid (or the answer's formatting, as many starts) never holds up the process's other
     requests for long. Asked again while the database is unchanged, the starts offered last
     time answer (`kept_starts`): only the calendar and the clock are read, and the engine does
-    not run."""
+    not run. After a commit everything is read, and the engine runs only when its inputs
+    differ from those of the starts remembered for the same query (`starts_made_before`)."""
     (calendar, now_ms), seen = await db.run_plan_seen(calendar_and_clock(context, calendar_id))
     asked = slots_asked(context, calendar, now_ms=now_ms, query=query)
     if asked is None:
         return {}
     starts = kept_starts(seen, asked)
     if starts is None:
-        inputs = await db.run_plan(free_slot_inputs(context, asked, query=query), seen=seen)
-        if inputs.grid_points <= IN_LOOP_GRID_POINTS:
+        inputs = await db.run_plan(free_slot_inputs(context, asked, query=query))
+        made_of = engine_inputs(inputs)
+        starts = starts_made_before(db.read_cache, asked, made_of)
+        if starts is None and inputs.grid_points <= IN_LOOP_GRID_POINTS:
             starts = offered_starts(inputs)
-        else:
+        elif starts is None:
             starts = await run_in_threadpool(offered_starts, inputs)
-        keep_starts(seen, asked, starts)
+        keep_starts(db.read_cache, seen, asked, starts=starts, made_of=made_of)
     if len(starts) > IN_LOOP_GRID_POINTS:  # formatting them is as long
         return await run_in_threadpool(slots_answer, calendar, starts, query)
     return slots_answer(calendar, starts, query)
