@@ -125,7 +125,17 @@ def people_busy(
         blocking[user_id] += spans
     for user_id, spans in synced.items():
         blocking[user_id] += spans
-    return PeopleBusy(same, blocking, calendar_blocks)
+    return PeopleBusy(in_order(same), in_order(blocking), sorted(calendar_blocks))
+
+
+def in_order(spans_of: dict[str, list[tuple[int, int]]]) -> dict[str, list[tuple[int, int]]]:
+    """Each person's spans by start: the database returns rows (and PostgreSQL fills an
+    aggregate's arrays) in whatever order its plan reads them, which may change between two
+    runs of the same statement; so that two equal pictures compare equal
+    (slots.service.starts_made_before). Nearly sorted already, so nearly free."""
+    for spans in spans_of.values():
+        spans.sort()
+    return spans_of
 
 
 def calendar_spans(
@@ -145,9 +155,9 @@ def calendar_spans(
             context.location_id, context.zone, calendar_id=calendar_id, **span
         ),
     ]
-    return own + [
-        (item.start_ms, item.end_ms) for item in series if item.calendar_id == calendar_id
-    ]
+    return sorted(
+        own + [(item.start_ms, item.end_ms) for item in series if item.calendar_id == calendar_id]
+    )
 
 
 def persons_for(
@@ -195,7 +205,7 @@ def persons_for(
             Person(
                 key=calendar_id,
                 windows=windows,
-                blocking=[*busy.calendar_blocks, *member_busy],
+                blocking=sorted([*busy.calendar_blocks, *member_busy]),
                 same=own,
             )
         ]
@@ -244,11 +254,11 @@ def resources_for(
     )
     found, at = [], 0
     for resource in mapped:
-        busy = [
+        busy = sorted(
             span
             for of_calendar in spans[at : at + len(resource.calendar_ids)]
             for span in of_calendar
-        ]
+        )
         at += len(resource.calendar_ids)
         found.append(Resource(units=resource.units, busy=busy))
     return found
