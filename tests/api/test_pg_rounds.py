@@ -8,11 +8,10 @@ import json
 import psycopg
 import pytest
 from psycopg.pq import TransactionStatus
-from sqlalchemy.engine import make_url
 
 from opencalendars.db import pg_rounds
 from opencalendars.db.pg_rounds import send_round
-from support.databases import PG_ENV, postgres_server_url
+from support.databases import postgres_dsn_or_skip
 
 VALUES = (
     "SELECT %(number)s::bigint, %(text)s::varchar, %(yes)s::boolean, %(nothing)s::varchar,"
@@ -31,10 +30,7 @@ ARGUMENTS = {
 
 @pytest.fixture
 def dsn() -> str:
-    url = postgres_server_url()
-    if url is None:
-        pytest.skip(f"needs a PostgreSQL server in {PG_ENV} (libpq's pipeline is PostgreSQL's)")
-    return make_url(url).set(drivername="postgresql").render_as_string(False)
+    return postgres_dsn_or_skip("libpq's pipeline is PostgreSQL's")
 
 
 def on_connection(dsn: str, use) -> object:

@@ -12,7 +12,7 @@ from sqlalchemy.exc import DisconnectionError
 
 from opencalendars.db.liveness import PING_AFTER_IDLE_S, alive_here, check_on_checkout
 from support.api import ADMIN_HEADERS, create_tenant
-from support.databases import PG_ENV, fresh_database, postgres_server_url
+from support.databases import fresh_database, postgres_dsn_or_skip
 from support.server import live_server
 
 pytestmark = pytest.mark.slow
@@ -20,10 +20,7 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture
 def postgres_dsn() -> str:
-    url = postgres_server_url()
-    if url is None:
-        pytest.skip(f"needs a PostgreSQL server in {PG_ENV} (SQLite's connections are files)")
-    return make_url(url).set(drivername="postgresql").render_as_string(False)
+    return postgres_dsn_or_skip("SQLite's connections are files")
 
 
 def last_query(observer: psycopg.Connection, connection: psycopg.Connection) -> str:

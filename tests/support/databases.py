@@ -8,6 +8,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
+import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -20,6 +21,20 @@ def postgres_server_url() -> str | None:
     return os.environ.get(PG_ENV) or None
 
 
+def libpq_dsn(url: str) -> str:
+    """A SQLAlchemy URL of PostgreSQL as libpq (and psycopg itself) takes it."""
+    return make_url(url).set(drivername="postgresql").render_as_string(False)
+
+
+def postgres_dsn_or_skip(why: str) -> str:
+    """The suite's PostgreSQL server as a libpq DSN; the test skips, saying `why` it needs one,
+    when the suite runs on SQLite."""
+    url = postgres_server_url()
+    if url is None:
+        pytest.skip(f"needs a PostgreSQL server in {PG_ENV} ({why})")
+    return libpq_dsn(url)
+
+
 @contextmanager
 def fresh_database(directory: Path) -> Iterator[str]:
     """A URL to an empty database that is dropped (PostgreSQL) when the block ends."""
@@ -28,7 +43,7 @@ def fresh_database(directory: Path) -> Iterator[str]:
         yield f"sqlite:///{directory / f'oc-{secrets.token_hex(4)}.db'}"
         return
     name = f"oc_test_{secrets.token_hex(6)}"
-    admin_dsn = make_url(server).set(drivername="postgresql").render_as_string(False)
+    admin_dsn = libpq_dsn(server)
     with psycopg.connect(admin_dsn, autocommit=True) as connection:
         connection.execute(f'CREATE DATABASE "{name}"')
     try:

@@ -85,16 +85,44 @@ def weight(rows: list) -> int:
     return len(rows) + items + text // TEXT_PER_WEIGHT
 
 
+class _Weighed:
+    """Entries by key, the least recently used first, within a total weight (not thread-safe:
+    `ReadCache` holds its lock around every use)."""
+
+    def __init__(self, max_weight: int):
+        self.max_weight = max_weight
+        self.entries: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
+        self.weight = 0
+
+    def get(self, key: Hashable):
+        entry = self.entries.get(key)
+        if entry is None:
+            return None
+        self.entries.move_to_end(key)
+        return entry[0]
+
+    def put(self, key: Hashable, value, heft: int) -> None:
+        replaced = self.entries.pop(key, None)
+        if replaced is not None:
+            self.weight -= replaced[1]
+        self.entries[key] = (value, heft)
+        self.weight += heft
+        while self.weight > self.max_weight:
+            self.weight -= self.entries.popitem(last=False)[1][1]
+
+    def clear(self) -> None:
+        self.entries.clear()
+        self.weight = 0
+
+
 class ReadCache:
     def __init__(self, max_weight: int = MAX_WEIGHT, max_entry_weight: int = MAX_ENTRY_WEIGHT):
-        self.max_weight = max_weight
         self.max_entry_weight = max_entry_weight
         self._version: Hashable | None = None
-        self._rows: OrderedDict[Hashable, tuple[tuple, int]] = OrderedDict()
-        self._weight = 0
-        # Values kept whatever the version (`remember`), under the same bounds.
-        self._remembered: OrderedDict[Hashable, tuple[object, int]] = OrderedDict()
-        self._remembered_weight = 0
+        # Rows and values of `_version` only.
+        self._rows = _Weighed(max_weight)
+        # Values kept whatever the version (`remember`), under bounds of their own.
+        self._remembered = _Weighed(max_weight)
         self._lock = threading.Lock()
 
     def at(self, version: Hashable | None) -> "VersionRows | None":
@@ -102,7 +130,7 @@ class ReadCache:
         return None if version is None else VersionRows(self, version)
 
     def __len__(self) -> int:
-        return len(self._rows)
+        return len(self._rows.entries)
 
     def _get(self, version: Hashable, key: Hashable) -> list | None:
         rows = self._value(version, key)
@@ -111,13 +139,7 @@ class ReadCache:
 
     def _value(self, version: Hashable, key: Hashable):
         with self._lock:
-            if version != self._version:
-                return None
-            entry = self._rows.get(key)
-            if entry is None:
-                return None
-            self._rows.move_to_end(key)
-            return entry[0]
+            return self._rows.get(key) if version == self._version else None
 
     def _keep(self, version: Hashable, key: Hashable, rows: list) -> None:
         self._keep_value(version, key, tuple(rows), heft=weight(rows))
@@ -131,24 +153,13 @@ class ReadCache:
                 # Rows of a newer (or, from a slower request, older) version: the old entries
                 # are of no use to it, and equal versions are all that is ever compared.
                 self._rows.clear()
-                self._weight = 0
                 self._version = version
-            replaced = self._rows.pop(key, None)
-            if replaced is not None:
-                self._weight -= replaced[1]
-            self._rows[key] = (value, heft)
-            self._weight += heft
-            while self._weight > self.max_weight:
-                self._weight -= self._rows.popitem(last=False)[1][1]
+            self._rows.put(key, value, heft)
 
     def remembered(self, key: Hashable):
         """What was remembered under `key` (`remember`), at whatever version, or None."""
         with self._lock:
-            entry = self._remembered.get(key)
-            if entry is None:
-                return None
-            self._remembered.move_to_end(key)
-            return entry[0]
+            return self._remembered.get(key)
 
     def remember(self, key: Hashable, value, *, heft: int) -> None:
         """`value` kept under `key` across versions: for what carries with it everything it was
@@ -158,13 +169,7 @@ class ReadCache:
         if heft > self.max_entry_weight:
             return
         with self._lock:
-            replaced = self._remembered.pop(key, None)
-            if replaced is not None:
-                self._remembered_weight -= replaced[1]
-            self._remembered[key] = (value, heft)
-            self._remembered_weight += heft
-            while self._remembered_weight > self.max_weight:
-                self._remembered_weight -= self._remembered.popitem(last=False)[1][1]
+            self._remembered.put(key, value, heft)
 
 
 class VersionRows:
