@@ -191,7 +191,11 @@ async def _results(pgconn: pq.abc.PGconn, count: int) -> list[pq.abc.PGresult]:
     loop = asyncio.get_running_loop()
     socket = pgconn.socket
     while pgconn.flush():
+        # libpq's rule for a nonblocking send: read what the server sends while waiting to
+        # send the rest, or a round larger than the socket's buffers, whose results fill them
+        # too, could wait on itself.
         await _ready(loop, socket, write=True)
+        pgconn.consume_input()
     results: list = []
     while True:
         while pgconn.is_busy():
@@ -208,20 +212,19 @@ async def _results(pgconn: pq.abc.PGconn, count: int) -> list[pq.abc.PGresult]:
 
 
 async def _ready(loop: asyncio.AbstractEventLoop, socket: int, *, write: bool) -> None:
+    """Until the socket has something to read, or (with `write`) room to write as well."""
     ready = loop.create_future()
 
     def wake() -> None:
         if not ready.done():
             ready.set_result(None)
 
+    loop.add_reader(socket, wake)
     if write:
         loop.add_writer(socket, wake)
-    else:
-        loop.add_reader(socket, wake)
     try:
         await ready
     finally:
+        loop.remove_reader(socket)
         if write:
             loop.remove_writer(socket)
-        else:
-            loop.remove_reader(socket)
