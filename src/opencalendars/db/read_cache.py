@@ -36,7 +36,7 @@ their transaction, under their locks, as always.
 Bounded by weight, about what a row, an item of an array, an offered start or 16 characters of
 text cost (the busy reads pack a person's spans into one row: JSON text on SQLite, arrays on
 PostgreSQL; a 10-member month with 2,000 appointments weighs 4,700 on SQLite, 6,600 on
-PostgreSQL, its 138 offered starts 138, remembered with their 2,500 spans about 2,600; each
+PostgreSQL, its 138 offered starts 138, remembered with the spans they were made of 3,470; each
 entry `ENTRY_WEIGHT` more): `MAX_WEIGHT` in all for the current version and as much for what is
 remembered, at most `MAX_ENTRY_WEIGHT` for one statement's rows or one value (larger ones are
 not kept), the least recently used dropped first. That is a few tens of MB per process at most,
