@@ -190,6 +190,10 @@ def test_the_reads_of_appointments_look_back_a_day_and_find_longer_ones_apart(ap
         own = run_plan(
             session, single(occupying_in_calendar(tenant.location_id, "event-calendar", **span))
         )
+        named_twice = run_plan(
+            session,
+            single(occupying_for_users(tenant.location_id, ["ann", "bo", "ann"], **span)),
+        )
 
     overlapping = sorted((s, e) for s, e in spans if s < end_ms and e > start_ms)
     assert len(overlapping) == 6  # 4 of the first 7, and 2 short ones
@@ -198,6 +202,11 @@ def test_the_reads_of_appointments_look_back_a_day_and_find_longer_ones_apart(ap
         (s, e) for s, e in overlapping if s <= start_ms - day
     )
     assert sorted(own) == overlapping
+    # Someone named twice is read once (PostgreSQL reads each person named with a scan of their
+    # own); someone with nothing in the range is not in the answer.
+    assert [(h.user_id, h.calendar_id, sorted(h.spans)) for h in named_twice] == [
+        ("ann", "other", sorted(held.spans))
+    ]
 
     # The same answer on both engines; the plans are checked on SQLite (see query_plan).
     parameters = {

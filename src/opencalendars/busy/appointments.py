@@ -7,7 +7,19 @@ from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple
 
 from orjson import loads
-from sqlalchemy import ColumnElement, bindparam, func, literal_column, or_, select, union_all
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Text,
+    bindparam,
+    cast,
+    func,
+    literal_column,
+    or_,
+    select,
+    true,
+    union_all,
+)
 
 from opencalendars.appointments.models import FREEING_STATUSES, Appointment, AppointmentUser
 from opencalendars.availability import recurrence
@@ -84,8 +96,45 @@ def _occupying_for_users_grouped(aggregate) -> PreparedRead:
     )
 
 
+def _occupying_for_users_by_member() -> PreparedRead:
+    """PostgreSQL's form of the same read: each person's arrays filled from a range scan of the
+    busy index of their own (a lateral subquery per person, the people one array parameter).
+    One scan for all of them, as `_occupying_for_users_grouped` reads, tested the list of people
+    on every row and hashed the rows into groups: twice the server's time for a team's month
+    (bench/RESULTS.md, session 17). The arrays come in the index's order, by start."""
+    member = (
+        func.unnest(cast(bindparam("user_ids"), ARRAY(Text)))
+        .table_valued("user_id")
+        .render_derived(name="member")
+    )
+    held = (
+        select(
+            func.array_agg(func.nullif(_people.calendar_id, bindparam("calendar_id"))).label(
+                "calendar_ids"
+            ),
+            func.array_agg(_people.start_ms).label("starts"),
+            func.array_agg(_people.end_ms).label("ends"),
+        )
+        .where(
+            _people.location_id == bindparam("location_id"),
+            _people.user_id == member.c.user_id,
+            _people.end_ms > bindparam("start_ms"),
+            _people.occupies.is_(True),
+            _people.appointment_id != bindparam("exclude_id"),
+            *_RECENT_PEOPLE,
+        )
+        .lateral("held")
+    )
+    return PreparedRead(
+        select(member.c.user_id, held.c.calendar_ids, held.c.starts, held.c.ends)
+        .select_from(member.join(held, true()))
+        .where(held.c.starts.is_not(None)),
+        named=False,
+    )
+
+
 # PostgreSQL's arrays arrive as lists (binary results: db/batch.py); SQLite's as JSON text.
-_OCCUPYING_FOR_USERS = _occupying_for_users_grouped(func.array_agg)
+_OCCUPYING_FOR_USERS = _occupying_for_users_by_member()
 _OCCUPYING_FOR_USERS_SQLITE = _occupying_for_users_grouped(func.json_group_array)
 # The few that started more than a day before the range, a row each (as series' occurrences).
 _LONG_OCCUPYING_FOR_USERS = PreparedRead(
@@ -188,7 +237,8 @@ def occupying_for_users(
     booked, if any: most of the appointments read are its own."""
     parameters = {
         "location_id": location_id,
-        "user_ids": user_ids,
+        # Each once: PostgreSQL's form reads a person's appointments once per time named.
+        "user_ids": list(dict.fromkeys(user_ids)),
         "start_ms": start_ms,
         "end_ms": end_ms,
         "recent_ms": start_ms - SHORT_SPAN_MS,
