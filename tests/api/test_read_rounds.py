@@ -113,21 +113,26 @@ def test_another_calendars_buffers_take_a_third_round_only_when_needed(app, tena
     assert "2030-01-07T09:00:00+00:00" in starts and "2030-01-07T12:00:00+00:00" in starts
 
 
-def test_a_booking_reads_in_two_rounds_and_writes_in_a_third(app, tenant):
-    calendar_id = created(tenant)
-    context = LocationContext(tenant.location_id, "UTC")
+def booking_rounds(app, tenant, calendar_id: str) -> tuple:
+    """`rounds_of` a booking of Monday 01:00 UTC on the calendar: (its `Written`, round sizes)."""
     body = AppointmentCreateSchema(
         calendarId=calendar_id,
         locationId=tenant.location_id,
         contactId="c-1",
         startTime=str(MONDAY_MS + HOUR_MS),
     )
-    dialect = app.state.db.engine.dialect
     plan = appointment_creation(
-        context, body, times=BodyTimes(MONDAY_MS + HOUR_MS, None), dialect=dialect
+        LocationContext(tenant.location_id, "UTC"),
+        body,
+        times=BodyTimes(MONDAY_MS + HOUR_MS, None),
+        dialect=app.state.db.engine.dialect,
     )
+    return rounds_of(app, plan)
 
-    written, sent = rounds_of(app, plan)
+
+def test_a_booking_reads_in_two_rounds_and_writes_in_a_third(app, tenant):
+    dialect = app.state.db.engine.dialect
+    written, sent = booking_rounds(app, tenant, created(tenant))
 
     # The calendar, its location's longest buffer, the contact and the clock; then the locks,
     # the checks (8 reads and round robin's last bookings) and what the booking's events read
@@ -150,19 +155,8 @@ def test_a_booking_that_sends_a_notification_reads_no_more_rounds(app, tenant):
     }
     notifying = tenant.post(f"/calendars/{calendar_id}/notifications", json=[booked_email])
     assert notifying.status_code == 200, notifying.text
-    context = LocationContext(tenant.location_id, "UTC")
-    body = AppointmentCreateSchema(
-        calendarId=calendar_id,
-        locationId=tenant.location_id,
-        contactId="c-1",
-        startTime=str(MONDAY_MS + HOUR_MS),
-    )
     dialect = app.state.db.engine.dialect
-    plan = appointment_creation(
-        context, body, times=BodyTimes(MONDAY_MS + HOUR_MS, None), dialect=dialect
-    )
-
-    written, sent = rounds_of(app, plan)
+    written, sent = booking_rounds(app, tenant, calendar_id)
 
     # The contact its text names was read with the calendar: no round of its own.
     assert sent == [4, len(booking_locks(dialect, ["one"])) + 9 + 3]
