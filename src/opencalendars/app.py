@@ -6,6 +6,7 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager, contextmanager
+from functools import partial
 
 import psycopg
 from anyio import to_thread
@@ -24,6 +25,7 @@ from opencalendars.calendars.router import router as calendars_router
 from opencalendars.contacts.router import router as contacts_router
 from opencalendars.db import migrate
 from opencalendars.db.database import Database
+from opencalendars.db.location_versions import keep_compacting
 from opencalendars.errors import ApiError, envelope
 from opencalendars.events.router import admin_router as events_admin_router
 from opencalendars.events.router import public_router as webhooks_router
@@ -124,21 +126,29 @@ def startup_objects_frozen() -> Iterator[None]:
 @asynccontextmanager
 async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     """Requests run in at most `request_threads` threads: more only fight over the GIL and the
-    connection pool. With `with_worker`, a delivery worker runs beside the server."""
+    connection pool. On PostgreSQL, a thread compacts the locations' changes
+    (db/location_versions.py); with `with_worker`, a delivery worker runs beside the server."""
     to_thread.current_default_thread_limiter().total_tokens = app.state.settings.request_threads
+    db = app.state.db
+    tasks = []
+    if not db.is_sqlite:
+        tasks.append(("location-versions", partial(keep_compacting, db.engine)))
+    if app.state.settings.with_worker:
+        tasks.append(("delivery", Worker(db, WorkerSettings.from_env()).run))
     with startup_objects_frozen():
-        if not app.state.settings.with_worker:
-            yield
-            return
         stop = threading.Event()
-        worker = Worker(app.state.db, WorkerSettings.from_env())
-        thread = threading.Thread(target=worker.run, args=(stop,), name="delivery", daemon=True)
-        thread.start()
+        threads = [
+            threading.Thread(target=run, args=(stop,), name=name, daemon=True)
+            for name, run in tasks
+        ]
+        for thread in threads:
+            thread.start()
         try:
             yield
         finally:
             stop.set()
-            thread.join(timeout=30)
+            for thread in threads:
+                thread.join(timeout=30)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

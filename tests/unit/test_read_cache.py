@@ -1,5 +1,6 @@
 """The read cache's rules (db/read_cache.py): rows are used again only at the version they were
-read at, a new version forgets the old one's rows, and the cache stays within its bounds."""
+read at, a new version's rows replace the old one's, other entries keep their own versions (on
+PostgreSQL, other locations'), and the cache stays within its bounds."""
 
 from opencalendars.db.database import Database
 from opencalendars.db.read_cache import ReadCache, statement_key, weight
@@ -26,7 +27,7 @@ def test_rows_are_read_once_per_version_and_statement():
     assert len(reads) == 2
 
 
-def test_a_new_version_reads_again_and_forgets_the_old_rows():
+def test_a_new_version_reads_again_and_its_rows_replace_the_old_ones():
     cache, reads = ReadCache(), []
     cache.at(1).rows(SQL, ("loc",), read_counting([(1, 2)], reads))
     assert cache.at(2).rows(SQL, ("loc",), read_counting([(5, 6)], reads)) == [(5, 6)]
@@ -83,9 +84,24 @@ def test_values_made_of_rows_live_by_the_same_version_and_bounds():
     cache.at(3).keep_value(("other",), [4, 5, 6], heft=3)  # 7: 23 in all, over 20
     assert cache.at(3).value(key) is None
     assert cache.at(3).cached(SQL, ("loc",)) == [(1, 2)] * 5
-    # Rows of a new version forget the old version's values.
+    # Rows of a new version replace their statement's old rows, and no other entry.
     cache.at(5).keep(SQL, ("loc",), [(7, 8)])
-    assert cache.at(3).value(("other",)) is None and cache.at(5).value(("other",)) is None
+    assert cache.at(3).cached(SQL, ("loc",)) is None
+    assert cache.at(3).value(("other",)) == [4, 5, 6] and cache.at(5).value(("other",)) is None
+
+
+def test_each_locations_rows_live_by_its_own_version():
+    """PostgreSQL's versions are per location: a change in one leaves the other's rows in use."""
+    cache, reads = ReadCache(), []
+    first, second = ("first", 10), ("second", 10)
+    cache.at(first).rows(SQL, ("first",), read_counting([(1, 2)], reads))
+    cache.at(second).rows(SQL, ("second",), read_counting([(3, 4)], reads))
+    changed = ("first", 11)
+    assert cache.at(changed).rows(SQL, ("first",), read_counting([(5, 6)], reads)) == [(5, 6)]
+    assert cache.at(second).rows(SQL, ("second",), read_counting([], reads)) == [(3, 4)]
+    assert len(reads) == 3
+    # The same statement at another location's version is not its rows.
+    assert cache.at(second).cached(SQL, ("first",)) is None
 
 
 def test_results_that_found_nothing_still_count_against_the_bound():

@@ -31,6 +31,7 @@ from opencalendars.db.batch import (
     run_written,
 )
 from opencalendars.db.liveness import watch_pool
+from opencalendars.db.location_versions import VERSION_SQL
 from opencalendars.db.loop_connections import LoopConnections
 from opencalendars.db.loop_writes import run_write_plan
 from opencalendars.db.pg_rounds import send_round
@@ -46,8 +47,6 @@ BEGIN_MODE = "opencalendars_begin"
 # the URL says `connect_timeout` itself): a process refuses to start in seconds, not minutes.
 CONNECT_TIMEOUT_S = 5
 PREPARE_THRESHOLD = 0
-# The version of a PostgreSQL database that `run_plan`'s cached rows are valid for.
-SNAPSHOT_SQL = "SELECT pg_current_snapshot()::text"
 SUPPORTED_DATABASES = (("sqlite", "pysqlite"), ("postgresql", "psycopg"))
 DATABASE_URL_FORMS = "sqlite:///PATH or postgresql://USER:PASSWORD@HOST:PORT/DATABASE"
 IN_MEMORY = (
@@ -333,33 +332,33 @@ class Database:
         (as `read_first`; no session, `BEGIN` or `COMMIT`); on PostgreSQL each round is
         pipelined on one of the loop's own connections, so a round is one round trip, with no
         pre-ping, and results in binary as `fetch_round` reads them. Everything is read."""
-        value, _ = await self._run_plan_in_loop(plan, with_version=False)
+        value, _ = await self._run_plan_in_loop(plan)
         return value
 
-    async def run_plan_seen(self, plan: Plan[T]) -> tuple[T, VersionRows | None]:
-        """`run_plan`, reading the version of the database first (db/read_cache.py), and the
-        cache at that version (None when the cache is off or no version could be read): rows
-        read before at the same version are used again instead of being read (on SQLite in
-        every round, on PostgreSQL after the first, which reads the version ahead of the plan's
-        first statements), and what is made of this plan's reads and of any read after them
-        can be kept there."""
+    async def run_plan_seen(
+        self, plan: Plan[T], *, location_id: str
+    ) -> tuple[T, VersionRows | None]:
+        """`run_plan` of one location's reads, reading its version first (db/read_cache.py),
+        and the cache at that version (None when the cache is off or no version could be
+        read): rows read before at the same version are used again instead of being read (on
+        SQLite in every round, on PostgreSQL after the first, which reads the location's
+        version ahead of the plan's first statements), and what is made of this plan's reads
+        and of any read after them can be kept there."""
         if self.read_cache is None:
             return await self.run_plan(plan), None
-        return await self._run_plan_in_loop(plan, with_version=True)
+        return await self._run_plan_in_loop(plan, version_of=location_id)
 
     async def _run_plan_in_loop(
-        self, plan: Plan[T], *, with_version: bool
+        self, plan: Plan[T], *, version_of: str | None = None
     ) -> tuple[T, VersionRows | None]:
         if self.is_sqlite:
-            return self._run_plan_sqlite(plan, with_version=with_version)
+            return self._run_plan_sqlite(plan, with_version=version_of is not None)
         seen = None
         try:
             fetches = plan.send(None)
-            rows, snapshot = await self._fetch_round_in_loop(
-                fetches, None, with_snapshot=with_version
-            )
-            if with_version:
-                seen = self.read_cache.at(snapshot)
+            rows, version = await self._fetch_round_in_loop(fetches, None, version_of=version_of)
+            if version_of is not None:
+                seen = self.read_cache.at((version_of, version))
             while True:
                 fetches = plan.send(rows)
                 rows, _ = await self._fetch_round_in_loop(fetches, seen)
@@ -377,7 +376,7 @@ class Database:
 
     def read_plan_seen(self, plan: Plan[T]) -> tuple[T, VersionRows | None]:
         """`read_plan`, and the cache at its version, as `run_plan_seen` (PostgreSQL: None,
-        uncached: the cache's snapshot is read on the event loop's connections)."""
+        uncached: a location's version is read on the event loop's connections)."""
         if self.is_sqlite and self.read_cache is not None:
             return self._run_plan_sqlite(plan, with_version=True)
         return self.read_plan(plan), None
@@ -425,11 +424,11 @@ class Database:
             self._version_connection = None
 
     async def _fetch_round_in_loop(
-        self, fetches: Sequence[Fetch], cached: VersionRows | None, with_snapshot: bool = False
-    ) -> tuple[list, str | None]:
-        """A round's shaped results, and with `with_snapshot` the database's snapshot read in
-        the same pipeline (None if nothing was sent). Statements with rows in `cached` are not
-        sent; the rows of those that are, are kept there."""
+        self, fetches: Sequence[Fetch], cached: VersionRows | None, version_of: str | None = None
+    ) -> tuple[list, int | None]:
+        """A round's shaped results, and with `version_of` that location's version read in the
+        same pipeline (db/location_versions.py; None if nothing was sent). Statements with rows
+        in `cached` are not sent; the rows of those that are, are kept there."""
         statements = round_statements(self.engine.dialect, fetches)
         found = [
             None if cached is None else cached.cached(sql, values)
@@ -440,16 +439,16 @@ class Database:
             for (_, _, sql_values), rows in zip(statements, found, strict=True)
             if rows is None
         ]
-        if with_snapshot:
+        if version_of is not None:
             # First: read before the rows it vouches for, those of this round included.
-            queries.insert(0, (SNAPSHOT_SQL, ()))
-        snapshot = None
+            queries.insert(0, (VERSION_SQL, {"location_id": version_of}))
+        version = None
         if queries:
             read = await self.loop_connections.of_this_loop().run(
                 partial(send_round, statements=queries)
             )
-            if with_snapshot:
-                snapshot = read.pop(0)[0][0]
+            if version_of is not None:
+                version = read.pop(0)[0][0]
             unread = iter(read)
             for at, rows in enumerate(found):
                 if rows is None:
@@ -460,7 +459,7 @@ class Database:
         return [
             fetch.result(compiled.rows(raws))
             for (fetch, compiled, _), raws in zip(statements, found, strict=True)
-        ], snapshot
+        ], version
 
     async def read_first(self, read: PreparedRead, parameters: dict) -> tuple | None:
         """`first_row` for an async endpoint, without leaving the event loop.

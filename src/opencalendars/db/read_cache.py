@@ -3,18 +3,20 @@
 A booking page asks for the same calendar's month again and again, and nearly every time
 nothing has been booked, blocked or edited in between: the busy reads (a team's month of
 appointments is thousands of rows) would return the same rows. They are kept here by
-statement and parameters, and used again only while a *version* of the whole database, read
-before them, is unchanged. A stale answer is impossible by construction, not unlikely:
+statement and parameters, each with the *version* read before it, and used again only by a
+request that reads the same version. A stale answer is impossible by construction, not
+unlikely:
 
 - SQLite: `PRAGMA data_version` on a connection of its own that never writes. Its value
   changes with every commit of any other connection, of this process or another, and only then.
   A new such connection (after an error) counts from its own start, so the version is the pair
   (which connection, its count).
-- PostgreSQL: `pg_current_snapshot()`, read in the plan's first round. Two equal snapshots see
-  the same committed transactions: any transaction that ends in between, committed or not,
-  either leaves the list of those in progress or raises its upper bound. The snapshot is read
-  in the first round, before the rows it vouches for (later rounds), so those rows are at
-  least that new, and equal snapshots later mean nothing was committed since.
+- PostgreSQL: the version of the request's location (db/location_versions.py), read in the
+  plan's first round: a sum that every committed change to a table free slots read adds to,
+  kept by triggers in the changing transaction itself. It is read before the rows it vouches
+  for (later rounds), so those rows are at least that new, and an equal version later means
+  nothing was committed for that location since. Another location's commits, and the rate
+  limits' counting (which commits on every request), leave it as it was.
 
 What is computed from such rows can be kept the same way (`VersionRows.value`,
 `keep_value`): free slots keep the starts the engine offered (slots/service.py), so a request
@@ -25,20 +27,21 @@ What carries with it everything it was made of can be kept across versions too
 (`ReadCache.remember`): free slots remember their offered starts with the engine's inputs, and
 answer with them after a commit when the inputs read again are equal (slots/service.py).
 
-Any commit anywhere in the database (on PostgreSQL, anywhere in the cluster) starts a new
-version: the cache keeps no entry of an older one. So it helps where free slots are read far
-more often than anything is written, and costs one statement (SQLite: a few microseconds; on
-PostgreSQL one more statement in a round already sent) where they are not. Only
-`Database.run_plan_seen` (the free-slots API's first reads, outside any transaction) and, on
-SQLite, `Database.read_plan_seen` (the booking widget's) use it; a booking's checks read inside
-their transaction, under their locks, as always.
+Any commit anywhere in the database (on PostgreSQL, any change of the location's scheduling
+data) starts a new version: entries of an older one are never used again, and give way as the
+new version's replace them or as the bound drops the least recently used. So it helps where
+free slots are read far more often than their data changes, and costs one statement (SQLite: a
+few microseconds; on PostgreSQL one more statement in a round already sent) where it does not.
+Only `Database.run_plan_seen` (the free-slots API's first reads, outside any transaction) and,
+on SQLite, `Database.read_plan_seen` (the booking widget's) use it; a booking's checks read
+inside their transaction, under their locks, as always.
 
 Bounded by weight, about what a row, an item of an array, an offered start or 16 characters of
 text cost (the busy reads pack a person's spans into one row: JSON text on SQLite, arrays on
 PostgreSQL; a 10-member month with 2,000 appointments weighs 4,700 on SQLite, 6,600 on
 PostgreSQL, its 138 offered starts 138, remembered with the spans they were made of 3,470; each
-entry `ENTRY_WEIGHT` more): `MAX_WEIGHT` in all for the current version and as much for what is
-remembered, at most `MAX_ENTRY_WEIGHT` for one statement's rows or one value (larger ones are
+entry `ENTRY_WEIGHT` more): `MAX_WEIGHT` in all for what is kept by version and as much for what
+is remembered, at most `MAX_ENTRY_WEIGHT` for one statement's rows or one value (larger ones are
 not kept), the least recently used dropped first. That is a few tens of MB per process at most,
 whatever the requests.
 """
@@ -111,16 +114,12 @@ class _Weighed:
         while self.weight > self.max_weight:
             self.weight -= self.entries.popitem(last=False)[1][1]
 
-    def clear(self) -> None:
-        self.entries.clear()
-        self.weight = 0
-
 
 class ReadCache:
     def __init__(self, max_weight: int = MAX_WEIGHT, max_entry_weight: int = MAX_ENTRY_WEIGHT):
         self.max_entry_weight = max_entry_weight
-        self._version: Hashable | None = None
-        # Rows and values of `_version` only.
+        # Rows and values, each with the version it was read at: on PostgreSQL versions are
+        # per location, and one location's change must not drop another's rows.
         self._rows = _Weighed(max_weight)
         # Values kept whatever the version (`remember`), under bounds of their own.
         self._remembered = _Weighed(max_weight)
@@ -140,7 +139,10 @@ class ReadCache:
 
     def _value(self, version: Hashable, key: Hashable):
         with self._lock:
-            return self._rows.get(key) if version == self._version else None
+            entry = self._rows.get(key)
+        if entry is None or entry[0] != version:
+            return None
+        return entry[1]
 
     def _keep(self, version: Hashable, key: Hashable, rows: list) -> None:
         self._keep_value(version, key, tuple(rows), heft=weight(rows))
@@ -150,12 +152,9 @@ class ReadCache:
         if heft > self.max_entry_weight:
             return
         with self._lock:
-            if version != self._version:
-                # Rows of a newer (or, from a slower request, older) version: the old entries
-                # are of no use to it, and equal versions are all that is ever compared.
-                self._rows.clear()
-                self._version = version
-            self._rows.put(key, value, heft)
+            # A newer version's (or, from a slower request, an older one's) in place of any other:
+            # equal versions are all that is ever compared.
+            self._rows.put(key, (version, value), heft)
 
     def remembered(self, key: Hashable):
         """What was remembered under `key` (`remember`), at whatever version, or None."""

@@ -295,7 +295,9 @@ async def answer_free_slots(
     time answer (`kept_starts`): only the calendar and the clock are read, and the engine does
     not run. After a commit everything is read, and the engine runs only when its inputs
     differ from those of the starts remembered for the same query (`starts_made_before`)."""
-    (calendar, now_ms), seen = await db.run_plan_seen(calendar_and_clock(context, calendar_id))
+    (calendar, now_ms), seen = await db.run_plan_seen(
+        calendar_and_clock(context, calendar_id), location_id=context.location_id
+    )
     asked = slots_asked(context, calendar, now_ms=now_ms, query=query)
     if asked is None:
         return {}

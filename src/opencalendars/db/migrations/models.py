@@ -7,6 +7,7 @@ from opencalendars.appointments import models as appointment_models  # noqa: F40
 from opencalendars.blocked_slots import models as blocked_slot_models  # noqa: F401
 from opencalendars.calendars import models as calendar_models  # noqa: F401
 from opencalendars.contacts import models as contact_models  # noqa: F401
+from opencalendars.db import location_versions  # noqa: F401
 from opencalendars.db.base import Base
 from opencalendars.events import models as event_models  # noqa: F401
 from opencalendars.groups import models as group_models  # noqa: F401

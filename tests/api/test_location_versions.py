@@ -1,0 +1,313 @@
+"""Each location's version on PostgreSQL (db/location_versions.py): every committed change to what
+free slots read moves its location's version and no other's; nothing else moves it (another
+location's writes, the rate limits' counting); compaction never changes a version, even while
+writers write."""
+
+import re
+import threading
+
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from api.slot_helpers import make_calendar
+from opencalendars.app import create_app
+from opencalendars.context import LocationContext
+from opencalendars.db.batch import drive, fetch_round, round_statements
+from opencalendars.db.database import Database
+from opencalendars.db.location_versions import (
+    VERSION_SQL,
+    WATCHED_TABLES,
+    compact,
+    keep_compacting,
+)
+from opencalendars.db.prepared import session_connection
+from opencalendars.http.rate_limits import DEFAULT_RATE_LIMITS
+from opencalendars.settings import Settings
+from opencalendars.slots.service import (
+    FreeSlotsQuery,
+    calendar_and_clock,
+    free_slot_inputs,
+    slots_asked,
+)
+from support.api import ADMIN_KEY, create_tenant
+from support.databases import fresh_database, libpq_dsn, postgres_server_url
+
+MONDAY = "2027-03-01"
+MONDAY_MS = 1_803_963_600_000  # 2027-03-01T05:00:00Z, midnight in New York
+DAY_MS = 86_400_000
+ZONE = "America/New_York"
+# Read afresh by every request's first round: no version vouches for it.
+UNWATCHED = {"server_clock"}
+
+
+@pytest.fixture(autouse=True)
+def on_postgres(database_url):
+    if postgres_server_url() is None:
+        pytest.skip("location versions are PostgreSQL's (SQLite's is the file's data_version)")
+
+
+def version(db: Database, location_id: str) -> int:
+    with db.engine.connect() as connection:
+        return connection.exec_driver_sql(VERSION_SQL, {"location_id": location_id}).scalar()
+
+
+def offered(tenant, calendar_id: str) -> list[str]:
+    response = tenant.get(
+        f"/calendars/{calendar_id}/free-slots",
+        params={"startDate": MONDAY, "endDate": MONDAY, "timezone": ZONE},
+    )
+    assert response.status_code == 200, response.text
+    return response.json().get(MONDAY, {}).get("slots", [])
+
+
+def block(tenant, calendar_id: str, start: str = "09:00", end: str = "09:30") -> None:
+    body = {
+        "locationId": tenant.location_id,
+        "calendarId": calendar_id,
+        "startTime": f"{MONDAY}T{start}:00-05:00",
+        "endTime": f"{MONDAY}T{end}:00-05:00",
+    }
+    response = tenant.post("/calendars/events/block-slots", json=body)
+    assert response.status_code == 201, response.text
+
+
+def tables_of(sql: str) -> set[str]:
+    return set(re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)\b", sql)) - {"unnest", "LATERAL"}
+
+
+def tables_read(app, context: LocationContext, calendar_id: str) -> set[str]:
+    """Every table a free-slots request for the calendar names, over all its rounds."""
+    query = FreeSlotsQuery(MONDAY_MS, MONDAY_MS + DAY_MS, ZONE, [], False)
+
+    def reads():
+        calendar, now_ms = yield from calendar_and_clock(context, calendar_id)
+        asked = slots_asked(context, calendar, now_ms=now_ms, query=query)
+        return (yield from free_slot_inputs(context, asked, query=query))
+
+    named: list[str] = []
+    with app.state.db.read() as session:
+        dialect, connection = session_connection(session)
+
+        def noted(fetches):
+            named.extend(sql for _, _, (sql, _) in round_statements(dialect, fetches))
+            return fetch_round(dialect, connection, fetches)
+
+        drive(reads(), noted)
+    return set().union(*map(tables_of, named))
+
+
+def triggers_by_table(db: Database) -> dict[str, set[str]]:
+    with db.engine.connect() as connection:
+        rows = connection.exec_driver_sql(
+            "SELECT c.relname, p.proname FROM pg_trigger t"
+            " JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid"
+            " WHERE NOT t.tgisinternal"
+        ).all()
+    found: dict[str, set[str]] = {}
+    for table, function in rows:
+        found.setdefault(table, set()).add(function)
+    return found
+
+
+def test_every_table_free_slots_read_is_watched(app, tenant):
+    """Calendars of every shape (a team, an event calendar, a service calendar with a room
+    shared with another calendar, buffers of another calendar): each table their reads name
+    has the triggers, on each kind of change."""
+    team = make_calendar(tenant, "round_robin", members=("ann", "bob"))
+    event = make_calendar(tenant, "event")
+    service = make_calendar(tenant, "service_booking", members=("ann",))
+    other_service = make_calendar(tenant, "service_booking", members=("bob",))
+    make_calendar(tenant, "personal", members=("bob",), slotBuffer=30)
+    room = tenant.post(
+        "/calendars/resources/rooms",
+        json={
+            "locationId": tenant.location_id,
+            "name": "Room",
+            "capacity": 1,
+            "calendarIds": [service, other_service],
+        },
+    )
+    assert room.status_code == 201, room.text
+    context = LocationContext(tenant.location_id, ZONE)
+    read = set().union(*(tables_read(app, context, id_) for id_ in (team, event, service)))
+
+    # Exactly: a table read but not watched could serve stale rows; one watched but not read
+    # would only cost its writers.
+    assert read - UNWATCHED == set(WATCHED_TABLES)
+    triggers = triggers_by_table(app.state.db)
+    every_kind = {
+        "opencalendars_location_rows_changed",
+        "opencalendars_location_rows_updated",
+        "opencalendars_every_location_changed",
+    }
+    assert {table: triggers.get(table, set()) & every_kind for table in WATCHED_TABLES} == {
+        table: every_kind for table in WATCHED_TABLES
+    }
+
+
+def test_a_change_moves_its_locations_version_and_no_other(app, tenant, other_tenant):
+    db = app.state.db
+    calendar_id = make_calendar(tenant)
+    other_id = make_calendar(other_tenant)
+    first, other = version(db, tenant.location_id), version(db, other_tenant.location_id)
+
+    block(tenant, calendar_id)
+    after_block = version(db, tenant.location_id)
+    assert after_block > first
+    assert version(db, other_tenant.location_id) == other
+
+    # By hand, in SQL: an update of no value is a change too (the triggers cannot tell), one
+    # that rolls back is none, and a delete is one.
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "UPDATE blocked_slots SET start_ms = start_ms WHERE location_id = %(location)s",
+            {"location": tenant.location_id},
+        )
+    after_update = version(db, tenant.location_id)
+    assert after_update > after_block
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql(
+            "DELETE FROM blocked_slots WHERE location_id = %(location)s",
+            {"location": tenant.location_id},
+        )
+        connection.rollback()
+    assert version(db, tenant.location_id) == after_update
+    with db.engine.begin() as connection:
+        connection.exec_driver_sql(
+            "DELETE FROM blocked_slots WHERE location_id = %(location)s",
+            {"location": tenant.location_id},
+        )
+    assert version(db, tenant.location_id) > after_update
+    assert version(db, other_tenant.location_id) == other
+    assert offered(other_tenant, other_id)  # unaffected, and answering
+
+
+def test_a_truncate_moves_every_locations_version(tmp_path):
+    with fresh_database(tmp_path) as url:
+        db = Database(url)
+        try:
+            from opencalendars.db import migrate
+
+            migrate.upgrade(db)
+            before = version(db, "any-location")
+            with db.engine.begin() as connection:
+                connection.exec_driver_sql("TRUNCATE external_busy")
+            assert version(db, "any-location") == before + 1
+            assert version(db, "another") == before + 1
+        finally:
+            db.dispose()
+
+
+def rounds_sent(monkeypatch) -> list:
+    """Each round the free-slots plans send from now on (not the rate limits' counting)."""
+    sent = []
+    fetch = Database._fetch_round_in_loop
+    monkeypatch.setattr(
+        Database,
+        "_fetch_round_in_loop",
+        lambda self, *args, **kwargs: sent.append(args) or fetch(self, *args, **kwargs),
+    )
+    return sent
+
+
+def test_rate_limit_counts_and_other_locations_leave_kept_free_slots_in_use(
+    database_url, monkeypatch
+):
+    """With rate limits counted in PostgreSQL every request commits its count; that, and
+    another location's booking page changing, must not make free slots read everything again
+    (the cluster's snapshot, the version before this one, moved with each). A change in the
+    location does."""
+    app = create_app(
+        Settings(database_url=database_url, admin_key=ADMIN_KEY, rate_limits=DEFAULT_RATE_LIMITS)
+    )
+    try:
+        with TestClient(app) as client:
+            tenant = create_tenant(client)
+            elsewhere = create_tenant(client, name="Elsewhere")
+            calendar_id = make_calendar(tenant)
+            elsewhere_id = make_calendar(elsewhere)
+            whole = offered(tenant, calendar_id)
+            sent = rounds_sent(monkeypatch)
+            for _ in range(3):
+                assert offered(tenant, calendar_id) == whole
+            block(elsewhere, elsewhere_id)
+            assert offered(tenant, calendar_id) == whole
+            # The calendar, the clock and the location's version; nothing else, each time.
+            assert len(sent) == 4
+
+            block(tenant, calendar_id)
+            sent.clear()
+            assert offered(tenant, calendar_id) == whole[1:]
+            assert len(sent) >= 2  # everything read again
+    finally:
+        app.state.rate_limiter.close()
+        app.state.db.dispose()
+
+
+def insert_blocks(dsn: str, location_id: str, count: int) -> None:
+    """`count` statements, each a transaction of its own inserting one blocked slot."""
+    with psycopg.connect(dsn, autocommit=True) as connection:
+        for n in range(count):
+            connection.execute(
+                "INSERT INTO blocked_slots (id, location_id, calendar_id, assigned_user_id,"
+                " title, start_ms, end_ms, deleted, date_added_ms, date_updated_ms)"
+                " VALUES (%s, %s, NULL, 'ann', 'Busy', %s, %s, false, 0, 0)",
+                (f"{location_id}-{n}", location_id, n * 60_000, (n + 1) * 60_000),
+            )
+
+
+def test_compaction_never_changes_a_version_while_writers_write(app, tenant, other_tenant):
+    """Two writers commit one change after another in two locations while compactions run
+    (two at once: the second finds it is not its turn) and a reader reads versions: a version
+    never goes back, and in the end each location's is exactly its starting one plus its
+    writer's commits, with nothing left to compact."""
+    db = app.state.db
+    dsn = libpq_dsn(str(db.engine.url.render_as_string(hide_password=False)))
+    locations = [tenant.location_id, other_tenant.location_id]
+    started = {location: version(db, location) for location in locations}
+    writers = [
+        threading.Thread(target=insert_blocks, args=(dsn, location, 150)) for location in locations
+    ]
+    stop = threading.Event()
+    compactors = [
+        threading.Thread(target=keep_compacting, args=(db.engine, stop, 0.005)) for _ in range(2)
+    ]
+    for thread in writers + compactors:
+        thread.start()
+    seen = {location: [] for location in locations}
+    while any(thread.is_alive() for thread in writers):
+        for location in locations:
+            seen[location].append(version(db, location))
+    stop.set()
+    for thread in writers + compactors:
+        thread.join()
+    compact(db.engine)
+
+    for location in locations:
+        assert seen[location] == sorted(seen[location])
+        assert version(db, location) == started[location] + 150
+    with db.engine.connect() as connection:
+        left = connection.exec_driver_sql("SELECT count(*) FROM location_changes").scalar()
+    assert left == 0
+
+
+def test_a_compaction_waits_its_turn(app, tenant):
+    """While another process compacts, this one does nothing (and changes nothing)."""
+    db = app.state.db
+    make_calendar(tenant)
+    dsn = libpq_dsn(str(db.engine.url.render_as_string(hide_password=False)))
+    with psycopg.connect(dsn) as other:
+        other.execute(
+            "SELECT pg_advisory_xact_lock(hashtextextended('compact:location_changes', 0))"
+        )
+        before = version(db, tenant.location_id)
+        assert compact(db.engine) is False
+        assert version(db, tenant.location_id) == before
+    assert compact(db.engine) is True
+    assert version(db, tenant.location_id) == before
+
+
+def test_a_postgresql_server_compacts_as_it_serves(client):
+    names = {thread.name for thread in threading.enumerate()}
+    assert "location-versions" in names
