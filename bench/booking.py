@@ -8,8 +8,9 @@ they run the same validation and are timed too, and the counts are printed.
 
     python bench/booking.py [--database-url URL] [--past-blocks N]
 
-With `--compare-src DIR` (another checkout's `src`, with the same migrations) a second server
-runs that code on a database of its own (`--compare-database-url`, or a fresh SQLite file), and
+With `--compare-src DIR` (another checkout's `src`) a second server runs that code on a database
+of its own (`--compare-database-url`, or a fresh SQLite file; seeded by this code, then migrated
+down to the newest revision that checkout has, when it is older), and
 the two are measured request by request instead: a booking and a GET on one, then on the other,
 for every offered start. On a machine whose speed swings from minute to minute, this is how two
 versions of the code compare.
@@ -25,10 +26,13 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import httpx
+from alembic import command
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import p50, p95, running_server
 from free_slots import SLOTS_PARAMS, client_for, prepared
+
+from opencalendars.db import migrate
 
 SEQUENTIAL = 60
 CONCURRENCY = 16
@@ -68,6 +72,18 @@ def timed_get(client: httpx.Client, calendar_id: str) -> float:
     return (time.perf_counter() - started) * 1000
 
 
+def compare_head(src: str) -> str:
+    """The newest migration revision of the checkout whose `src` this is."""
+    versions = Path(src) / "opencalendars" / "db" / "migrations" / "versions"
+    return max(path.name.split("_", 1)[0] for path in versions.glob("[0-9]*_*.py"))
+
+
+def migrate_down_to(db, revision: str) -> None:
+    with db.engine.connect() as connection:
+        command.downgrade(migrate.alembic_config(connection), revision)
+        connection.commit()
+
+
 def compare(args: argparse.Namespace) -> None:
     """This code and the code in `args.compare_src`, request by request."""
     sides = [
@@ -78,7 +94,9 @@ def compare(args: argparse.Namespace) -> None:
         runs = []
         for name, url, env in sides:
             workdir = Path(tempfile.mkdtemp(prefix="oc-bench-"))
-            url, _db, location, token, calendar = prepared(url, workdir)
+            url, db, location, token, calendar = prepared(url, workdir)
+            if env:
+                migrate_down_to(db, compare_head(args.compare_src))
             base_url = stack.enter_context(running_server(url, workdir / "server.log", env=env))
             client = stack.enter_context(client_for(base_url, token))
             for _ in range(20):

@@ -1,7 +1,7 @@
-"""Each location's version on PostgreSQL (db/location_versions.py): every committed change to what
-free slots read moves its location's version and no other's; nothing else moves it (another
-location's writes, the rate limits' counting); compaction never changes a version, even while
-writers write."""
+"""Each location's version (db/location_versions.py): every committed change to what free slots
+read moves its location's version and no other's (the server clock's moves every location's);
+nothing else moves it (another location's writes, the rate limits' counting); on PostgreSQL,
+compaction never changes a version, even while writers write."""
 
 import re
 import threading
@@ -9,14 +9,17 @@ import threading
 import psycopg
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import text
 
 from api.slot_helpers import make_calendar
 from opencalendars.app import create_app
 from opencalendars.context import LocationContext
+from opencalendars.db import batch
 from opencalendars.db.batch import drive, fetch_round, round_statements
 from opencalendars.db.database import Database
 from opencalendars.db.location_versions import (
-    VERSION_SQL,
+    EVERY_LOCATION_TABLES,
+    LOCATION_VERSION,
     WATCHED_TABLES,
     compact,
     keep_compacting,
@@ -37,19 +40,21 @@ MONDAY = "2027-03-01"
 MONDAY_MS = 1_803_963_600_000  # 2027-03-01T05:00:00Z, midnight in New York
 DAY_MS = 86_400_000
 ZONE = "America/New_York"
-# Read afresh by every request's first round: no version vouches for it.
-UNWATCHED = {"server_clock"}
 
 
-@pytest.fixture(autouse=True)
-def on_postgres(database_url):
+def on_postgres() -> None:
     if postgres_server_url() is None:
-        pytest.skip("location versions are PostgreSQL's (SQLite's is the file's data_version)")
+        pytest.skip("PostgreSQL's compaction and TRUNCATE (SQLite adds to a location's row)")
 
 
 def version(db: Database, location_id: str) -> int:
     with db.engine.connect() as connection:
-        return connection.exec_driver_sql(VERSION_SQL, {"location_id": location_id}).scalar()
+        return version_on(connection, location_id)
+
+
+def version_on(connection, location_id: str) -> int:
+    statement = LOCATION_VERSION.statement
+    return connection.execute(statement, {"location_id": location_id}).scalar()
 
 
 def offered(tenant, calendar_id: str) -> list[str]:
@@ -97,16 +102,34 @@ def tables_read(app, context: LocationContext, calendar_id: str) -> set[str]:
     return set().union(*map(tables_of, named))
 
 
-def triggers_by_table(db: Database) -> dict[str, set[str]]:
-    with db.engine.connect() as connection:
-        rows = connection.exec_driver_sql(
-            "SELECT c.relname, p.proname FROM pg_trigger t"
-            " JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid"
-            " WHERE NOT t.tgisinternal"
-        ).all()
+# pg_trigger.tgtype's bits of each event.
+PG_EVENTS = {4: "INSERT", 8: "DELETE", 16: "UPDATE", 32: "TRUNCATE"}
+
+
+def versioned_events(db: Database) -> dict[str, set[str]]:
+    """For each table, the changes a trigger adds to a location's version for."""
     found: dict[str, set[str]] = {}
-    for table, function in rows:
-        found.setdefault(table, set()).add(function)
+    with db.engine.connect() as connection:
+        if db.is_sqlite:
+            rows = connection.exec_driver_sql(
+                "SELECT tbl_name, sql FROM sqlite_master WHERE type = 'trigger'"
+                " AND sql LIKE '%location_versions%'"
+            ).all()
+            for table, sql in rows:
+                event = re.search(r"AFTER (INSERT|UPDATE|DELETE) ON", sql).group(1)
+                found.setdefault(table, set()).add(event)
+            return found
+        rows = connection.execute(
+            text(
+                "SELECT c.relname, t.tgtype FROM pg_trigger t"
+                " JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_proc p ON p.oid = t.tgfoid"
+                " WHERE p.proname LIKE 'opencalendars_%location%'"
+            )
+        ).all()
+    for table, kind in rows:
+        found.setdefault(table, set()).update(
+            event for bit, event in PG_EVENTS.items() if kind & bit
+        )
     return found
 
 
@@ -134,16 +157,11 @@ def test_every_table_free_slots_read_is_watched(app, tenant):
 
     # Exactly: a table read but not watched could serve stale rows; one watched but not read
     # would only cost its writers.
-    assert read - UNWATCHED == set(WATCHED_TABLES)
-    triggers = triggers_by_table(app.state.db)
-    every_kind = {
-        "opencalendars_location_rows_changed",
-        "opencalendars_location_rows_updated",
-        "opencalendars_every_location_changed",
-    }
-    assert {table: triggers.get(table, set()) & every_kind for table in WATCHED_TABLES} == {
-        table: every_kind for table in WATCHED_TABLES
-    }
+    assert read == set(WATCHED_TABLES) | set(EVERY_LOCATION_TABLES)
+    every_change = {"INSERT", "UPDATE", "DELETE"} | (
+        set() if app.state.db.is_sqlite else {"TRUNCATE"}
+    )
+    assert versioned_events(app.state.db) == {table: every_change for table in read}
 
 
 def test_a_change_moves_its_locations_version_and_no_other(app, tenant, other_tenant):
@@ -159,31 +177,37 @@ def test_a_change_moves_its_locations_version_and_no_other(app, tenant, other_te
 
     # By hand, in SQL: an update of no value is a change too (the triggers cannot tell), one
     # that rolls back is none, and a delete is one.
+    where = {"location": tenant.location_id}
     with db.engine.begin() as connection:
-        connection.exec_driver_sql(
-            "UPDATE blocked_slots SET start_ms = start_ms WHERE location_id = %(location)s",
-            {"location": tenant.location_id},
+        connection.execute(
+            text("UPDATE blocked_slots SET start_ms = start_ms WHERE location_id = :location"),
+            where,
         )
     after_update = version(db, tenant.location_id)
     assert after_update > after_block
     with db.engine.connect() as connection:
-        connection.exec_driver_sql(
-            "DELETE FROM blocked_slots WHERE location_id = %(location)s",
-            {"location": tenant.location_id},
-        )
+        connection.execute(text("DELETE FROM blocked_slots WHERE location_id = :location"), where)
+        assert version_on(connection, tenant.location_id) > after_update  # its own change
         connection.rollback()
     assert version(db, tenant.location_id) == after_update
     with db.engine.begin() as connection:
-        connection.exec_driver_sql(
-            "DELETE FROM blocked_slots WHERE location_id = %(location)s",
-            {"location": tenant.location_id},
-        )
+        connection.execute(text("DELETE FROM blocked_slots WHERE location_id = :location"), where)
     assert version(db, tenant.location_id) > after_update
     assert version(db, other_tenant.location_id) == other
     assert offered(other_tenant, other_id)  # unaffected, and answering
 
 
+def test_the_server_clock_moves_every_locations_version(app, tenant, other_tenant, frozen_clock):
+    """Free slots read the clock with the calendar, and keep both on SQLite."""
+    db = app.state.db
+    before = [version(db, tenant.location_id), version(db, other_tenant.location_id)]
+    frozen_clock("2027-03-01T08:00:00-05:00")
+    after = [version(db, tenant.location_id), version(db, other_tenant.location_id)]
+    assert all(now > then for now, then in zip(after, before, strict=True))
+
+
 def test_a_truncate_moves_every_locations_version(tmp_path):
+    on_postgres()
     with fresh_database(tmp_path) as url:
         db = Database(url)
         try:
@@ -199,9 +223,16 @@ def test_a_truncate_moves_every_locations_version(tmp_path):
             db.dispose()
 
 
-def rounds_sent(monkeypatch) -> list:
-    """Each round the free-slots plans send from now on (not the rate limits' counting)."""
+def reads_sent(db: Database, monkeypatch) -> list:
+    """What the free-slots plans send from now on (not the rate limits' counting): each
+    statement on SQLite, each round on PostgreSQL."""
     sent = []
+    if db.is_sqlite:
+        all_rows = batch._all_rows
+        monkeypatch.setattr(
+            batch, "_all_rows", lambda *args: sent.append(args[1]) or all_rows(*args)
+        )
+        return sent
     fetch = Database._fetch_round_in_loop
     monkeypatch.setattr(
         Database,
@@ -215,9 +246,9 @@ def test_rate_limit_counts_and_other_locations_leave_kept_free_slots_in_use(
     database_url, monkeypatch
 ):
     """With rate limits counted in PostgreSQL every request commits its count; that, and
-    another location's booking page changing, must not make free slots read everything again
-    (the cluster's snapshot, the version before this one, moved with each). A change in the
-    location does."""
+    another location's calendar changing, must not make free slots read everything again (the
+    versions before these, the cluster's snapshot and SQLite's data_version, moved with each).
+    A change in the location does."""
     app = create_app(
         Settings(database_url=database_url, admin_key=ADMIN_KEY, rate_limits=DEFAULT_RATE_LIMITS)
     )
@@ -228,13 +259,15 @@ def test_rate_limit_counts_and_other_locations_leave_kept_free_slots_in_use(
             calendar_id = make_calendar(tenant)
             elsewhere_id = make_calendar(elsewhere)
             whole = offered(tenant, calendar_id)
-            sent = rounds_sent(monkeypatch)
+            db = app.state.db
+            sent = reads_sent(db, monkeypatch)
             for _ in range(3):
                 assert offered(tenant, calendar_id) == whole
             block(elsewhere, elsewhere_id)
             assert offered(tenant, calendar_id) == whole
-            # The calendar, the clock and the location's version; nothing else, each time.
-            assert len(sent) == 4
+            # SQLite: nothing but the version; PostgreSQL: one round each time (the calendar,
+            # the clock and the location's version).
+            assert len(sent) == (0 if db.is_sqlite else 4)
 
             block(tenant, calendar_id)
             sent.clear()
@@ -262,6 +295,7 @@ def test_compaction_never_changes_a_version_while_writers_write(app, tenant, oth
     (two at once: the second finds it is not its turn) and a reader reads versions: a version
     never goes back, and in the end each location's is exactly its starting one plus its
     writer's commits, with nothing left to compact."""
+    on_postgres()
     db = app.state.db
     dsn = libpq_dsn(str(db.engine.url.render_as_string(hide_password=False)))
     locations = [tenant.location_id, other_tenant.location_id]
@@ -294,6 +328,7 @@ def test_compaction_never_changes_a_version_while_writers_write(app, tenant, oth
 
 def test_a_compaction_waits_its_turn(app, tenant):
     """While another process compacts, this one does nothing (and changes nothing)."""
+    on_postgres()
     db = app.state.db
     make_calendar(tenant)
     dsn = libpq_dsn(str(db.engine.url.render_as_string(hide_password=False)))
@@ -309,5 +344,6 @@ def test_a_compaction_waits_its_turn(app, tenant):
 
 
 def test_a_postgresql_server_compacts_as_it_serves(client):
+    on_postgres()
     names = {thread.name for thread in threading.enumerate()}
     assert "location-versions" in names

@@ -2,7 +2,6 @@
 read at, a new version's rows replace the old one's, other entries keep their own versions (on
 PostgreSQL, other locations'), and the cache stays within its bounds."""
 
-from opencalendars.db.database import Database
 from opencalendars.db.read_cache import ReadCache, statement_key, weight
 
 SQL = "SELECT start_ms, end_ms FROM blocked_slots WHERE location_id = ?"
@@ -121,29 +120,6 @@ def test_named_parameters_and_lists_are_keys_and_what_cannot_be_is_not_cached():
     cache = ReadCache()
     cache.at(1).keep(SQL, {"rules": {"a": 1}}, [(1,)])
     assert len(cache) == 0
-
-
-def test_sqlites_version_changes_with_a_commit_and_with_a_new_connection(tmp_path):
-    db = Database(f"sqlite:///{tmp_path / 'versions.db'}")
-    try:
-        first = db.sqlite_version()
-        assert db.sqlite_version() == first  # nothing committed
-        with db.engine.begin() as connection:
-            connection.exec_driver_sql("CREATE TABLE changed (x)")
-        assert db.sqlite_version() != first
-        counted = db.sqlite_version()
-        # A new connection counts from its own start: its values must not pass for the old ones.
-        db.dispose()
-        assert db.sqlite_version() not in (first, counted)
-    finally:
-        db.dispose()
-
-
-def test_no_version_with_the_cache_off(tmp_path):
-    db = Database(f"sqlite:///{tmp_path / 'off.db'}", read_cache=False)
-    assert db.sqlite_version() is None
-    assert db.read_cache is None
-    db.dispose()
 
 
 def test_remembered_values_outlive_versions_within_their_own_bound():

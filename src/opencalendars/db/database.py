@@ -7,10 +7,9 @@ processes queue on `busy_timeout` instead of failing halfway with "database is l
 """
 
 import re
-import sqlite3
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager, nullcontext, suppress
+from contextlib import contextmanager, nullcontext
 from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,7 +30,7 @@ from opencalendars.db.batch import (
     run_written,
 )
 from opencalendars.db.liveness import watch_pool
-from opencalendars.db.location_versions import VERSION_SQL
+from opencalendars.db.location_versions import LOCATION_VERSION
 from opencalendars.db.loop_connections import LoopConnections
 from opencalendars.db.loop_writes import run_write_plan
 from opencalendars.db.pg_rounds import send_round
@@ -258,11 +257,6 @@ class Database:
         # Free slots' rows, used again while the database is unchanged (db/read_cache.py);
         # None: every plan reads everything, and no version is read.
         self.read_cache = ReadCache() if read_cache else None
-        self._has_version = read_cache and self.is_sqlite
-        self._version_connection: sqlite3.Connection | None = None
-        # Each connection counts `data_version` from its own start: a version is the pair.
-        self._version_connections = 0
-        self._version_lock = threading.Lock()
 
     @contextmanager
     def read(self) -> Iterator[Session]:
@@ -352,7 +346,7 @@ class Database:
         self, plan: Plan[T], *, version_of: str | None = None
     ) -> tuple[T, VersionRows | None]:
         if self.is_sqlite:
-            return self._run_plan_sqlite(plan, with_version=version_of is not None)
+            return self._run_plan_sqlite(plan, version_of=version_of)
         seen = None
         try:
             fetches = plan.send(None)
@@ -369,59 +363,37 @@ class Database:
         """`run_plan` for a worker thread (the booking widget's pages): on SQLite the same
         reads; on PostgreSQL in a read transaction of its own."""
         if self.is_sqlite:
-            value, _ = self._run_plan_sqlite(plan, with_version=False)
+            value, _ = self._run_plan_sqlite(plan)
             return value
         with self.read() as session:
             return run_plan(session, plan)
 
-    def read_plan_seen(self, plan: Plan[T]) -> tuple[T, VersionRows | None]:
-        """`read_plan`, and the cache at its version, as `run_plan_seen` (PostgreSQL: None,
-        uncached: a location's version is read on the event loop's connections)."""
+    def read_plan_seen(self, plan: Plan[T], *, location_id: str) -> tuple[T, VersionRows | None]:
+        """`read_plan` of one location's reads, and the cache at its version, as `run_plan_seen`
+        (PostgreSQL: None, uncached: it reads in a transaction of its own, through the session)."""
         if self.is_sqlite and self.read_cache is not None:
-            return self._run_plan_sqlite(plan, with_version=True)
+            return self._run_plan_sqlite(plan, version_of=location_id)
         return self.read_plan(plan), None
 
     def _run_plan_sqlite(
-        self, plan: Plan[T], *, with_version: bool
+        self, plan: Plan[T], *, version_of: str | None = None
     ) -> tuple[T, VersionRows | None]:
-        seen = None
-        if with_version:
-            version = self.sqlite_version()
-            seen = None if version is None else self.read_cache.at(version)
         connection = self.engine.raw_connection()
         try:
+            dbapi_connection = connection.dbapi_connection
+            seen = None
+            if version_of is not None:
+                # Its own statement, before the plan's: the rows it vouches for are at least as new.
+                (version,) = LOCATION_VERSION.compiled(self.engine.dialect).fetch(
+                    dbapi_connection, {"location_id": version_of}, all_rows=False
+                )
+                seen = self.read_cache.at((version_of, version))
             value = drive(
-                plan,
-                partial(fetch_round, self.engine.dialect, connection.dbapi_connection, cached=seen),
+                plan, partial(fetch_round, self.engine.dialect, dbapi_connection, cached=seen)
             )
         finally:
             connection.close()
         return value, seen
-
-    def sqlite_version(self) -> tuple[int, int] | None:
-        """`PRAGMA data_version` on a connection that never writes (db/read_cache.py), with
-        which such connection it is: a new one (after an error, after `dispose`) may count
-        again through values an older one returned. None when it cannot be read."""
-        if not self._has_version:
-            return None
-        with self._version_lock:
-            try:
-                if self._version_connection is None:
-                    connection = self.engine.raw_connection()
-                    connection.detach()  # its own, for good: out of the pool
-                    self._version_connection = connection.dbapi_connection
-                    self._version_connections += 1
-                (counted,) = self._version_connection.execute("PRAGMA data_version").fetchone()
-                return self._version_connections, counted
-            except sqlite3.Error:
-                self._close_version_connection()
-                return None
-
-    def _close_version_connection(self) -> None:
-        if self._version_connection is not None:
-            with suppress(sqlite3.Error):
-                self._version_connection.close()
-            self._version_connection = None
 
     async def _fetch_round_in_loop(
         self, fetches: Sequence[Fetch], cached: VersionRows | None, version_of: str | None = None
@@ -441,7 +413,8 @@ class Database:
         ]
         if version_of is not None:
             # First: read before the rows it vouches for, those of this round included.
-            queries.insert(0, (VERSION_SQL, {"location_id": version_of}))
+            version_read = LOCATION_VERSION.compiled(self.engine.dialect)
+            queries.insert(0, version_read.sql_and_parameters({"location_id": version_of}))
         version = None
         if queries:
             read = await self.loop_connections.of_this_loop().run(
@@ -515,8 +488,6 @@ class Database:
             return False
 
     def dispose(self) -> None:
-        with self._version_lock:
-            self._close_version_connection()
         self.engine.dispose()
         if self.loop_connections is not None:
             self.loop_connections.clear()

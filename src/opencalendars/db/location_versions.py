@@ -1,46 +1,48 @@
-"""Each location's version on PostgreSQL: what free slots' kept rows and starts are valid for
-(db/read_cache.py), in place of the whole cluster's snapshot.
+"""Each location's version: what free slots' kept rows and starts are valid for
+(db/read_cache.py).
 
-Why: the snapshot moves with every commit anywhere in the cluster, and with rate limits counted
-in PostgreSQL (the default there) every request commits its count. So every free-slots request
-came right after a commit, read everything again, and the kept rows were of no use where they
-were meant to help (bench/RESULTS.md, "Issue 21, 2026-12-07 (session 18)").
+Why per location: a version of the whole database moves with every commit anywhere in it. On
+PostgreSQL that was the cluster's snapshot, and with rate limits counted there (the default)
+every request commits its count: every free-slots request came right after a commit and read
+everything again. On both engines, every booking of every other location did the same
+(bench/RESULTS.md, "Issue 21, 2026-12-07 (session 18)").
 
-How: triggers (migration 0022) on every table free slots read (`WATCHED_TABLES`) add, for each
-statement that changes rows there, one row per location it touched to `location_changes`, in
-the statement's own transaction: committed with it, gone with its rollback, seen by exactly the
-snapshots that see its rows. A TRUNCATE, whose rows' locations are unknown, adds a row for
-`EVERY_LOCATION`. A location's version is the sum of the weights of its rows and of
-`EVERY_LOCATION`'s, in `location_changes` and in `location_versions`, read in one statement
-(one snapshot). Every committed change of a watched row adds at least 1 and nothing ever
-subtracts, so two equal versions of a location, read one after the other, mean that nothing it
-watches was committed for that location in between. Writers only insert: no row is locked, and
-bookings of one location never queue on a counter of theirs.
+How: triggers (migration 0022) on every table free slots read (`WATCHED_TABLES`) add to the
+version of each location a change touched, in the changing transaction itself: committed with
+it, gone with its rollback, seen by exactly the snapshots that see its rows. A change to a table
+of every location (`EVERY_LOCATION_TABLES`, the server clock) or a TRUNCATE, whose rows'
+locations are unknown, adds to `EVERY_LOCATION`, part of every location's version. A location's
+version is the sum of its weights and `EVERY_LOCATION`'s in `location_changes` and
+`location_versions`, read in one statement (one snapshot). Every committed change of a watched
+row adds at least 1 and nothing ever subtracts, so two equal versions of a location, read one
+after the other, mean that nothing it watches was committed for that location in between.
 
-`compact` moves `location_changes` into `location_versions` (each location's sum added to its
-row) in one statement, which every snapshot sees whole or not at all: a version reads the same
-before and after, and reading one reads a few rows, not one per write since the location began.
-Every server process on PostgreSQL runs it every `COMPACT_EVERY_S` (`keep_compacting`), one at
-a time across processes (an advisory lock: the others skip their turn).
-
-SQLite keeps `PRAGMA data_version` (db/database.py): its commits are the database file's own
-(rate limits are counted in a file beside it), and it has no statement-level triggers; the
-tables exist there, empty, so that both engines have one schema.
+- SQLite: a row trigger adds 1 to the location's row of `location_versions` (an upsert). SQLite
+  has one writer at a time, so a counter costs no writer any wait.
+- PostgreSQL: writers run in parallel, and a counter row would make every writer of a location
+  wait for the one before to commit. A statement trigger instead inserts one row per location
+  the statement touched into `location_changes`: no row is locked, nothing waits. `compact`
+  moves them into `location_versions` (each location's sum added to its row) in one statement,
+  which every snapshot sees whole or not at all, so a version reads the same before and after,
+  and reading one reads a few rows, not one per write since the location began. Every server
+  process runs it every `COMPACT_EVERY_S` (`keep_compacting`), one at a time across processes
+  (an advisory lock: the others skip their turn).
 """
 
 import logging
 import threading
 
-from sqlalchemy import BigInteger, Column, Engine, Index, String, Table
+from sqlalchemy import BigInteger, Column, Engine, Index, String, Table, column, text
 
 from opencalendars.db.base import Base
+from opencalendars.db.prepared import PreparedRead
 
 log = logging.getLogger("opencalendars")
 
-# Every table a free-slots answer is made of, besides the server clock (read afresh on every
-# request): the calendar and its location's buffers, schedules, appointments, service bookings'
-# staff, blocked slots, synced busy time, resources. tests/api/test_location_versions.py checks
-# that every table the free-slots reads name is here.
+# Every table of locations' rows a free-slots answer is made of: the calendar and its location's
+# buffers, schedules, appointments, service bookings' staff, blocked slots, synced busy time,
+# resources; and the one table of every location it reads, the server clock.
+# tests/api/test_location_versions.py checks that these are the tables the free-slots reads name.
 WATCHED_TABLES = (
     "appointment_users",
     "appointments",
@@ -53,6 +55,7 @@ WATCHED_TABLES = (
     "schedules",
     "service_segment_staff",
 )
+EVERY_LOCATION_TABLES = ("server_clock",)
 # The location of a change whose locations are not known: part of every location's version.
 EVERY_LOCATION = "*"
 COMPACT_EVERY_S = 1.0
@@ -73,13 +76,16 @@ location_versions = Table(
 )
 
 # One statement, one snapshot: a compaction is seen whole or not at all.
-VERSION_SQL = (
-    "SELECT CAST("
-    "(SELECT coalesce(sum(weight), 0) FROM location_changes"
-    f" WHERE location_id IN (%(location_id)s, '{EVERY_LOCATION}'))"
-    " + (SELECT coalesce(sum(weight), 0) FROM location_versions"
-    f" WHERE location_id IN (%(location_id)s, '{EVERY_LOCATION}'))"
-    " AS BIGINT)"
+LOCATION_VERSION = PreparedRead(
+    text(
+        "SELECT CAST("
+        "(SELECT coalesce(sum(weight), 0) FROM location_changes"
+        f" WHERE location_id IN (:location_id, '{EVERY_LOCATION}'))"
+        " + (SELECT coalesce(sum(weight), 0) FROM location_versions"
+        f" WHERE location_id IN (:location_id, '{EVERY_LOCATION}'))"
+        " AS BIGINT) AS version"
+    ).columns(column("version", BigInteger)),
+    named=False,
 )
 
 _TAKE_COMPACTION_TURN = (

@@ -5,18 +5,13 @@ nothing has been booked, blocked or edited in between: the busy reads (a team's 
 appointments is thousands of rows) would return the same rows. They are kept here by
 statement and parameters, each with the *version* read before it, and used again only by a
 request that reads the same version. A stale answer is impossible by construction, not
-unlikely:
-
-- SQLite: `PRAGMA data_version` on a connection of its own that never writes. Its value
-  changes with every commit of any other connection, of this process or another, and only then.
-  A new such connection (after an error) counts from its own start, so the version is the pair
-  (which connection, its count).
-- PostgreSQL: the version of the request's location (db/location_versions.py), read in the
-  plan's first round: a sum that every committed change to a table free slots read adds to,
-  kept by triggers in the changing transaction itself. It is read before the rows it vouches
-  for (later rounds), so those rows are at least that new, and an equal version later means
-  nothing was committed for that location since. Another location's commits, and the rate
-  limits' counting (which commits on every request), leave it as it was.
+unlikely. The version is the request's location's (db/location_versions.py): a sum that every
+committed change to a table free slots read adds to, kept by triggers in the changing
+transaction itself. It is read before the rows it vouches for (SQLite: in a statement of its
+own before the plan's; PostgreSQL: first in the plan's first round, whose other rows are never
+kept), so those rows are at least that new, and an equal version later means nothing was
+committed for that location since, by any process. Another location's commits, and the rate
+limits' counting (which commits on every request on PostgreSQL), leave it as it was.
 
 What is computed from such rows can be kept the same way (`VersionRows.value`,
 `keep_value`): free slots keep the starts the engine offered (slots/service.py), so a request
@@ -27,11 +22,11 @@ What carries with it everything it was made of can be kept across versions too
 (`ReadCache.remember`): free slots remember their offered starts with the engine's inputs, and
 answer with them after a commit when the inputs read again are equal (slots/service.py).
 
-Any commit anywhere in the database (on PostgreSQL, any change of the location's scheduling
-data) starts a new version: entries of an older one are never used again, and give way as the
-new version's replace them or as the bound drops the least recently used. So it helps where
-free slots are read far more often than their data changes, and costs one statement (SQLite: a
-few microseconds; on PostgreSQL one more statement in a round already sent) where it does not.
+Any commit that changes the location's scheduling data starts a new version: entries of an
+older one are never used again, and give way as the new version's replace them or as the bound
+drops the least recently used. So it helps where free slots are read far more often than their
+data changes, and costs one statement (SQLite: a few microseconds; on PostgreSQL one more
+statement in a round already sent) where it does not.
 Only `Database.run_plan_seen` (the free-slots API's first reads, outside any transaction) and,
 on SQLite, `Database.read_plan_seen` (the booking widget's) use it; a booking's checks read
 inside their transaction, under their locks, as always.

@@ -268,7 +268,9 @@ def get_free_slots(
     db: Database, context: LocationContext, *, calendar_id: str, query: FreeSlotsQuery
 ) -> dict:
     """`answer_free_slots` for a worker thread (the booking widget)."""
-    (calendar, now_ms), seen = db.read_plan_seen(calendar_and_clock(context, calendar_id))
+    (calendar, now_ms), seen = db.read_plan_seen(
+        calendar_and_clock(context, calendar_id), location_id=context.location_id
+    )
     asked = slots_asked(context, calendar, now_ms=now_ms, query=query)
     if asked is None:
         return {}
