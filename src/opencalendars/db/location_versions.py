@@ -112,11 +112,12 @@ def compact(engine: Engine) -> bool:
 def keep_compacting(
     engine: Engine, stop: threading.Event, every_s: float = COMPACT_EVERY_S
 ) -> None:
-    """`compact` every `every_s` until `stop` is set: a server process's thread on PostgreSQL.
-    A failure (the database away) is logged once and tried again at the next turn: versions
-    stay exact meanwhile, only their reading grows."""
+    """`compact` at once (what piled up while no server ran: a bulk import, a worker alone), then
+    every `every_s` until `stop` is set: a server process's thread on PostgreSQL. A failure (the
+    database away) is logged once and tried again at the next turn: versions stay exact
+    meanwhile, only their reading grows."""
     failing = False
-    while not stop.wait(every_s):
+    while True:
         try:
             compact(engine)
         except Exception:
@@ -125,3 +126,5 @@ def keep_compacting(
             failing = True
         else:
             failing = False
+        if stop.wait(every_s):
+            return
