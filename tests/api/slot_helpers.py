@@ -114,6 +114,11 @@ def free(tenant, calendar_id, start="2026-03-02", end=None, **params):
     return response.json()
 
 
+def offered(tenant, calendar_id: str, day: str) -> list[str]:
+    """The starts offered on one New York day, as the API writes them (none: [])."""
+    return free(tenant, calendar_id, day, timezone=ZONE).get(day, {}).get("slots", [])
+
+
 def times(answer: dict) -> list[str]:
     """All offered slots as local HH:MM (for one-day answers)."""
     return [slot[11:16] for day in answer.values() for slot in day["slots"]]

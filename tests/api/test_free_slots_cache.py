@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.slot_helpers import make_calendar
+from api.slot_helpers import make_calendar, offered
 from opencalendars import clock
 from opencalendars.app import create_app
 from opencalendars.db import batch
@@ -25,15 +25,6 @@ FRIDAY = "2027-03-05"
 WEEK = ("monday", "tuesday", "wednesday", "thursday", "friday")
 WEEK_DATES = [f"2027-03-0{day}" for day in range(1, 6)]
 ZONE = "America/New_York"
-
-
-def offered(tenant, calendar_id: str) -> list[str]:
-    response = tenant.get(
-        f"/calendars/{calendar_id}/free-slots",
-        params={"startDate": MONDAY, "endDate": MONDAY, "timezone": ZONE},
-    )
-    assert response.status_code == 200, response.text
-    return response.json().get(MONDAY, {}).get("slots", [])
 
 
 def without_trace(answer: dict) -> dict:
@@ -79,9 +70,9 @@ def test_a_commit_by_another_process_is_in_the_next_answer(tmp_path):
         tenant = create_tenant(first_client)
         elsewhere = with_token(second_client, tenant)
         calendar_id = make_calendar(tenant)
-        whole = offered(tenant, calendar_id)
+        whole = offered(tenant, calendar_id, MONDAY)
         assert len(whole) == 6  # 09:00-12:00, 30 minutes each
-        assert offered(tenant, calendar_id) == whole  # asked again: the same answer
+        assert offered(tenant, calendar_id, MONDAY) == whole  # asked again: the same answer
 
         block_id = block(
             elsewhere,
@@ -90,11 +81,11 @@ def test_a_commit_by_another_process_is_in_the_next_answer(tmp_path):
             calendarId=calendar_id,
         )
         blocked = [slot for slot in whole if "T10:" not in slot]
-        assert offered(tenant, calendar_id) == blocked
-        assert offered(tenant, calendar_id) == blocked
+        assert offered(tenant, calendar_id, MONDAY) == blocked
+        assert offered(tenant, calendar_id, MONDAY) == blocked
 
         assert elsewhere.delete(f"/calendars/events/{block_id}").status_code == 200
-        assert offered(tenant, calendar_id) == whole
+        assert offered(tenant, calendar_id, MONDAY) == whole
 
 
 @pytest.mark.slow
@@ -106,14 +97,14 @@ def test_a_booked_start_is_never_offered_again_by_either_worker(tmp_path):
     ):
         tenant = create_tenant(client)
         calendar_id = make_calendar(tenant)
-        starts = offered(tenant, calendar_id)
+        starts = offered(tenant, calendar_id, MONDAY)
         for _ in range(4):  # both workers keep rows of the whole day
-            assert offered(tenant, calendar_id) == starts
+            assert offered(tenant, calendar_id, MONDAY) == starts
         for n, start in enumerate(starts):
             book(tenant, calendar_id, start, f"contact-{n}")
             # Whichever worker answers (new connections spread over both), never stale.
             for _ in range(3):
-                assert offered(tenant, calendar_id) == starts[n + 1 :]
+                assert offered(tenant, calendar_id, MONDAY) == starts[n + 1 :]
 
 
 def count_reads(db, monkeypatch) -> list:
@@ -138,16 +129,16 @@ def test_an_unchanged_database_is_not_read_again(app, tenant, monkeypatch):
     db = app.state.db
     calendar_id = make_calendar(tenant)
     sent = count_reads(db, monkeypatch)
-    first = offered(tenant, calendar_id)
+    first = offered(tenant, calendar_id, MONDAY)
     read_first = len(sent)
     assert read_first >= 2
     sent.clear()
-    assert offered(tenant, calendar_id) == first
+    assert offered(tenant, calendar_id, MONDAY) == first
     assert len(sent) == (0 if db.is_sqlite else 1)
 
     block(tenant, f"{MONDAY}T09:00:00-05:00", f"{MONDAY}T09:30:00-05:00", calendarId=calendar_id)
     sent.clear()
-    assert offered(tenant, calendar_id) == first[1:]
+    assert offered(tenant, calendar_id, MONDAY) == first[1:]
     assert len(sent) == read_first  # the commit: everything read again
 
 
@@ -172,16 +163,16 @@ def test_asked_again_the_engine_does_not_run_and_time_passing_drops_the_past(
     passes they lose those before it, exactly what the engine would offer."""
     calendar_id = make_calendar(tenant)  # Monday 09:00-12:00, 30-minute slots
     real_time(monkeypatch, f"{MONDAY}T08:00:00-05:00")
-    whole = offered(tenant, calendar_id)
+    whole = offered(tenant, calendar_id, MONDAY)
     assert len(whole) == 6
     runs = engine_runs(monkeypatch)
-    assert offered(tenant, calendar_id) == whole
+    assert offered(tenant, calendar_id, MONDAY) == whole
     assert runs == []
 
     runs.clear()
     real_time(monkeypatch, f"{MONDAY}T10:10:00-05:00")
     later = [f"{MONDAY}T10:30:00-05:00", f"{MONDAY}T11:00:00-05:00", f"{MONDAY}T11:30:00-05:00"]
-    assert offered(tenant, calendar_id) == later
+    assert offered(tenant, calendar_id, MONDAY) == later
     assert runs == []
 
 
@@ -190,15 +181,15 @@ def test_kept_starts_never_answer_for_an_earlier_instant_or_other_rules(app, ten
     back: the starts kept before do not answer; the engine runs again."""
     calendar_id = make_calendar(tenant, allowBookingFor=1, allowBookingForUnit="days")
     real_time(monkeypatch, f"{MONDAY}T10:10:00-05:00")
-    assert len(offered(tenant, calendar_id)) == 3
+    assert len(offered(tenant, calendar_id, MONDAY)) == 3
     real_time(monkeypatch, f"{MONDAY}T08:00:00-05:00")
-    assert len(offered(tenant, calendar_id)) == 6
+    assert len(offered(tenant, calendar_id, MONDAY)) == 6
     # Sunday 18:00 in New York is 23:00 UTC: the window (1 day from today's start) ends at
     # Monday 00:00 UTC, before Monday's hours.
     real_time(monkeypatch, "2027-02-28T18:00:00-05:00")
-    assert offered(tenant, calendar_id) == []
+    assert offered(tenant, calendar_id, MONDAY) == []
     real_time(monkeypatch, "2027-02-28T20:00:00-05:00")  # Monday 01:00 UTC: a day more
-    assert len(offered(tenant, calendar_id)) == 6
+    assert len(offered(tenant, calendar_id, MONDAY)) == 6
 
 
 def test_a_commit_that_changes_nothing_the_engine_sees_does_not_run_it(app, tenant, monkeypatch):
@@ -207,16 +198,16 @@ def test_a_commit_that_changes_nothing_the_engine_sees_does_not_run_it(app, tena
     starts answer. A commit the engine does see (this calendar blocked) runs it."""
     calendar_id = make_calendar(tenant)  # Monday 09:00-12:00, 30-minute slots, ann
     other_id = make_calendar(tenant)  # ann too: only its own blocks are its own
-    whole = offered(tenant, calendar_id)
+    whole = offered(tenant, calendar_id, MONDAY)
     assert len(whole) == 6
     runs = engine_runs(monkeypatch)
     block(tenant, f"{MONDAY}T09:00:00-05:00", f"{MONDAY}T10:00:00-05:00", calendarId=other_id)
-    assert offered(tenant, calendar_id) == whole
-    assert offered(tenant, other_id) == whole[2:]
+    assert offered(tenant, calendar_id, MONDAY) == whole
+    assert offered(tenant, other_id, MONDAY) == whole[2:]
     assert len(runs) == 1  # the other calendar's, whose inputs changed
 
     block(tenant, f"{MONDAY}T11:30:00-05:00", f"{MONDAY}T12:00:00-05:00", calendarId=calendar_id)
-    assert offered(tenant, calendar_id) == whole[:-1]
+    assert offered(tenant, calendar_id, MONDAY) == whole[:-1]
     assert len(runs) == 2
 
 
@@ -251,11 +242,11 @@ def test_with_the_cache_turned_off_every_request_reads(tmp_path, monkeypatch):
             tenant = create_tenant(client)
             calendar_id = make_calendar(tenant)
             sent = count_reads(app.state.db, monkeypatch)
-            first = offered(tenant, calendar_id)
+            first = offered(tenant, calendar_id, MONDAY)
             read_first = len(sent)
             for _ in range(3):
                 sent.clear()
-                assert offered(tenant, calendar_id) == first
+                assert offered(tenant, calendar_id, MONDAY) == first
                 assert len(sent) == read_first >= 2
         app.state.db.dispose()
 

@@ -11,7 +11,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
 
-from api.slot_helpers import make_calendar
+from api.slot_helpers import make_calendar, offered
 from opencalendars.app import create_app
 from opencalendars.context import LocationContext
 from opencalendars.db import batch
@@ -55,15 +55,6 @@ def version(db: Database, location_id: str) -> int:
 def version_on(connection, location_id: str) -> int:
     statement = LOCATION_VERSION.statement
     return connection.execute(statement, {"location_id": location_id}).scalar()
-
-
-def offered(tenant, calendar_id: str) -> list[str]:
-    response = tenant.get(
-        f"/calendars/{calendar_id}/free-slots",
-        params={"startDate": MONDAY, "endDate": MONDAY, "timezone": ZONE},
-    )
-    assert response.status_code == 200, response.text
-    return response.json().get(MONDAY, {}).get("slots", [])
 
 
 def block(tenant, calendar_id: str, start: str = "09:00", end: str = "09:30") -> None:
@@ -194,7 +185,7 @@ def test_a_change_moves_its_locations_version_and_no_other(app, tenant, other_te
         connection.execute(text("DELETE FROM blocked_slots WHERE location_id = :location"), where)
     assert version(db, tenant.location_id) > after_update
     assert version(db, other_tenant.location_id) == other
-    assert offered(other_tenant, other_id)  # unaffected, and answering
+    assert offered(other_tenant, other_id, MONDAY)  # unaffected, and answering
 
 
 def test_the_server_clock_moves_every_locations_version(app, tenant, other_tenant, frozen_clock):
@@ -258,20 +249,20 @@ def test_rate_limit_counts_and_other_locations_leave_kept_free_slots_in_use(
             elsewhere = create_tenant(client, name="Elsewhere")
             calendar_id = make_calendar(tenant)
             elsewhere_id = make_calendar(elsewhere)
-            whole = offered(tenant, calendar_id)
+            whole = offered(tenant, calendar_id, MONDAY)
             db = app.state.db
             sent = reads_sent(db, monkeypatch)
             for _ in range(3):
-                assert offered(tenant, calendar_id) == whole
+                assert offered(tenant, calendar_id, MONDAY) == whole
             block(elsewhere, elsewhere_id)
-            assert offered(tenant, calendar_id) == whole
+            assert offered(tenant, calendar_id, MONDAY) == whole
             # SQLite: nothing but the version; PostgreSQL: one round each time (the calendar,
             # the clock and the location's version).
             assert len(sent) == (0 if db.is_sqlite else 4)
 
             block(tenant, calendar_id)
             sent.clear()
-            assert offered(tenant, calendar_id) == whole[1:]
+            assert offered(tenant, calendar_id, MONDAY) == whole[1:]
             assert len(sent) >= 2  # everything read again
     finally:
         app.state.rate_limiter.close()
