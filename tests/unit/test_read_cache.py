@@ -36,10 +36,6 @@ def test_a_new_version_reads_again_and_its_rows_replace_the_old_ones():
     assert cache.at(1).cached(SQL, ("loc",)) is None
 
 
-def test_no_version_no_cache():
-    assert ReadCache().at(None) is None
-
-
 def test_what_a_reader_does_with_its_rows_is_not_the_next_readers():
     cache = ReadCache()
     first = cache.at(1).rows(SQL, ("loc",), lambda: [(1, 2)])

@@ -254,7 +254,7 @@ class Database:
                 libpq_conninfo(self.url), request_threads + POOL_SPARE, writers=request_threads
             )
         )
-        # Free slots' rows, used again while the database is unchanged (db/read_cache.py);
+        # Free slots' rows, used again while their location is unchanged (db/read_cache.py);
         # None: every plan reads everything, and no version is read.
         self.read_cache = ReadCache() if read_cache else None
 
@@ -333,11 +333,11 @@ class Database:
         self, plan: Plan[T], *, location_id: str
     ) -> tuple[T, VersionRows | None]:
         """`run_plan` of one location's reads, reading its version first (db/read_cache.py),
-        and the cache at that version (None when the cache is off or no version could be
-        read): rows read before at the same version are used again instead of being read (on
-        SQLite in every round, on PostgreSQL after the first, which reads the location's
-        version ahead of the plan's first statements), and what is made of this plan's reads
-        and of any read after them can be kept there."""
+        and the cache at that version (None when the cache is off): rows read before at the
+        same version are used again instead of being read (on SQLite in every round, on
+        PostgreSQL after the first, which reads the location's version ahead of the plan's
+        first statements), and what is made of this plan's reads and of any read after them can
+        be kept there."""
         if self.read_cache is None:
             return await self.run_plan(plan), None
         return await self._run_plan_in_loop(plan, version_of=location_id)

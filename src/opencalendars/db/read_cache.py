@@ -120,9 +120,9 @@ class ReadCache:
         self._remembered = _Weighed(max_weight)
         self._lock = threading.Lock()
 
-    def at(self, version: Hashable | None) -> "VersionRows | None":
-        """This cache as of `version` (None: no version known, nothing cached)."""
-        return None if version is None else VersionRows(self, version)
+    def at(self, version: Hashable) -> "VersionRows":
+        """This cache as one request sees it, at the version it read."""
+        return VersionRows(self, version)
 
     def __len__(self) -> int:
         return len(self._rows.entries)
