@@ -1,5 +1,6 @@
 """Helpers for free-slot tests: calendars with schedules, seeded appointments, answers."""
 
+import re
 from datetime import datetime
 
 from opencalendars.appointments.models import Appointment
@@ -135,3 +136,8 @@ def count_period_work(monkeypatch) -> list:
 
     monkeypatch.setattr(recurrence, "_period_days", counted)
     return calls
+
+
+def tables_of(sql: str) -> set[str]:
+    """The tables a statement names."""
+    return set(re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)\b", sql)) - {"unnest", "LATERAL"}

@@ -1,7 +1,8 @@
-"""Each location's version (db/location_versions.py): every committed change to what free slots
-read moves its location's version and no other's (the server clock's moves every location's);
-nothing else moves it (another location's writes, the rate limits' counting); on PostgreSQL,
-compaction never changes a version, even while writers write."""
+"""Each location's version of each table (db/location_versions.py): every committed change to
+what free slots read moves its location's version of the table changed and no other (the
+server clock's moves every location's); nothing else moves it (another location's writes, the
+rate limits' counting); a change to one table makes free slots read again only the statements
+that name it; on PostgreSQL, compaction never changes a version, even while writers write."""
 
 import re
 import threading
@@ -10,11 +11,12 @@ import psycopg
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import text
+from sqlalchemy.exc import ProgrammingError
 
-from api.slot_helpers import make_calendar, offered
+from api.slot_helpers import make_calendar, offered, tables_of
 from opencalendars.app import create_app
 from opencalendars.context import LocationContext
-from opencalendars.db import batch
+from opencalendars.db import batch, database
 from opencalendars.db.batch import drive, fetch_round, round_statements
 from opencalendars.db.database import Database
 from opencalendars.db.location_versions import (
@@ -24,6 +26,7 @@ from opencalendars.db.location_versions import (
     compact,
     keep_compacting,
 )
+from opencalendars.db.pg_rounds import send_round
 from opencalendars.db.prepared import session_connection
 from opencalendars.http.rate_limits import DEFAULT_RATE_LIMITS
 from opencalendars.settings import Settings
@@ -47,14 +50,26 @@ def on_postgres() -> None:
         pytest.skip("PostgreSQL's compaction and TRUNCATE (SQLite adds to a location's row)")
 
 
-def version(db: Database, location_id: str) -> int:
+def versions(db: Database, location_id: str) -> dict[str, int]:
+    """The location's version of each table that ever changed."""
     with db.engine.connect() as connection:
-        return version_on(connection, location_id)
+        return versions_on(connection, location_id)
 
 
-def version_on(connection, location_id: str) -> int:
-    statement = LOCATION_VERSION.statement
-    return connection.execute(statement, {"location_id": location_id}).scalar()
+def versions_on(connection, location_id: str) -> dict[str, int]:
+    rows = connection.execute(LOCATION_VERSION.statement, {"location_id": location_id})
+    return {table: weight for table, weight in rows}
+
+
+def version(db: Database, location_id: str) -> int:
+    """All of the location's tables' together."""
+    return sum(versions(db, location_id).values())
+
+
+def moved(before: dict[str, int], after: dict[str, int]) -> set[str]:
+    """The tables whose version moved; none ever goes back."""
+    assert all(after.get(table, 0) >= weight for table, weight in before.items())
+    return {table for table, weight in after.items() if weight != before.get(table, 0)}
 
 
 def block(tenant, calendar_id: str, start: str = "09:00", end: str = "09:30") -> None:
@@ -66,10 +81,6 @@ def block(tenant, calendar_id: str, start: str = "09:00", end: str = "09:30") ->
     }
     response = tenant.post("/calendars/events/block-slots", json=body)
     assert response.status_code == 201, response.text
-
-
-def tables_of(sql: str) -> set[str]:
-    return set(re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)\b", sql)) - {"unnest", "LATERAL"}
 
 
 def tables_read(app, context: LocationContext, calendar_id: str) -> set[str]:
@@ -159,12 +170,12 @@ def test_a_change_moves_its_locations_version_and_no_other(app, tenant, other_te
     db = app.state.db
     calendar_id = make_calendar(tenant)
     other_id = make_calendar(other_tenant)
-    first, other = version(db, tenant.location_id), version(db, other_tenant.location_id)
+    first, other = versions(db, tenant.location_id), versions(db, other_tenant.location_id)
 
     block(tenant, calendar_id)
-    after_block = version(db, tenant.location_id)
-    assert after_block > first
-    assert version(db, other_tenant.location_id) == other
+    after_block = versions(db, tenant.location_id)
+    assert moved(first, after_block) == {"blocked_slots"}
+    assert versions(db, other_tenant.location_id) == other
 
     # By hand, in SQL: an update of no value is a change too (the triggers cannot tell), one
     # that rolls back is none, and a delete is one.
@@ -174,27 +185,35 @@ def test_a_change_moves_its_locations_version_and_no_other(app, tenant, other_te
             text("UPDATE blocked_slots SET start_ms = start_ms WHERE location_id = :location"),
             where,
         )
-    after_update = version(db, tenant.location_id)
-    assert after_update > after_block
+    after_update = versions(db, tenant.location_id)
+    assert moved(after_block, after_update) == {"blocked_slots"}
     with db.engine.connect() as connection:
         connection.execute(text("DELETE FROM blocked_slots WHERE location_id = :location"), where)
-        assert version_on(connection, tenant.location_id) > after_update  # its own change
+        mine = versions_on(connection, tenant.location_id)  # its own change
+        assert moved(after_update, mine) == {"blocked_slots"}
         connection.rollback()
-    assert version(db, tenant.location_id) == after_update
+    assert versions(db, tenant.location_id) == after_update
     with db.engine.begin() as connection:
         connection.execute(text("DELETE FROM blocked_slots WHERE location_id = :location"), where)
-    assert version(db, tenant.location_id) > after_update
-    assert version(db, other_tenant.location_id) == other
+    assert moved(after_update, versions(db, tenant.location_id)) == {"blocked_slots"}
+    # A calendar's edit moves the calendars' version alone.
+    before_edit = versions(db, tenant.location_id)
+    edited = tenant.put(f"/calendars/{calendar_id}", json={"name": "Renamed"})
+    assert edited.status_code == 200, edited.text
+    assert moved(before_edit, versions(db, tenant.location_id)) == {"calendars"}
+    assert versions(db, other_tenant.location_id) == other
     assert offered(other_tenant, other_id, MONDAY)  # unaffected, and answering
 
 
 def test_the_server_clock_moves_every_locations_version(app, tenant, other_tenant, frozen_clock):
     """Free slots read the clock with the calendar, and keep both on SQLite."""
     db = app.state.db
-    before = [version(db, tenant.location_id), version(db, other_tenant.location_id)]
+    before = [versions(db, tenant.location_id), versions(db, other_tenant.location_id)]
     frozen_clock("2027-03-01T08:00:00-05:00")
-    after = [version(db, tenant.location_id), version(db, other_tenant.location_id)]
-    assert all(now > then for now, then in zip(after, before, strict=True))
+    after = [versions(db, tenant.location_id), versions(db, other_tenant.location_id)]
+    assert all(
+        moved(then, now) == {"server_clock"} for now, then in zip(after, before, strict=True)
+    )
 
 
 def test_a_truncate_moves_every_locations_version(tmp_path):
@@ -205,41 +224,58 @@ def test_a_truncate_moves_every_locations_version(tmp_path):
             from opencalendars.db import migrate
 
             migrate.upgrade(db)
-            before = version(db, "any-location")
+            before = versions(db, "any-location")
             with db.engine.begin() as connection:
                 connection.exec_driver_sql("TRUNCATE external_busy")
-            assert version(db, "any-location") == before + 1
-            assert version(db, "another") == before + 1
+            after = versions(db, "any-location")
+            assert moved(before, after) == {"external_busy"}
+            assert after["external_busy"] == before.get("external_busy", 0) + 1
+            assert versions(db, "another") == after
         finally:
             db.dispose()
 
 
-def reads_sent(db: Database, monkeypatch) -> list:
-    """What the free-slots plans send from now on (not the rate limits' counting): each
-    statement on SQLite, each round on PostgreSQL."""
-    sent = []
+def statements_sent(db: Database, monkeypatch) -> list[str]:
+    """The SQL of every statement the free-slots plans send from now on (not the rate limits'
+    counting), on both engines."""
+    sent: list[str] = []
     if db.is_sqlite:
         all_rows = batch._all_rows
         monkeypatch.setattr(
             batch, "_all_rows", lambda *args: sent.append(args[1]) or all_rows(*args)
         )
         return sent
-    fetch = Database._fetch_round_in_loop
-    monkeypatch.setattr(
-        Database,
-        "_fetch_round_in_loop",
-        lambda self, *args, **kwargs: sent.append(args) or fetch(self, *args, **kwargs),
-    )
+
+    async def noted(connection, statements, **options):
+        sent.extend(sql for sql, _ in statements)
+        return await send_round(connection, statements, **options)
+
+    monkeypatch.setattr(database, "send_round", noted)
     return sent
+
+
+# What every free-slots request reads on PostgreSQL, in its first round: the location's versions,
+# the calendar and the clock (SQLite keeps the calendar and clock too).
+FIRST_ROUND = {
+    frozenset({"location_changes", "location_versions"}),
+    frozenset({"calendars"}),
+    frozenset({"server_clock"}),
+}
+
+
+def read_again(sent: list[str]) -> set[frozenset[str]]:
+    """The tables of each statement sent besides those of the first round."""
+    return {frozenset(tables_of(sql)) for sql in sent} - FIRST_ROUND
 
 
 def test_rate_limit_counts_and_other_locations_leave_kept_free_slots_in_use(
     database_url, monkeypatch
 ):
     """With rate limits counted in PostgreSQL every request commits its count; that, and
-    another location's calendar changing, must not make free slots read everything again (the
+    another location's calendar changing, must not make free slots read anything again (the
     versions before these, the cluster's snapshot and SQLite's data_version, moved with each).
-    A change in the location does."""
+    A change in the location makes them read again what names the table it changed, and only
+    that: a block, the blocked slots; a booking, the appointments (and the engine runs)."""
     app = create_app(
         Settings(database_url=database_url, admin_key=ADMIN_KEY, rate_limits=DEFAULT_RATE_LIMITS)
     )
@@ -251,19 +287,37 @@ def test_rate_limit_counts_and_other_locations_leave_kept_free_slots_in_use(
             elsewhere_id = make_calendar(elsewhere)
             whole = offered(tenant, calendar_id, MONDAY)
             db = app.state.db
-            sent = reads_sent(db, monkeypatch)
+            sent = statements_sent(db, monkeypatch)
             for _ in range(3):
                 assert offered(tenant, calendar_id, MONDAY) == whole
             block(elsewhere, elsewhere_id)
             assert offered(tenant, calendar_id, MONDAY) == whole
-            # SQLite: nothing but the version; PostgreSQL: one round each time (the calendar,
-            # the clock and the location's version).
-            assert len(sent) == (0 if db.is_sqlite else 4)
+            # SQLite: nothing but the versions; PostgreSQL: the first round each time.
+            versions_read = sum("location_versions" in tables_of(sql) for sql in sent)
+            assert len(sent) == 0 if db.is_sqlite else versions_read == 4
+            assert read_again(sent) == set()
 
             block(tenant, calendar_id)
             sent.clear()
             assert offered(tenant, calendar_id, MONDAY) == whole[1:]
-            assert len(sent) >= 2  # everything read again
+            assert read_again(sent) == {frozenset({"blocked_slots"})}
+
+            booked = tenant.post(
+                "/calendars/events/appointments",
+                json={
+                    "calendarId": calendar_id,
+                    "locationId": tenant.location_id,
+                    "contactId": "contact-1",
+                    "startTime": whole[-1],
+                },
+            )
+            assert booked.status_code == 200, booked.text
+            sent.clear()
+            assert offered(tenant, calendar_id, MONDAY) == whole[1:-1]
+            assert read_again(sent) == {
+                frozenset({"appointment_users"}),
+                frozenset({"appointments"}),
+            }
     finally:
         app.state.rate_limiter.close()
         app.state.db.dispose()
@@ -352,3 +406,44 @@ def test_a_postgresql_server_compacts_as_it_serves(client):
     on_postgres()
     names = {thread.name for thread in threading.enumerate()}
     assert "location-versions" in names
+
+
+# How the release before migration 0023 read a location's version, and compacted.
+PREVIOUS_RELEASE_VERSION = (
+    "SELECT (SELECT coalesce(sum(weight), 0) FROM location_changes"
+    " WHERE location_id IN (:location_id, '*'))"
+    " + (SELECT coalesce(sum(weight), 0) FROM location_versions"
+    " WHERE location_id IN (:location_id, '*'))"
+)
+PREVIOUS_RELEASE_COMPACTION = (
+    "WITH moved AS (DELETE FROM location_changes RETURNING location_id, weight)"
+    " INSERT INTO location_versions AS kept (location_id, weight)"
+    " SELECT location_id, sum(weight) FROM moved GROUP BY location_id"
+    " ON CONFLICT (location_id) DO UPDATE SET weight = kept.weight + excluded.weight"
+)
+
+
+def test_the_previous_release_still_reads_true_versions(app, tenant):
+    """Migration 0023 only adds: a process of the release before reads a location's version as
+    the sum of all its rows, which every change still moves and a compaction leaves as it was;
+    its own compaction fails and changes nothing (docs/operations.md, "Migrations at deploy")."""
+    db = app.state.db
+    calendar_id = make_calendar(tenant)
+
+    def previous_version() -> int:
+        with db.engine.connect() as connection:
+            where = {"location_id": tenant.location_id}
+            return connection.execute(text(PREVIOUS_RELEASE_VERSION), where).scalar()
+
+    before = previous_version()
+    assert before == version(db, tenant.location_id)
+    block(tenant, calendar_id)
+    after = previous_version()
+    assert after > before
+    if db.is_sqlite:
+        return
+    assert compact(db.engine) and previous_version() == after
+    block(tenant, calendar_id, "10:00", "10:30")
+    with pytest.raises(ProgrammingError, match="ON CONFLICT"), db.engine.begin() as connection:
+        connection.exec_driver_sql(PREVIOUS_RELEASE_COMPACTION)
+    assert previous_version() == version(db, tenant.location_id) > after

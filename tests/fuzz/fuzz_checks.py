@@ -5,7 +5,7 @@ write (anything but GET), the whole database's content is fingerprinted; after a
 must be the same. The database is the fuzzed server's own (`OPENCALENDARS_FUZZ_DATABASE_URL`);
 requests run one at a time (one Schemathesis worker), so nothing else writes in between but each
 server process's compaction of location changes (db/location_versions.py), which moves rows from
-one table to the other and leaves every location's version as it was: those two tables count by
+one table to the other and leaves every location's versions as they were: those two tables count by
 the versions they sum to, so a refused request that moved one is still caught.
 """
 
@@ -47,14 +47,18 @@ def fingerprint() -> str:
 
 
 def location_sums():
-    """Each location's version: the sum of its weights in both tables, however compacted."""
+    """Each location's version of each table: the sum of its weights in both tables, however
+    compacted."""
     rows = union_all(
-        *(select(table.c.location_id, table.c.weight) for table in VERSION_TABLES)
+        *(
+            select(table.c.location_id, table.c.table_name, table.c.weight)
+            for table in VERSION_TABLES
+        )
     ).subquery()
     return (
-        select(rows.c.location_id, func.sum(rows.c.weight))
-        .group_by(rows.c.location_id)
-        .order_by(rows.c.location_id)
+        select(rows.c.location_id, rows.c.table_name, func.sum(rows.c.weight))
+        .group_by(rows.c.location_id, rows.c.table_name)
+        .order_by(rows.c.location_id, rows.c.table_name)
     )
 
 

@@ -24,7 +24,7 @@ from typing import Any, Generic, TypeVar
 from sqlalchemy import Dialect
 from sqlalchemy.orm import Session
 
-from opencalendars.db.prepared import PreparedRead, session_connection
+from opencalendars.db.prepared import CompiledRead, PreparedRead, session_connection
 from opencalendars.db.read_cache import VersionRows
 
 T = TypeVar("T")
@@ -180,8 +180,10 @@ def fetch_round(
     if dialect.name == "sqlite":
         # A statement is a few microseconds of local file access: one after another.
         return [
-            fetch.result(compiled.rows(_rows_of(dbapi_connection, sql, values, cached=cached)))
-            for fetch, compiled, (sql, values) in statements
+            fetch.result(
+                compiled.rows(_rows_of(dbapi_connection, compiled, sql_values, cached=cached))
+            )
+            for fetch, compiled, sql_values in statements
         ]
     cursors = []
     try:
@@ -199,11 +201,17 @@ def fetch_round(
 
 
 def _rows_of(
-    dbapi_connection: Any, sql: str, values: tuple | dict, *, cached: VersionRows | None
+    dbapi_connection: Any,
+    compiled: CompiledRead,
+    sql_values: tuple[str, tuple | dict],
+    *,
+    cached: VersionRows | None,
 ) -> list[tuple]:
+    sql, values = sql_values
     if cached is None:
         return _all_rows(dbapi_connection, sql, values)
-    return cached.rows(sql, values, partial(_all_rows, dbapi_connection, sql, values))
+    read = partial(_all_rows, dbapi_connection, sql, values)
+    return cached.rows(sql, values, read, tables=compiled.tables)
 
 
 def _all_rows(dbapi_connection: Any, sql: str, values: tuple | dict) -> list[tuple]:

@@ -30,7 +30,7 @@ from opencalendars.db.batch import (
     run_written,
 )
 from opencalendars.db.liveness import watch_pool
-from opencalendars.db.location_versions import LOCATION_VERSION
+from opencalendars.db.location_versions import LOCATION_VERSION, TableVersions
 from opencalendars.db.loop_connections import LoopConnections
 from opencalendars.db.loop_writes import run_write_plan
 from opencalendars.db.pg_rounds import send_round
@@ -332,27 +332,38 @@ class Database:
     async def run_plan_seen(
         self, plan: Plan[T], *, location_id: str
     ) -> tuple[T, VersionRows | None]:
-        """`run_plan` of one location's reads, reading its version first (db/read_cache.py),
-        and the cache at that version (None when the cache is off): rows read before at the
-        same version are used again instead of being read (on SQLite in every round, on
-        PostgreSQL after the first, which reads the location's version ahead of the plan's
-        first statements), and what is made of this plan's reads and of any read after them can
-        be kept there."""
+        """`run_plan` of one location's reads, reading its versions first (db/read_cache.py),
+        and the cache at those versions (None when the cache is off): a statement's rows read
+        before at the same versions of the tables it names are used again instead of being
+        read (on SQLite in every round, on PostgreSQL after the first, which reads the
+        location's versions ahead of the plan's first statements), and what is made of this
+        plan's reads and of any read after them can be kept there."""
         if self.read_cache is None:
             return await self.run_plan(plan), None
         return await self._run_plan_in_loop(plan, version_of=location_id)
 
+    async def run_plan_at(self, plan: Plan[T], seen: VersionRows | None) -> T:
+        """`run_plan` of more reads of the request that `run_plan_seen` read `seen` for (the
+        cache at its location's versions; None: everything is read): the rows of statements
+        read before at the same versions of their tables are used again, and those read are
+        kept there (read after the versions were, they are at least as new)."""
+        value, _ = await self._run_plan_in_loop(plan, seen=seen)
+        return value
+
     async def _run_plan_in_loop(
-        self, plan: Plan[T], *, version_of: str | None = None
+        self,
+        plan: Plan[T],
+        *,
+        version_of: str | None = None,
+        seen: VersionRows | None = None,
     ) -> tuple[T, VersionRows | None]:
         if self.is_sqlite:
-            return self._run_plan_sqlite(plan, version_of=version_of)
-        seen = None
+            return self._run_plan_sqlite(plan, version_of=version_of, seen=seen)
         try:
             fetches = plan.send(None)
-            rows, version = await self._fetch_round_in_loop(fetches, None, version_of=version_of)
+            rows, versions = await self._fetch_round_in_loop(fetches, seen, version_of=version_of)
             if version_of is not None:
-                seen = self.read_cache.at((version_of, version))
+                seen = self.read_cache.at(version_of, versions)
             while True:
                 fetches = plan.send(rows)
                 rows, _ = await self._fetch_round_in_loop(fetches, seen)
@@ -369,25 +380,36 @@ class Database:
             return run_plan(session, plan)
 
     def read_plan_seen(self, plan: Plan[T], *, location_id: str) -> tuple[T, VersionRows | None]:
-        """`read_plan` of one location's reads, and the cache at its version, as `run_plan_seen`
+        """`read_plan` of one location's reads, and the cache at its versions, as `run_plan_seen`
         (PostgreSQL: None, uncached: it reads in a transaction of its own, through the session)."""
         if self.is_sqlite and self.read_cache is not None:
             return self._run_plan_sqlite(plan, version_of=location_id)
         return self.read_plan(plan), None
 
+    def read_plan_at(self, plan: Plan[T], seen: VersionRows | None) -> T:
+        """`read_plan` of more reads of the request that `read_plan_seen` read `seen` for, as
+        `run_plan_at`."""
+        if seen is None:
+            return self.read_plan(plan)
+        value, _ = self._run_plan_sqlite(plan, seen=seen)
+        return value
+
     def _run_plan_sqlite(
-        self, plan: Plan[T], *, version_of: str | None = None
+        self,
+        plan: Plan[T],
+        *,
+        version_of: str | None = None,
+        seen: VersionRows | None = None,
     ) -> tuple[T, VersionRows | None]:
         connection = self.engine.raw_connection()
         try:
             dbapi_connection = connection.dbapi_connection
-            seen = None
             if version_of is not None:
                 # Its own statement, before the plan's: the rows it vouches for are at least as new.
-                (version,) = LOCATION_VERSION.compiled(self.engine.dialect).fetch(
-                    dbapi_connection, {"location_id": version_of}, all_rows=False
+                versions = LOCATION_VERSION.compiled(self.engine.dialect).fetch(
+                    dbapi_connection, {"location_id": version_of}, all_rows=True
                 )
-                seen = self.read_cache.at((version_of, version))
+                seen = self.read_cache.at(version_of, TableVersions(versions))
             value = drive(
                 plan, partial(fetch_round, self.engine.dialect, dbapi_connection, cached=seen)
             )
@@ -397,14 +419,14 @@ class Database:
 
     async def _fetch_round_in_loop(
         self, fetches: Sequence[Fetch], cached: VersionRows | None, version_of: str | None = None
-    ) -> tuple[list, int | None]:
-        """A round's shaped results, and with `version_of` that location's version read in the
+    ) -> tuple[list, TableVersions | None]:
+        """A round's shaped results, and with `version_of` that location's versions read in the
         same pipeline (db/location_versions.py; None if nothing was sent). Statements with rows
         in `cached` are not sent; the rows of those that are, are kept there."""
         statements = round_statements(self.engine.dialect, fetches)
         found = [
-            None if cached is None else cached.cached(sql, values)
-            for _, _, (sql, values) in statements
+            None if cached is None else cached.cached(sql, values, tables=compiled.tables)
+            for _, compiled, (sql, values) in statements
         ]
         queries = [
             sql_values
@@ -415,24 +437,25 @@ class Database:
             # First: read before the rows it vouches for, those of this round included.
             version_read = LOCATION_VERSION.compiled(self.engine.dialect)
             queries.insert(0, version_read.sql_and_parameters({"location_id": version_of}))
-        version = None
+        versions = None
         if queries:
             read = await self.loop_connections.of_this_loop().run(
                 partial(send_round, statements=queries)
             )
             if version_of is not None:
-                version = read.pop(0)[0][0]
+                versions = TableVersions(read.pop(0))
             unread = iter(read)
             for at, rows in enumerate(found):
                 if rows is None:
                     found[at] = next(unread)
                     if cached is not None:
-                        cached.keep(*statements[at][2], found[at])
+                        _, compiled, (sql, values) = statements[at]
+                        cached.keep(sql, values, found[at], tables=compiled.tables)
         # Shaped once the connection is given back: a shape's failure is not the connection's.
         return [
             fetch.result(compiled.rows(raws))
             for (fetch, compiled, _), raws in zip(statements, found, strict=True)
-        ], version
+        ], versions
 
     async def read_first(self, read: PreparedRead, parameters: dict) -> tuple | None:
         """`first_row` for an async endpoint, without leaving the event loop.

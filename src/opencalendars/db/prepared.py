@@ -19,8 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Dialect, Insert, Select
+from sqlalchemy import Dialect, Insert, Select, Table
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import visitors
 from sqlalchemy.sql.compiler import SQLCompiler
 
 Processor = Callable[[Any], Any]
@@ -37,6 +38,9 @@ class CompiledRead:
     bind_processors: dict[str, Processor]
     row_type: type | None  # None: plain tuples
     result_processors: tuple[Processor | None, ...] | None  # None: every column as read
+    # The tables the statement names, by name (none for textual SQL): what its rows may be kept
+    # by (db/read_cache.py).
+    tables: tuple[str, ...]
     expansions: dict[tuple[int, ...], tuple] = field(default_factory=dict)
 
     def sql_and_parameters(self, values: dict) -> tuple[str, tuple | dict]:
@@ -165,4 +169,13 @@ class PreparedRead:
             bind_processors=bind_processors,
             row_type=namedtuple("Row", [column.key for column in columns]) if self.named else None,
             result_processors=None if not any(result_processors) else result_processors,
+            tables=tuple(
+                sorted(
+                    {
+                        element.name
+                        for element in visitors.iterate(self.statement)
+                        if isinstance(element, Table)
+                    }
+                )
+            ),
         )

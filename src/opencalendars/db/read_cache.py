@@ -3,32 +3,36 @@
 A booking page asks for the same calendar's month again and again, and nearly every time
 nothing has been booked, blocked or edited in between: the busy reads (a team's month of
 appointments is thousands of rows) would return the same rows. They are kept here by
-statement and parameters, each with the *version* read before it, and used again only by a
-request that reads the same version. A stale answer is impossible by construction, not
-unlikely. The version is the request's location's (db/location_versions.py): a sum that every
-committed change to a table free slots read adds to, kept by triggers in the changing
-transaction itself. It is read before the rows it vouches for (SQLite: in a statement of its
-own before the plan's; PostgreSQL: first in the plan's first round, whose other rows are never
-kept), so those rows are at least that new, and an equal version later means nothing was
-committed for that location since, by any process. Another location's commits, and the rate
-limits' counting (which commits on every request on PostgreSQL), leave it as it was.
+statement and parameters, each with the *versions* of the tables it names, read before it, and
+used again only by a request that reads the same versions of them. A stale answer is impossible
+by construction, not unlikely. The versions are the request's location's
+(db/location_versions.py): a sum per table that every committed change to that table adds to,
+kept by triggers in the changing transaction itself. They are read before the rows they vouch
+for (SQLite: in a statement of its own before the plan's; PostgreSQL: first in the plan's first
+round, whose other rows are never kept), so those rows are at least that new, and equal versions
+later mean nothing was committed to those tables for that location since, by any process.
+Another location's commits, the rate limits' counting (which commits on every request on
+PostgreSQL), and a change to a table a statement does not name (a block, for the read of
+appointments) leave its rows in use.
 
 What is computed from such rows can be kept the same way (`VersionRows.value`,
 `keep_value`): free slots keep the starts the engine offered (slots/service.py), so a request
-asked again at the same version neither shapes the rows again nor runs the engine. A value is
-kept with the version read before every row it was made of, so it is as fresh as the rows.
+asked again at the same versions neither shapes the rows again nor runs the engine. A value is
+kept with the versions of every table, read before every row it was made of, so it is as fresh
+as the rows.
 
 What carries with it everything it was made of can be kept across versions too
 (`ReadCache.remember`): free slots remember their offered starts with the engine's inputs, and
 answer with them after a commit when the inputs read again are equal (slots/service.py).
 
-Any commit that changes the location's scheduling data starts a new version: entries of an
-older one are never used again, and give way as the new version's replace them or as the bound
-drops the least recently used. So it helps where free slots are read far more often than their
-data changes, and costs one statement (SQLite: a few microseconds; on PostgreSQL one more
-statement in a round already sent) where it does not.
-Only `Database.run_plan_seen` (the free-slots API's first reads, outside any transaction) and,
-on SQLite, `Database.read_plan_seen` (the booking widget's) use it; a booking's checks read
+Any commit that changes a table of the location's scheduling data starts a new version of it:
+entries of an older one are never used again, and give way as the new version's replace them or
+as the bound drops the least recently used. So it helps where free slots are read far more often
+than their data changes, and costs one statement (SQLite: a few microseconds; on PostgreSQL one
+more statement in a round already sent) where it does not.
+Only free slots use it, outside any transaction: `Database.run_plan_seen` reads the versions
+with the calendar and the clock, `Database.run_plan_at` the busy reads at those versions (on
+SQLite, `read_plan_seen` and `read_plan_at` for the booking widget's); a booking's checks read
 inside their transaction, under their locks, as always.
 
 Bounded by weight, about what a row, an item of an array, an offered start or 16 characters of
@@ -45,6 +49,8 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 
+from opencalendars.db.location_versions import TableVersions
+
 MAX_WEIGHT = 500_000
 MAX_ENTRY_WEIGHT = 100_000
 TEXT_PER_WEIGHT = 16
@@ -55,9 +61,13 @@ ENTRY_WEIGHT = 4
 
 def statement_key(sql: str, values: tuple | dict) -> Hashable | None:
     """A statement and its parameters as a key (a list, such as PostgreSQL's array of ids, as a
-    tuple); None for parameters that cannot be one."""
-    items = values if isinstance(values, tuple) else values.items()
-    key = (sql, tuple(_hashable(item) for item in items))
+    tuple marked as a list's); None for parameters that cannot be one. Most parameters are
+    hashable as they are, and are taken so: this runs for every statement of a cached plan."""
+    items = values if isinstance(values, tuple) else tuple(values.items())
+    if not any(isinstance(item[1] if isinstance(values, dict) else item, list) for item in items):
+        key = (sql, items)
+    else:
+        key = (sql, tuple(_hashable(item) for item in items))
     try:
         hash(key)
     except TypeError:
@@ -74,13 +84,15 @@ def _hashable(value):
 
 
 def weight(rows: list) -> int:
+    """Column by column: a column's values are of one type (or None), so its first value tells
+    whether its lengths count. Rows of a busy read run to thousands."""
     text = items = 0
-    for row in rows:
-        for value in row:
-            if isinstance(value, str | bytes):
-                text += len(value)
-            elif isinstance(value, list):
-                items += len(value)
+    for column in zip(*rows, strict=True):
+        kind = next((type(value) for value in column if value is not None), None)
+        if kind in (str, bytes):
+            text += sum(len(value) for value in column if value is not None)
+        elif kind is list:
+            items += sum(len(value) for value in column if value is not None)
     return len(rows) + items + text // TEXT_PER_WEIGHT
 
 
@@ -113,16 +125,16 @@ class _Weighed:
 class ReadCache:
     def __init__(self, max_weight: int = MAX_WEIGHT, max_entry_weight: int = MAX_ENTRY_WEIGHT):
         self.max_entry_weight = max_entry_weight
-        # Rows and values, each with the version it was read at: on PostgreSQL versions are
-        # per location, and one location's change must not drop another's rows.
+        # Rows and values, each with its location and the versions it was read at: one
+        # location's change must not drop another's rows, nor a table's those of another.
         self._rows = _Weighed(max_weight)
         # Values kept whatever the version (`remember`), under bounds of their own.
         self._remembered = _Weighed(max_weight)
         self._lock = threading.Lock()
 
-    def at(self, version: Hashable) -> "VersionRows":
-        """This cache as one request sees it, at the version it read."""
-        return VersionRows(self, version)
+    def at(self, location_id: str, versions: TableVersions) -> "VersionRows":
+        """This cache as one request for a location sees it, at the versions it read."""
+        return VersionRows(self, location_id, versions)
 
     def __len__(self) -> int:
         return len(self._rows.entries)
@@ -168,34 +180,46 @@ class ReadCache:
 
 
 class VersionRows:
-    """The cache as one request sees it: its version, read before any of its rows."""
+    """The cache as one request for a location sees it: the versions of its tables, read before
+    any of its rows. A statement is given with the tables it names (`CompiledRead.tables`)."""
 
-    def __init__(self, cache: ReadCache, version: Hashable):
+    def __init__(self, cache: ReadCache, location_id: str, versions: TableVersions):
         self._cache = cache
-        self.version = version
+        self.location_id = location_id
+        self.versions = versions
 
-    def cached(self, sql: str, values: tuple | dict) -> list | None:
-        key = statement_key(sql, values)
-        return None if key is None else self._cache._get(self.version, key)
+    def _stamp(self, sql: str, values: tuple | dict, *, tables: tuple[str, ...]) -> tuple | None:
+        """(key, version) of a statement's rows; None when they cannot be kept: parameters that
+        cannot be a key, or a table that is not watched."""
+        of_tables = self.versions.of(tables)
+        key = None if of_tables is None else statement_key(sql, values)
+        return None if key is None else (key, (self.location_id, of_tables))
 
-    def keep(self, sql: str, values: tuple | dict, rows: list) -> None:
-        key = statement_key(sql, values)
-        if key is not None:
-            self._cache._keep(self.version, key, rows)
+    def cached(self, sql: str, values: tuple | dict, *, tables: tuple[str, ...]) -> list | None:
+        stamp = self._stamp(sql, values, tables=tables)
+        return None if stamp is None else self._cache._get(stamp[1], stamp[0])
+
+    def keep(self, sql: str, values: tuple | dict, rows: list, *, tables: tuple[str, ...]) -> None:
+        stamp = self._stamp(sql, values, tables=tables)
+        if stamp is not None:
+            self._cache._keep(stamp[1], stamp[0], rows)
 
     def value(self, key: Hashable):
-        """What was kept under `key` (`keep_value`) at this version, or None. Shared by every
+        """What was kept under `key` (`keep_value`) at these versions, or None. Shared by every
         reader: kept values are never changed."""
-        return self._cache._value(self.version, key)
+        return self._cache._value((self.location_id, self.versions.whole), key)
 
     def keep_value(self, key: Hashable, value, *, heft: int) -> None:
-        """`value`, made of rows read after this version, kept under `key` (a key of its own
-        kind: never a statement's) with `heft` counted against the cache's bound."""
-        self._cache._keep_value(self.version, key, value, heft=heft)
+        """`value`, made of rows read after these versions, kept under `key` (a key of its own
+        kind: never a statement's) with `heft` counted against the cache's bound: valid while
+        no table of the location changes."""
+        self._cache._keep_value((self.location_id, self.versions.whole), key, value, heft=heft)
 
-    def rows(self, sql: str, values: tuple | dict, read: Callable[[], list]) -> list:
-        found = self.cached(sql, values)
+    def rows(
+        self, sql: str, values: tuple | dict, read: Callable[[], list], *, tables: tuple[str, ...]
+    ) -> list:
+        found = self.cached(sql, values, tables=tables)
         if found is None:
             found = read()
-            self.keep(sql, values, found)
+            self.keep(sql, values, found, tables=tables)
         return found

@@ -276,7 +276,7 @@ def get_free_slots(
         return {}
     starts = kept_starts(seen, asked)
     if starts is None:
-        inputs = db.read_plan(free_slot_inputs(context, asked, query=query))
+        inputs = db.read_plan_at(free_slot_inputs(context, asked, query=query), seen)
         made_of = engine_inputs(inputs)
         starts = starts_made_before(db.read_cache, asked, made_of)
         if starts is None:
@@ -305,7 +305,7 @@ async def answer_free_slots(
         return {}
     starts = kept_starts(seen, asked)
     if starts is None:
-        inputs = await db.run_plan(free_slot_inputs(context, asked, query=query))
+        inputs = await db.run_plan_at(free_slot_inputs(context, asked, query=query), seen)
         made_of = engine_inputs(inputs)
         starts = starts_made_before(db.read_cache, asked, made_of)
         if starts is None and inputs.grid_points <= IN_LOOP_GRID_POINTS:
