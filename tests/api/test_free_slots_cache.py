@@ -12,6 +12,7 @@ from fastapi.testclient import TestClient
 from api.slot_helpers import make_calendar, offered, tables_of
 from opencalendars import clock
 from opencalendars.app import create_app
+from opencalendars.availability import engine
 from opencalendars.db import batch
 from opencalendars.db.loop_connections import AsyncConnections
 from opencalendars.settings import Settings
@@ -149,9 +150,24 @@ def test_an_unchanged_database_is_not_read_again(app, tenant, monkeypatch):
 def engine_runs(monkeypatch) -> list:
     """Each time the engine computes a free-slots answer from now on."""
     runs = []
-    compute = service.offered_starts
-    monkeypatch.setattr(service, "offered_starts", lambda inputs: runs.append(1) or compute(inputs))
+    compute = service.offered
+    monkeypatch.setattr(
+        service, "offered", lambda inputs, known: runs.append(1) or compute(inputs, known)
+    )
     return runs
+
+
+def persons_found(monkeypatch) -> list[str]:
+    """The key of each person whose starts the engine finds from now on."""
+    found = []
+    find = engine.person_starts
+
+    def noted(person, *args, **kwargs):
+        found.append(person.key)
+        return find(person, *args, **kwargs)
+
+    monkeypatch.setattr(engine, "person_starts", noted)
+    return found
 
 
 def real_time(monkeypatch, local: str) -> None:
@@ -213,6 +229,41 @@ def test_a_commit_that_changes_nothing_the_engine_sees_does_not_run_it(app, tena
     block(tenant, f"{MONDAY}T11:30:00-05:00", f"{MONDAY}T12:00:00-05:00", calendarId=calendar_id)
     assert offered(tenant, calendar_id, MONDAY) == whole[:-1]
     assert len(runs) == 2
+
+
+def test_after_a_booking_the_engine_finds_only_the_booked_members_starts_again(
+    app, tenant, monkeypatch
+):
+    """A person's starts depend on their own inputs, the rules and the resources alone: the
+    members whose busy time did not change keep the starts found for them last time."""
+    calendar_id = make_calendar(tenant, "round_robin", members=("ann", "bob", "cy"))
+    whole = offered(tenant, calendar_id, MONDAY)
+    assert len(whole) == 6
+    found = persons_found(monkeypatch)
+    booked = tenant.post(
+        "/calendars/events/appointments",
+        json={
+            "calendarId": calendar_id,
+            "locationId": tenant.location_id,
+            "contactId": "contact-1",
+            "startTime": whole[0],
+            "assignedUserId": "bob",
+        },
+    )
+    assert booked.status_code == 200, booked.text
+    found.clear()
+    assert offered(tenant, calendar_id, MONDAY) == whole  # ann and cy are still free at 09:00
+    assert found == ["bob"]
+    # bob's own block: bob again; the calendar's rules changed: everyone.
+    block(tenant, f"{MONDAY}T09:30:00-05:00", f"{MONDAY}T10:00:00-05:00", assignedUserId="bob")
+    found.clear()
+    assert offered(tenant, calendar_id, MONDAY) == whole
+    assert found == ["bob"]
+    edited = tenant.put(f"/calendars/{calendar_id}", json={"slotInterval": 60})
+    assert edited.status_code == 200, edited.text
+    found.clear()
+    assert len(offered(tenant, calendar_id, MONDAY)) == 3
+    assert sorted(found) == ["ann", "bob", "cy"]
 
 
 def test_the_widgets_month_is_read_once_while_nothing_changes_on_sqlite(

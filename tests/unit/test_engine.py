@@ -152,6 +152,20 @@ def test_any_member_free_or_every_member_free():
     assert clock(everyone.starts) == ["10:00", "10:30"]
 
 
+def test_known_starts_are_taken_and_the_others_found():
+    """`known` holds starts found before for the same person, rules and resources: taken as they
+    are (here, on purpose, not what would be found, to show they were not found again), and
+    combined with the others' as found ones are."""
+    ann = Person("ann", windows=[span("09:00", "11:00")], blocking=[span("09:00", "10:00")])
+    bob = Person("bob", windows=[span("09:30", "12:00")])
+    whole = free_slots([ann, bob], rules(30))
+    again = free_slots([ann, bob], rules(30), known={"ann": whole.by_person["ann"]})
+    assert again == whole
+    taken = free_slots([ann, bob], rules(30), known={"ann": [at("08:00")]}, require_all=False)
+    assert taken.by_person == {"ann": [at("08:00")], "bob": whole.by_person["bob"]}
+    assert clock(taken.starts) == ["08:00", *clock(whole.by_person["bob"])]
+
+
 def test_resources_allow_only_their_units_at_once():
     person = Person("u", windows=[span("09:00", "11:00")])
     room = Resource(units=2, busy=[span("09:00", "10:00"), span("09:30", "10:30")])

@@ -7,7 +7,7 @@ with their product.
 """
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -241,9 +241,14 @@ def free_slots(
     require_all: bool = False,
     *,
     resources: Sequence[Resource] = (),
+    known: Mapping[str, list[int]] | None = None,
 ) -> FreeSlots:
     """Offered starts per person, and for the calendar: any person free, or with
-    `require_all` (collective calendars) every person free at that start."""
+    `require_all` (collective calendars) every person free at that start. `known`: the starts
+    of some persons (by key) as this would find them, found before for the same person, rules
+    and resources (slots.service: after a booking, only its people's change): taken, not
+    found again."""
+    known = known or {}
     blocked_by_resources = merge_windows(span for r in resources for span in full_spans(r))
     # Persons with the same windows share their grids, and with the same shared spans too the
     # grid points those spans leave free: each found once (ids stay unique while `persons`
@@ -252,6 +257,9 @@ def free_slots(
     shared_free_of: dict[tuple[int, int], set[int]] = {}
     by_person = {}
     for person in persons:
+        if person.key in known:
+            by_person[person.key] = known[person.key]
+            continue
         windows_id = id(person.windows)
         if windows_id not in grids_of:
             grids_of[windows_id] = window_grids(person.windows, rules)

@@ -9,7 +9,7 @@ from starlette.concurrency import run_in_threadpool
 
 from opencalendars import clock
 from opencalendars.availability.answer import free_slots_answer, look_busy, slots_by_date
-from opencalendars.availability.engine import Person, SlotRules, free_slots, grid_points
+from opencalendars.availability.engine import FreeSlots, Person, SlotRules, free_slots, grid_points
 from opencalendars.busy.people import persons_for, resources_for
 from opencalendars.busy.resources import resources_of_calendar
 from opencalendars.busy.rules import busy_range, slot_rules
@@ -171,18 +171,20 @@ def free_slot_inputs(
     return FreeSlotInputs(calendar, persons, rules, resources, grid_points)
 
 
-def offered_starts(inputs: FreeSlotInputs) -> list[int]:
-    """The engine's offered starts, ascending."""
+def offered(inputs: FreeSlotInputs, known: dict[str, list[int]]) -> FreeSlots:
+    """The engine's offered starts, ascending, and each person's; those in `known`
+    (`known_starts`) taken as they are."""
     return free_slots(
         inputs.persons,
         inputs.rules,
         require_all=inputs.calendar.calendar_type == "collective",
         resources=inputs.resources,
-    ).starts
+        known=known,
+    )
 
 
 def engine_inputs(inputs: FreeSlotInputs) -> tuple:
-    """Everything the engine's offered starts are made of besides its rules (`offered_starts`)."""
+    """Everything the engine's offered starts are made of besides its rules (`offered`)."""
     return (
         tuple(inputs.persons),
         tuple(inputs.resources),
@@ -192,50 +194,91 @@ def engine_inputs(inputs: FreeSlotInputs) -> tuple:
 
 @dataclass(frozen=True)
 class KeptStarts:
-    """Offered starts kept with the rules and the engine's inputs they were computed from."""
+    """Offered starts, and each person's, kept with the rules and the engine's inputs they were
+    computed from."""
 
     rules: SlotRules
     starts: list[int]
     made_of: tuple  # engine_inputs
+    by_person: dict[str, list[int]]
 
     @property
     def heft(self) -> int:
         persons, resources, _ = self.made_of
         spans = sum(len(p.windows) + len(p.blocking) + len(p.same) + len(p.shared) for p in persons)
-        return len(self.starts) + spans + sum(len(r.busy) for r in resources)
+        person_starts = sum(map(len, self.by_person.values()))
+        return len(self.starts) + person_starts + spans + sum(len(r.busy) for r in resources)
+
+
+def answers_under(kept: KeptStarts | None, rules: SlotRules) -> bool:
+    """Whether starts kept under `kept.rules` tell those the engine would offer under `rules`:
+    when those are the kept rules but for minimum notice, which only moves later as time
+    passes. Every candidate is judged on its own (engine.person_starts), on the same grid
+    whatever the earliest start, so the starts offered from a later earliest start are the
+    kept ones from it on (`from_earliest`). Not when the booking window moved or the clock went
+    back: the engine runs."""
+    if kept is None or rules.earliest_ms < kept.rules.earliest_ms:
+        return False
+    return replace(rules, earliest_ms=kept.rules.earliest_ms) == kept.rules
+
+
+def from_earliest(starts: list[int], rules: SlotRules) -> list[int]:
+    return starts[bisect_left(starts, rules.earliest_ms) :]
 
 
 def starts_under(kept: KeptStarts | None, rules: SlotRules) -> list[int] | None:
-    """The kept starts as the engine would offer them under `rules`: when those are the kept
-    rules but for minimum notice, which only moves later as time passes. Every candidate is
-    judged on its own (engine.person_starts), on the same grid whatever the earliest start, so
-    the starts offered from a later earliest start are the kept ones from it on. None when
-    they cannot answer (the booking window moved, the clock went back): the engine runs."""
-    if kept is None or rules.earliest_ms < kept.rules.earliest_ms:
-        return None
-    if replace(rules, earliest_ms=kept.rules.earliest_ms) != kept.rules:
-        return None
-    return kept.starts[bisect_left(kept.starts, rules.earliest_ms) :]
+    """The kept starts as the engine would offer them under `rules` (`answers_under`); None
+    when they cannot answer."""
+    return from_earliest(kept.starts, rules) if answers_under(kept, rules) else None
 
 
 def kept_starts(seen: VersionRows | None, asked: SlotsAsked) -> list[int] | None:
-    """The starts offered for the same query at this version of the database, when they can
+    """The starts offered for the same query at these versions of the database, when they can
     answer now (`starts_under`): nothing but the calendar and the clock is read."""
     return starts_under(None if seen is None else seen.value(asked.key), asked.rules)
 
 
+def remembered_starts(cache: ReadCache | None, asked: SlotsAsked) -> KeptStarts | None:
+    """The starts last offered for the same query, at any version of the database."""
+    return None if cache is None else cache.remembered(asked.key)
+
+
 def starts_made_before(
-    cache: ReadCache | None, asked: SlotsAsked, made_of: tuple
-) -> list[int] | None:
-    """The starts last offered for the same query, at any version of the database, when the
-    engine's inputs read now are equal to those they were made of and the rules allow
-    (`starts_under`): a commit elsewhere (another calendar, another location) changed nothing
-    the engine would see, so it need not run again. The engine is a pure function: equal
-    inputs, equal starts."""
-    kept = None if cache is None else cache.remembered(asked.key)
-    if kept is None or kept.made_of != made_of:
+    kept: KeptStarts | None, asked: SlotsAsked, made_of: tuple
+) -> FreeSlots | None:
+    """The remembered starts (`remembered_starts`) when the engine's inputs read now are equal
+    to those they were made of and the rules allow (`answers_under`): a commit elsewhere
+    (another calendar, another location) changed nothing the engine would see, so it need not
+    run again. The engine is a pure function: equal inputs, equal starts."""
+    if kept is None or kept.made_of != made_of or not answers_under(kept, asked.rules):
         return None
-    return starts_under(kept, asked.rules)
+    return FreeSlots(
+        by_person={
+            key: from_earliest(starts, asked.rules) for key, starts in kept.by_person.items()
+        },
+        starts=from_earliest(kept.starts, asked.rules),
+    )
+
+
+def known_starts(
+    kept: KeptStarts | None, asked: SlotsAsked, made_of: tuple
+) -> dict[str, list[int]]:
+    """The remembered starts of each person whose inputs are those they were found from, with
+    the same resources and rules (`answers_under`): a person's starts depend on nothing else
+    (engine.free_slots). After a booking, a block or a sync of one member's calendar, the
+    engine finds only that member's again."""
+    if kept is None or not answers_under(kept, asked.rules):
+        return {}
+    persons, resources, _ = made_of
+    kept_persons, kept_resources, _ = kept.made_of
+    if resources != kept_resources:
+        return {}
+    before = {person.key: person for person in kept_persons}
+    return {
+        person.key: from_earliest(kept.by_person[person.key], asked.rules)
+        for person in persons
+        if before.get(person.key) == person and person.key in kept.by_person
+    }
 
 
 def keep_starts(
@@ -243,16 +286,28 @@ def keep_starts(
     seen: VersionRows | None,
     asked: SlotsAsked,
     *,
-    starts: list[int],
+    found: FreeSlots,
     made_of: tuple,
 ) -> None:
-    """The starts kept for this version (`kept_starts`) and remembered for later ones
-    (`starts_made_before`)."""
-    kept = KeptStarts(asked.rules, starts, made_of)
+    """The starts kept for these versions (`kept_starts`) and remembered for later ones
+    (`starts_made_before`, `known_starts`)."""
+    kept = KeptStarts(asked.rules, found.starts, made_of, found.by_person)
     if seen is not None:
-        seen.keep_value(asked.key, kept, heft=len(starts))
+        seen.keep_value(asked.key, kept, heft=len(found.starts))
     if cache is not None:
         cache.remember(asked.key, kept, heft=kept.heft)
+
+
+def engine_starts(
+    cache: ReadCache | None, asked: SlotsAsked, inputs: FreeSlotInputs
+) -> tuple[FreeSlots | None, dict[str, list[int]], tuple]:
+    """What the remembered starts tell of the inputs read now: the whole answer
+    (`starts_made_before`) or else the persons whose starts are known (`known_starts`); and the
+    inputs (`engine_inputs`)."""
+    made_of = engine_inputs(inputs)
+    kept = remembered_starts(cache, asked)
+    found = starts_made_before(kept, asked, made_of)
+    return found, ({} if found else known_starts(kept, asked, made_of)), made_of
 
 
 def slots_answer(calendar: CalendarRules, starts: list[int], query: FreeSlotsQuery) -> dict:
@@ -277,11 +332,11 @@ def get_free_slots(
     starts = kept_starts(seen, asked)
     if starts is None:
         inputs = db.read_plan_at(free_slot_inputs(context, asked, query=query), seen)
-        made_of = engine_inputs(inputs)
-        starts = starts_made_before(db.read_cache, asked, made_of)
-        if starts is None:
-            starts = offered_starts(inputs)
-        keep_starts(db.read_cache, seen, asked, starts=starts, made_of=made_of)
+        found, known, made_of = engine_starts(db.read_cache, asked, inputs)
+        if found is None:
+            found = offered(inputs, known)
+        keep_starts(db.read_cache, seen, asked, found=found, made_of=made_of)
+        starts = found.starts
     return slots_answer(calendar, starts, query)
 
 
@@ -306,13 +361,13 @@ async def answer_free_slots(
     starts = kept_starts(seen, asked)
     if starts is None:
         inputs = await db.run_plan_at(free_slot_inputs(context, asked, query=query), seen)
-        made_of = engine_inputs(inputs)
-        starts = starts_made_before(db.read_cache, asked, made_of)
-        if starts is None and inputs.grid_points <= IN_LOOP_GRID_POINTS:
-            starts = offered_starts(inputs)
-        elif starts is None:
-            starts = await run_in_threadpool(offered_starts, inputs)
-        keep_starts(db.read_cache, seen, asked, starts=starts, made_of=made_of)
+        found, known, made_of = engine_starts(db.read_cache, asked, inputs)
+        if found is None and inputs.grid_points <= IN_LOOP_GRID_POINTS:
+            found = offered(inputs, known)
+        elif found is None:
+            found = await run_in_threadpool(offered, inputs, known)
+        keep_starts(db.read_cache, seen, asked, found=found, made_of=made_of)
+        starts = found.starts
     if len(starts) > IN_LOOP_GRID_POINTS:  # formatting them is as long
         return await run_in_threadpool(slots_answer, calendar, starts, query)
     return slots_answer(calendar, starts, query)
