@@ -9,7 +9,8 @@ rows read the first time (db/read_cache.py); so they are timed two more ways, ea
 right after a commit: elsewhere (an operator's new location: on SQLite the database changed and
 everything is read again; on PostgreSQL versions are per location and the kept answer stands),
 and in the location itself, to what free slots read but not to their answer (a blocked slot of
-someone outside the team: everything is read again, on both engines). Then the
+someone outside the team: the blocked slots are read again), and a booking of one member (the
+appointments are read again, and the engine finds that member's starts again). Then the
 location gets 1,000,000 more appointments of other calendars and users over two years, and
 free-slots is timed again, by servers that read on every request (`OPENCALENDARS_READ_CACHE=off`).
 
@@ -455,6 +456,31 @@ def commit_in_location(client: httpx.Client, location_id: str, n: int) -> None:
     created.raise_for_status()
 
 
+def booking_in(calendar_id: str):
+    """A commit that changes the answer: a booking of one member of the calendar in their
+    working hours (members and times in turn; `ignoreFreeSlotValidation`, so that every one is
+    accepted however full the month gets). Free slots then read the appointments again and the
+    engine finds that member's starts again."""
+    workdays = [day for day in range(31) if day % 7 < 5]  # the range starts on a Monday
+
+    def commit(client: httpx.Client, location_id: str, n: int) -> None:
+        start = local_ms(workdays[n % len(workdays)], 9 * 60 + (n // len(workdays)) % 16 * 30)
+        booked = client.post(
+            "/calendars/events/appointments",
+            json={
+                "calendarId": calendar_id,
+                "locationId": location_id,
+                "contactId": f"bench-after-{n}",
+                "assignedUserId": MEMBERS[n % len(MEMBERS)],
+                "startTime": start,
+                "ignoreFreeSlotValidation": True,
+            },
+        )
+        booked.raise_for_status()
+
+    return commit
+
+
 def after_each_commit(
     client: httpx.Client, location_id: str, calendar_id: str, *, commit, count: int
 ) -> tuple[list[float], list[float]]:
@@ -583,6 +609,7 @@ def main() -> None:
             for label, commit in (
                 ("elsewhere", commit_elsewhere),
                 ("in this location", commit_in_location),
+                ("booking a member of the calendar", booking_in(calendar.id)),
             )
         }
     print(f"31-day free-slots answer: {offered} slots")
