@@ -266,15 +266,32 @@ def test_after_a_booking_the_engine_finds_only_the_booked_members_starts_again(
     assert sorted(found) == ["ann", "bob", "cy"]
 
 
-def test_the_widgets_month_is_read_once_while_nothing_changes_on_sqlite(
-    app, client, tenant, monkeypatch
-):
-    """The booking widget's month of slots (a worker thread's `read_plan`) uses the same rows.
-    On PostgreSQL it reads in a transaction of its own, uncached."""
-    if not app.state.db.is_sqlite:
-        pytest.skip("on PostgreSQL the widget's month is read in a transaction of its own")
+def statements_read_in_threads(db, monkeypatch) -> list[str]:
+    """The SQL of each statement the plans of worker threads send from now on (the versions
+    read ahead of them aside): one by one on SQLite, pipelined on PostgreSQL."""
+    sent = []
+    if db.is_sqlite:
+        all_rows = batch._all_rows
+        monkeypatch.setattr(
+            batch, "_all_rows", lambda *args: sent.append(args[1]) or all_rows(*args)
+        )
+        return sent
+    pipelined = batch._pipelined
+
+    def noted(connection, statements):
+        sent.extend(sql for sql, _ in statements)
+        return pipelined(connection, statements)
+
+    monkeypatch.setattr(batch, "_pipelined", noted)
+    return sent
+
+
+def test_the_widgets_month_is_read_once_while_nothing_changes(app, client, tenant, monkeypatch):
+    """The booking widget's month of slots (a worker thread's plans) uses the same rows, on
+    both engines: asked again, nothing is read but the versions; after a block, what names the
+    blocked slots."""
     calendar_id = make_calendar(tenant)
-    sent = count_reads(app.state.db, monkeypatch)
+    sent = statements_read_in_threads(app.state.db, monkeypatch)
     path = f"/widget/booking/{calendar_id}/slots"
     params = {"month": MONDAY[:7], "timezone": ZONE}
     month = client.get(path, params=params).json()
@@ -284,7 +301,9 @@ def test_the_widgets_month_is_read_once_while_nothing_changes_on_sqlite(
     assert sent == []
 
     block(tenant, f"{MONDAY}T09:00:00-05:00", f"{MONDAY}T09:30:00-05:00", calendarId=calendar_id)
+    sent.clear()
     assert client.get(path, params=params).json()[MONDAY]["slots"] == month[MONDAY]["slots"][1:]
+    assert [tables_of(sql) for sql in sent] == [{"blocked_slots"}]
 
 
 def test_with_the_cache_turned_off_every_request_reads(tmp_path, monkeypatch):

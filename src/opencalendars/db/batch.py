@@ -172,8 +172,8 @@ def fetch_round(
     PostgreSQL (every statement sent, then every result read: one round trip), with results in
     binary: the driver reads a number or an array as it is stored instead of parsing its text
     (2,000 busy spans: 2.9 -> 2.1 ms, bench/RESULTS.md). Values come out the same either way.
-    On SQLite, `cached` holds the rows of statements read before at the same version of the
-    database (db/read_cache.py)."""
+    `cached` holds the rows of statements read before at the same versions of their tables
+    (db/read_cache.py): those are not sent, and the rows of those that are, are kept there."""
     statements = round_statements(dialect, fetches)
     if not statements:
         return []
@@ -185,16 +185,45 @@ def fetch_round(
             )
             for fetch, compiled, sql_values in statements
         ]
+    found = rows_kept(statements, cached)
+    unread = [sql_values for (_, _, sql_values), rows in found if rows is None]
+    if unread:
+        keep_read(found, _pipelined(dbapi_connection, unread), cached)
+    return [fetch.result(compiled.rows(rows)) for (fetch, compiled, _), rows in found]
+
+
+def rows_kept(statements: list[tuple], cached: VersionRows | None) -> list[list]:
+    """Each of a round's statements (`round_statements`) with its rows kept in `cached` (None
+    where there are none: it is to be read)."""
+    found = []
+    for statement in statements:
+        _, compiled, (sql, values) = statement
+        rows = None if cached is None else cached.cached(sql, values, tables=compiled.tables)
+        found.append([statement, rows])
+    return found
+
+
+def keep_read(found: list[list], read: list[list[tuple]], cached: VersionRows | None) -> None:
+    """The rows `read` for the statements of `found` (`rows_kept`) that had none, in order, put
+    in their place and kept in `cached`."""
+    unread = iter(read)
+    for item in found:
+        (_, compiled, (sql, values)), rows = item
+        if rows is None:
+            item[1] = next(unread)
+            if cached is not None:
+                cached.keep(sql, values, item[1], tables=compiled.tables)
+
+
+def _pipelined(dbapi_connection: Any, statements: list[tuple[str, dict]]) -> list[list[tuple]]:
+    """Every statement sent, then every result read: one round trip (PostgreSQL)."""
     cursors = []
     try:
         with dbapi_connection.pipeline():
-            for _, _, (sql, values) in statements:
+            for sql, values in statements:
                 cursors.append(dbapi_connection.cursor(binary=True))
                 cursors[-1].execute(sql, values)
-        return [
-            fetch.result(compiled.rows(cursor.fetchall()))
-            for (fetch, compiled, _), cursor in zip(statements, cursors, strict=True)
-        ]
+        return [cursor.fetchall() for cursor in cursors]
     finally:
         for cursor in cursors:
             cursor.close()

@@ -25,7 +25,9 @@ from opencalendars.db.batch import (
     Written,
     drive,
     fetch_round,
+    keep_read,
     round_statements,
+    rows_kept,
     run_plan,
     run_written,
 )
@@ -34,7 +36,12 @@ from opencalendars.db.location_versions import LOCATION_VERSION, TableVersions
 from opencalendars.db.loop_connections import LoopConnections
 from opencalendars.db.loop_writes import run_write_plan
 from opencalendars.db.pg_rounds import send_round
-from opencalendars.db.prepared import CompiledRead, PreparedRead, hold_connection
+from opencalendars.db.prepared import (
+    CompiledRead,
+    PreparedRead,
+    hold_connection,
+    session_connection,
+)
 from opencalendars.db.read_cache import ReadCache, VersionRows
 from opencalendars.db.rollback import keep_statements_on_rollback
 
@@ -381,18 +388,31 @@ class Database:
 
     def read_plan_seen(self, plan: Plan[T], *, location_id: str) -> tuple[T, VersionRows | None]:
         """`read_plan` of one location's reads, and the cache at its versions, as `run_plan_seen`
-        (PostgreSQL: None, uncached: it reads in a transaction of its own, through the session)."""
-        if self.is_sqlite and self.read_cache is not None:
+        (on PostgreSQL the versions in a statement of their own ahead of the plan's, in its
+        transaction: every round's rows can then be kept)."""
+        if self.read_cache is None:
+            return self.read_plan(plan), None
+        if self.is_sqlite:
             return self._run_plan_sqlite(plan, version_of=location_id)
-        return self.read_plan(plan), None
+        with self.read() as session:
+            dialect, dbapi_connection = session_connection(session)
+            versions = LOCATION_VERSION.compiled(dialect).fetch(
+                dbapi_connection, {"location_id": location_id}, all_rows=True
+            )
+            seen = self.read_cache.at(location_id, TableVersions(versions))
+            return drive(plan, partial(fetch_round, dialect, dbapi_connection, cached=seen)), seen
 
     def read_plan_at(self, plan: Plan[T], seen: VersionRows | None) -> T:
         """`read_plan` of more reads of the request that `read_plan_seen` read `seen` for, as
         `run_plan_at`."""
         if seen is None:
             return self.read_plan(plan)
-        value, _ = self._run_plan_sqlite(plan, seen=seen)
-        return value
+        if self.is_sqlite:
+            value, _ = self._run_plan_sqlite(plan, seen=seen)
+            return value
+        with self.read() as session:
+            dialect, dbapi_connection = session_connection(session)
+            return drive(plan, partial(fetch_round, dialect, dbapi_connection, cached=seen))
 
     def _run_plan_sqlite(
         self,
@@ -423,16 +443,8 @@ class Database:
         """A round's shaped results, and with `version_of` that location's versions read in the
         same pipeline (db/location_versions.py; None if nothing was sent). Statements with rows
         in `cached` are not sent; the rows of those that are, are kept there."""
-        statements = round_statements(self.engine.dialect, fetches)
-        found = [
-            None if cached is None else cached.cached(sql, values, tables=compiled.tables)
-            for _, compiled, (sql, values) in statements
-        ]
-        queries = [
-            sql_values
-            for (_, _, sql_values), rows in zip(statements, found, strict=True)
-            if rows is None
-        ]
+        found = rows_kept(round_statements(self.engine.dialect, fetches), cached)
+        queries = [sql_values for (_, _, sql_values), rows in found if rows is None]
         if version_of is not None:
             # First: read before the rows it vouches for, those of this round included.
             version_read = LOCATION_VERSION.compiled(self.engine.dialect)
@@ -444,18 +456,9 @@ class Database:
             )
             if version_of is not None:
                 versions = TableVersions(read.pop(0))
-            unread = iter(read)
-            for at, rows in enumerate(found):
-                if rows is None:
-                    found[at] = next(unread)
-                    if cached is not None:
-                        _, compiled, (sql, values) = statements[at]
-                        cached.keep(sql, values, found[at], tables=compiled.tables)
+            keep_read(found, read, cached)
         # Shaped once the connection is given back: a shape's failure is not the connection's.
-        return [
-            fetch.result(compiled.rows(raws))
-            for (fetch, compiled, _), raws in zip(statements, found, strict=True)
-        ], versions
+        return [fetch.result(compiled.rows(raws)) for (fetch, compiled, _), raws in found], versions
 
     async def read_first(self, read: PreparedRead, parameters: dict) -> tuple | None:
         """`first_row` for an async endpoint, without leaving the event loop.

@@ -30,10 +30,10 @@ entries of an older one are never used again, and give way as the new version's 
 as the bound drops the least recently used. So it helps where free slots are read far more often
 than their data changes, and costs one statement (SQLite: a few microseconds; on PostgreSQL one
 more statement in a round already sent) where it does not.
-Only free slots use it, outside any transaction: `Database.run_plan_seen` reads the versions
-with the calendar and the clock, `Database.run_plan_at` the busy reads at those versions (on
-SQLite, `read_plan_seen` and `read_plan_at` for the booking widget's); a booking's checks read
-inside their transaction, under their locks, as always.
+Only free slots use it, outside any booking's transaction: `Database.run_plan_seen` reads the
+versions with the calendar and the clock, `Database.run_plan_at` the busy reads at those
+versions (`read_plan_seen` and `read_plan_at` for the booking widget's, from a worker thread);
+a booking's checks read inside their transaction, under their locks, as always.
 
 Bounded by weight, about what a row, an item of an array, an offered start or 16 characters of
 text cost (the busy reads pack a person's spans into one row: JSON text on SQLite, arrays on
