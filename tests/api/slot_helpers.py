@@ -141,3 +141,17 @@ def count_period_work(monkeypatch) -> list:
 def tables_of(sql: str) -> set[str]:
     """The tables a statement names."""
     return set(re.findall(r"\b(?:FROM|JOIN)\s+([a-z_]+)\b", sql)) - {"unnest", "LATERAL"}
+
+
+def book(tenant, calendar_id: str, start: str, contact_id: str, **fields) -> str:
+    """A booking's id (validated unless `fields` say otherwise)."""
+    body = {
+        "calendarId": calendar_id,
+        "locationId": tenant.location_id,
+        "contactId": contact_id,
+        "startTime": start,
+        **fields,
+    }
+    booked = tenant.post("/calendars/events/appointments", json=body)
+    assert booked.status_code == 200, booked.text
+    return booked.json()["id"]

@@ -9,7 +9,7 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from api.slot_helpers import make_calendar, offered, tables_of
+from api.slot_helpers import book, make_calendar, offered, tables_of
 from opencalendars import clock
 from opencalendars.app import create_app
 from opencalendars.availability import engine
@@ -39,19 +39,6 @@ def block(tenant, start: str, end: str, **owner) -> str:
     response = tenant.post("/calendars/events/block-slots", json=body)
     assert response.status_code == 201, response.text
     return response.json()["id"]
-
-
-def book(tenant, calendar_id: str, start: str, contact_id: str) -> str:
-    """A validated booking's id."""
-    body = {
-        "calendarId": calendar_id,
-        "locationId": tenant.location_id,
-        "contactId": contact_id,
-        "startTime": start,
-    }
-    booked = tenant.post("/calendars/events/appointments", json=body)
-    assert booked.status_code == 200, booked.text
-    return booked.json()["id"]
 
 
 def with_token(client: httpx.Client, tenant):
@@ -240,17 +227,7 @@ def test_after_a_booking_the_engine_finds_only_the_booked_members_starts_again(
     whole = offered(tenant, calendar_id, MONDAY)
     assert len(whole) == 6
     found = persons_found(monkeypatch)
-    booked = tenant.post(
-        "/calendars/events/appointments",
-        json={
-            "calendarId": calendar_id,
-            "locationId": tenant.location_id,
-            "contactId": "contact-1",
-            "startTime": whole[0],
-            "assignedUserId": "bob",
-        },
-    )
-    assert booked.status_code == 200, booked.text
+    book(tenant, calendar_id, whole[0], "contact-1", assignedUserId="bob")
     found.clear()
     assert offered(tenant, calendar_id, MONDAY) == whole  # ann and cy are still free at 09:00
     assert found == ["bob"]

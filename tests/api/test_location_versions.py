@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 from sqlalchemy.exc import ProgrammingError
 
-from api.slot_helpers import make_calendar, offered, tables_of
+from api.slot_helpers import book, make_calendar, offered, tables_of
 from opencalendars.app import create_app
 from opencalendars.context import LocationContext
 from opencalendars.db import batch, database
@@ -302,16 +302,7 @@ def test_rate_limit_counts_and_other_locations_leave_kept_free_slots_in_use(
             assert offered(tenant, calendar_id, MONDAY) == whole[1:]
             assert read_again(sent) == {frozenset({"blocked_slots"})}
 
-            booked = tenant.post(
-                "/calendars/events/appointments",
-                json={
-                    "calendarId": calendar_id,
-                    "locationId": tenant.location_id,
-                    "contactId": "contact-1",
-                    "startTime": whole[-1],
-                },
-            )
-            assert booked.status_code == 200, booked.text
+            book(tenant, calendar_id, whole[-1], "contact-1")
             sent.clear()
             assert offered(tenant, calendar_id, MONDAY) == whole[1:-1]
             assert read_again(sent) == {
