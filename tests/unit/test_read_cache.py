@@ -3,8 +3,10 @@ tables they were read at, a new version's rows replace the old one's, other entr
 own versions (other locations', other tables'), values live by every table's version, and the
 cache stays within its bounds."""
 
+from opencalendars.availability.engine import FreeSlots, Person, SlotRules
 from opencalendars.db.location_versions import TableVersions
 from opencalendars.db.read_cache import ReadCache, VersionRows, statement_key, weight
+from opencalendars.slots.service import SlotsAsked, keep_starts
 
 SQL = "SELECT start_ms, end_ms FROM blocked_slots WHERE location_id = ?"
 TABLES = ("blocked_slots",)
@@ -186,3 +188,25 @@ def test_remembered_values_outlive_versions_within_their_own_bound():
     assert (cache.remembered("a"), cache.remembered("b")) == ("made of a", None)
     cache.remember("d", "too heavy", heft=60)
     assert cache.remembered("d") is None
+
+
+def test_starts_kept_by_version_weigh_the_inputs_they_hold():
+    """Free slots keep one object, their starts with the engine's inputs, both by version and
+    remembered. A query that offers no start from thousands of busy spans is as heavy where it
+    is kept by version as where it is remembered: past the bound for one value, it is kept in
+    neither (counted by its starts alone, it would pass as light and pile up)."""
+    cache = ReadCache(max_weight=10_000, max_entry_weight=1_000)
+    busy = [(n * 10, n * 10 + 5) for n in range(2_000)]
+    person = Person("ann", windows=[(0, 20_000)], blocking=busy)
+    asked = SlotsAsked(calendar=None, members=["ann"], rules=SlotRules(1, 1), key=("free-slots",))
+    seen = at(cache, 1).seen
+
+    def keep(person: Person) -> None:
+        found = FreeSlots(by_person={"ann": []}, starts=[])
+        keep_starts(cache, seen, asked, found=found, made_of=((person,), (), False))
+
+    keep(person)
+    assert seen.value(asked.key) is None
+    assert cache.remembered(asked.key) is None
+    keep(Person("ann", windows=[(0, 20_000)]))
+    assert seen.value(asked.key) is not None

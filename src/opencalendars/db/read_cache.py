@@ -38,7 +38,8 @@ a booking's checks read inside their transaction, under their locks, as always.
 Bounded by weight, about what a row, an item of an array, an offered start or 16 characters of
 text cost (the busy reads pack a person's spans into one row: JSON text on SQLite, arrays on
 PostgreSQL; a 10-member month with 2,000 appointments weighs 4,700 on SQLite, 6,600 on
-PostgreSQL, its 138 offered starts 138, remembered with the spans they were made of 3,470; each
+PostgreSQL, its 138 offered starts with the spans they were made of and each person's starts
+3,769, counted in full both where they are kept by version and where they are remembered; each
 entry `ENTRY_WEIGHT` more): `MAX_WEIGHT` in all for what is kept by version and as much for what
 is remembered, at most `MAX_ENTRY_WEIGHT` for one statement's rows or one value (larger ones are
 not kept), the least recently used dropped first. That is a few tens of MB per process at most,
@@ -61,18 +62,16 @@ ENTRY_WEIGHT = 4
 
 def statement_key(sql: str, values: tuple | dict) -> Hashable | None:
     """A statement and its parameters as a key (a list, such as PostgreSQL's array of ids, as a
-    tuple marked as a list's); None for parameters that cannot be one. Most parameters are
-    hashable as they are, and are taken so: this runs for every statement of a cached plan."""
+    tuple marked as a list's); None for parameters that cannot be one. Taken as they are when
+    they are hashable, as most are: this runs for every statement of a cached plan."""
     items = values if isinstance(values, tuple) else tuple(values.items())
-    if not any(isinstance(item[1] if isinstance(values, dict) else item, list) for item in items):
-        key = (sql, items)
-    else:
-        key = (sql, tuple(_hashable(item) for item in items))
-    try:
-        hash(key)
-    except TypeError:
-        return None
-    return key
+    for key in ((sql, items), (sql, _hashable(items))):
+        try:
+            hash(key)
+        except TypeError:
+            continue
+        return key
+    return None
 
 
 def _hashable(value):

@@ -290,10 +290,12 @@ def keep_starts(
     made_of: tuple,
 ) -> None:
     """The starts kept for these versions (`kept_starts`) and remembered for later ones
-    (`starts_made_before`, `known_starts`)."""
+    (`starts_made_before`, `known_starts`). One object in both, weighed in full in each: kept
+    by version, it holds the inputs alive even once the remembered entry is dropped, so a
+    query offering few starts from many busy spans must not pass for light there."""
     kept = KeptStarts(asked.rules, found.starts, made_of, found.by_person)
     if seen is not None:
-        seen.keep_value(asked.key, kept, heft=len(found.starts))
+        seen.keep_value(asked.key, kept, heft=kept.heft)
     if cache is not None:
         cache.remember(asked.key, kept, heft=kept.heft)
 
