@@ -5,6 +5,7 @@ import re
 import pytest
 
 from api.slot_helpers import ZONE, free, make_calendar, ms, times
+from opencalendars.busy import people
 from support.api import create_tenant
 
 ID = re.compile(r"^[A-Za-z0-9]{20}$")
@@ -193,6 +194,31 @@ def test_round_robin_ties_rotate_by_last_booking(ny, before_march):
     # Never booked first, by lowest userId; then whoever was booked longest ago: at 11:00 all
     # three are free and cat's last booking (12:02) is older than ann's (12:03) and bob's.
     assert assigned == ["ann", "bob", "cat", "ann", "bob", "cat"]
+
+
+def test_round_robin_checks_members_in_its_order_up_to_the_first_free(
+    ny, before_march, monkeypatch
+):
+    """The engine finds the time of the members round robin would book first, in that order,
+    and stops at the first free one: ann is busy at 09:00, bob is free, cat and dan are never
+    looked at."""
+    calendar_id = make_calendar(
+        ny, "round_robin", members=("dan", "cat", "bob", "ann"), hours=(("09:00", "12:00"),)
+    )
+    other = make_calendar(ny, members=("ann",), hours=(("09:00", "12:00"),))
+    booked(ny, other)  # ann, never booked on the round robin, ranks first and is busy
+    checked = []
+    real = people.free_slots
+
+    def counted(persons, rules, *args, **kwargs):
+        checked.extend(person.key for person in persons)
+        return real(persons, rules, *args, **kwargs)
+
+    monkeypatch.setattr(people, "free_slots", counted)
+
+    assert booked(ny, calendar_id)["assignedUserId"] == "bob"
+    # ann's start is refused by the grid's check; bob's passes it and the whole span's.
+    assert checked == ["ann", "bob", "bob"]
 
 
 def test_round_robin_equal_distribution_counts_bookings(ny, before_march):

@@ -23,7 +23,7 @@ from opencalendars.busy.appointments import (
     occupying_for_users,
     occupying_in_calendar,
 )
-from opencalendars.busy.blocks import _BLOCKING_SQLITE, blocking_spans
+from opencalendars.busy.blocks import _BLOCKING, blocking_spans
 from opencalendars.calendars.service import _LOCATION_BUFFER_REACH
 from opencalendars.db.batch import Fetch, run_plan, single
 from opencalendars.ids import new_id
@@ -147,7 +147,7 @@ def test_the_read_of_blocked_slots_scans_only_blocks_still_to_end(app, client):
     assert (7 * hour, 1_005 * hour) in user_blocks["bob"]
 
     # The same answer on both engines; the plan is checked on SQLite (see query_plan).
-    plan = query_plan(app, _BLOCKING_SQLITE, parameters)
+    plan = query_plan(app, _BLOCKING, parameters)
     by_calendar = "ix_blocked_slots_busy_calendar (location_id=? AND calendar_id=? AND end_ms>?)"
     by_user = "ix_blocked_slots_busy_user (location_id=? AND assigned_user_id=? AND end_ms>?)"
     assert f"COVERING INDEX {by_calendar}" in plan, plan

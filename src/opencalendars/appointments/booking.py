@@ -155,7 +155,7 @@ def round_robin_standing(calendar: CalendarRules, user_ids: list[str]) -> Plan[S
     return Standing(counts=counts[0] if counts else {}, last=last)
 
 
-def round_robin_pick(calendar: CalendarRules, free: list[str], standing: Standing) -> str:
+def round_robin_order(calendar: CalendarRules, users: list[str], standing: Standing) -> list[str]:
     """PRODUCT §4.4: by eventType, then priority (1 > 0.5 > 0), then the member booked longest
     ago on this calendar (never booked first), then the lowest userId."""
     priority = {m.user_id: PRIORITY_ORDER[m.priority] for m in calendar.team}
@@ -164,7 +164,7 @@ def round_robin_pick(calendar: CalendarRules, free: list[str], standing: Standin
     def rank(user: str) -> tuple:
         return (counts.get(user, 0), priority[user], last[user], user)
 
-    return min(free, key=rank)
+    return sorted(users, key=rank)
 
 
 def assign(
@@ -181,7 +181,7 @@ def assign(
         return primary, candidates
     if not picks_among(calendar, free):
         return free[0], []
-    return round_robin_pick(calendar, free, standing), []
+    return round_robin_order(calendar, free, standing)[0], []
 
 
 def booking_plan(
@@ -227,12 +227,21 @@ def booking_plan(
                 exclude_appointment_id=exclude_appointment_id,
             )
             if validate
-            else done(candidates),
+            else done(None),
             round_robin_standing(calendar, candidates),
         )
 
     def choose(found: tuple) -> tuple[str | None, list[str]]:
-        free, standing = found
+        members, standing = found
+        if not validate:
+            free = candidates
+        elif standing is not None:
+            # Round robin books the first free member in its order: the engine checks them in
+            # that order, up to the first free one.
+            first = members.first(round_robin_order(calendar, candidates, standing))
+            free = [] if first is None else [first]
+        else:
+            free = members.all()
         if validate:
             everyone = calendar.calendar_type == "collective"
             if not free or (everyone and set(free) != set(candidates)):

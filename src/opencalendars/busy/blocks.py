@@ -1,6 +1,6 @@
 """Blocked slots as busy time: a calendar's own blocks and its people's user blocks."""
 
-from sqlalchemy import String, bindparam, cast, null, or_, select, union_all
+from sqlalchemy import String, bindparam, cast, null, select, union_all
 
 from opencalendars.blocked_slots.models import BlockedSlot
 from opencalendars.db.batch import Fetch
@@ -15,19 +15,7 @@ _OVERLAPPING = (
 )
 _OF_CALENDAR = _blocks.calendar_id == bindparam("calendar_id")
 _OF_USERS = _blocks.assigned_user_id.in_(bindparam("user_ids", expanding=True))
-# Built once: part of the free-slot hot path. Both forms scan the covering indexes led by end_ms
-# (ix_blocked_slots_busy_calendar, ix_blocked_slots_busy_user), so years of past blocks are not
-# walked. PostgreSQL plans the `OR` as a BitmapOr of the two.
 _BLOCKING = PreparedRead(
-    select(_blocks.assigned_user_id, _blocks.start_ms, _blocks.end_ms).where(
-        or_(_OF_CALENDAR, _OF_USERS), *_OVERLAPPING
-    ),
-    named=False,
-)
-# SQLite planned the `OR` as a walk of every block of the location (2 ms a request with 20,000
-# past blocks): two range scans instead. A block has one owner, a calendar or a user, so none is
-# read twice.
-_BLOCKING_SQLITE = PreparedRead(
     union_all(
         select(cast(null(), String), _blocks.start_ms, _blocks.end_ms).where(
             _OF_CALENDAR, *_OVERLAPPING
@@ -72,5 +60,4 @@ def blocking_spans(
         _BLOCKING,
         parameters,
         shape=by_owner,
-        sqlite=Fetch(_BLOCKING_SQLITE, parameters, shape=by_owner),
     )

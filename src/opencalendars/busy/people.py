@@ -264,6 +264,39 @@ def resources_for(
     return found
 
 
+@dataclass(frozen=True)
+class FreeMembers:
+    """Who of a booking's candidates is free for [start_ms, end_ms) (`free_members`), found
+    person by person when asked: round robin asks in its order and stops at the first free
+    one, so a team of ten usually costs the engine one person, not ten."""
+
+    persons: list[Person]
+    rules: SlotRules
+    resources: list[Resource]
+    start_ms: int
+    end_ms: int
+
+    def _free(self, persons: list[Person]) -> list[str]:
+        # The start must be one the engine offers under the calendar's rules...
+        offered = free_slots(persons, self.rules, resources=self.resources).by_person
+        at_start = [p for p in persons if self.start_ms in offered.get(p.key, ())]
+        # ...and the same check over exactly [start, end): nothing busy in the booked span.
+        length = self.end_ms - self.start_ms
+        whole = replace(self.rules, duration_ms=length, interval_ms=length)
+        spans = [replace(p, windows=[(self.start_ms, self.end_ms)]) for p in at_start]
+        free = free_slots(spans, whole, resources=self.resources).by_person
+        return [p.key for p in at_start if self.start_ms in free.get(p.key, ())]
+
+    def all(self) -> list[str]:
+        """Every free candidate (or, for an event calendar, the calendar), in their order."""
+        return self._free(self.persons)
+
+    def first(self, order: list[str]) -> str | None:
+        """The first free candidate in `order` (their keys), or None."""
+        by_key = {person.key: person for person in self.persons}
+        return next((key for key in order if self._free([by_key[key]])), None)
+
+
 def free_members(
     calendar: CalendarRules,
     *,
@@ -275,12 +308,12 @@ def free_members(
     now_ms: int,
     ignore_date_range: bool,
     exclude_appointment_id: str = "",
-) -> Plan[list[str]]:
-    """The team members among `candidates` (or, for event calendars, the calendar) free for
-    [start, end): the start must be one the engine offers under the calendar's rules, and the
-    whole span must be free of busy time (and of full resources among `mapped`). A plan of one
-    round (two when they hold appointments in other calendars), run in the booking's
-    transaction, under its locks."""
+) -> Plan[FreeMembers]:
+    """Who of the team members among `candidates` (or, for event calendars, the calendar) is
+    free for [start, end): the start must be one the engine offers under the calendar's rules,
+    and the whole span must be free of busy time (and of full resources among `mapped`). A
+    plan of one round (two when they hold appointments in other calendars), run in the
+    booking's transaction, under its locks."""
     rules = slot_rules(
         calendar,
         now_ms=now_ms,
@@ -315,13 +348,7 @@ def free_members(
             exclude_appointment_id=exclude_appointment_id,
         ),
     )
-    offered = free_slots(persons, rules, resources=resources).by_person
-    at_start = [p for p in persons if start_ms in offered.get(p.key, ())]
-    # The same check over exactly [start, end): nothing busy anywhere in the booked span.
-    whole = replace(rules, duration_ms=end_ms - start_ms, interval_ms=end_ms - start_ms)
-    spans = [replace(p, windows=[(start_ms, end_ms)]) for p in at_start]
-    free = free_slots(spans, whole, resources=resources).by_person
-    return [p.key for p in at_start if start_ms in free.get(p.key, ())]
+    return FreeMembers(persons, rules, resources, start_ms, end_ms)
 
 
 def free_staff(
