@@ -190,6 +190,24 @@ def test_booking_for_no_live_contact_of_the_location_is_a_404(app, client, clini
     assert stored(app, Appointment, clinic.location_id) == 0
 
 
+def test_a_booking_with_several_faults_answers_the_first_in_docs_order(clinic):
+    """docs/appointments.md: the calendar, then the time and the assignee, then the contact,
+    then the slot."""
+    calendar_id = make_calendar(clinic)
+    ann = contact(clinic, firstName="Ann")["id"]
+    assert book(clinic, calendar_id, ann).status_code == 200  # 09:00 is taken
+
+    stranger = book(clinic, calendar_id, "nobody", assignedUserId="stranger")
+    backwards = book(clinic, calendar_id, "nobody", start=TEN, endTime=NINE)
+    nobody_at_nine = book(clinic, calendar_id, "nobody")
+    no_calendar = book(clinic, "no-such-calendar", "nobody", assignedUserId="stranger")
+
+    assert stranger.json()["message"] == ["assignedUserId must be a team member of this calendar"]
+    assert backwards.json()["message"] == ["endTime must be after startTime"]
+    assert nobody_at_nine.json() == CONTACT_NOT_FOUND
+    assert no_calendar.status_code == 404 and no_calendar.json()["message"] != "Contact not found"
+
+
 def test_without_the_requirement_any_contact_id_books_titled_with_the_calendar(legacy):
     calendar_id = make_calendar(legacy)
 

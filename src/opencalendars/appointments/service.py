@@ -1,5 +1,7 @@
 """The appointments API: create, edit, read, delete, list events, notes (PRODUCT §5)."""
 
+from functools import partial
+
 from sqlalchemy import Dialect, or_, select
 from sqlalchemy.orm import Session
 
@@ -237,19 +239,21 @@ def appointment_creation(
 ) -> Plan[Written[Appointment]]:
     """A single appointment, or (with `rrule` and `ignoreFreeSlotValidation`, as the spec says)
     a recurring series whose first occurrence is `startTime`, as a write plan (db/batch.py):
-    the calendar, the contact and the clock in one round, the booking's locks and checks with
-    what its events read in the next, then the appointment's rows and the messages it queues,
-    written together."""
+    the calendar and the clock in one round, the booking's locks and checks with the contact
+    and what its events read in the next, then the appointment's rows and the messages it
+    queues, written together. The first round reads only what the calendar's next booking
+    reads again, so that on PostgreSQL both rounds usually go out together (db/loop_writes.py);
+    the contact, new with nearly every booking, waits for the second."""
     start_ms = times.start_ms
-    calendar, contact, now = yield from together(
-        live_calendar(dto.locationId, dto.calendarId),
-        booking_contact(dto.locationId, dto.contactId),
-        single(clock.now()),
+    calendar, now = yield from together(
+        live_calendar(dto.locationId, dto.calendarId), single(clock.now())
     )
     end_ms = times.end_ms if times.end_ms is not None else start_ms + calendar.slot_duration_ms
     appointment_id = new_id()
-    # What its events need is read with the checks, for every member who could be booked.
-    (assigned, users), reads = yield from together(
+    # What its events need is read with the checks, for every member who could be booked. The
+    # contact comes first: an unknown one is refused before the slot is found taken.
+    contact, (assigned, users), reads = yield from together(
+        booking_contact(dto.locationId, dto.contactId),
         booking.booking_plan(
             calendar,
             context,
@@ -313,7 +317,7 @@ async def create_appointment(
     """`appointment_creation` in a transaction of its own (`Database.write_plan`: on PostgreSQL
     without leaving the event loop)."""
     appointment = await db.write_plan(
-        appointment_creation(context, dto, times=times, dialect=db.engine.dialect)
+        partial(appointment_creation, context, dto, times=times, dialect=db.engine.dialect)
     )
     booking_accepted("appointment")
     return appointment

@@ -15,7 +15,7 @@ from typing import TypeVar
 from sqlalchemy import Dialect
 from sqlalchemy.orm import Session
 
-from opencalendars.db.batch import Plan, after, run_plan
+from opencalendars.db.batch import Plan, after, on_a_guess, run_plan
 from opencalendars.db.locks import booking_locks
 from opencalendars.errors import BadRequest
 from opencalendars.metrics import booking_accepted_on_commit, booking_refused
@@ -40,13 +40,15 @@ def claim_plan(
     what it needs to name them), the locks and `check()`'s reads, then `choose(what they
     found)`. The locks go out ahead of the check's first round, in the same round trip
     (`db.locks.booking_locks`). A refusal (`BadRequest`) is counted at once (metrics.py, `kind`:
-    appointment or service); the caller counts an acceptance once its transaction commits
+    appointment or service), but not while the plan runs on guessed rows (`db.batch.on_a_guess`:
+    that run may be thrown away); the caller counts an acceptance once its transaction commits
     (`booking_accepted`)."""
     try:
         locks = booking_locks(dialect, (yield from to_lock))
         return choose((yield from after(locks, check())))
     except BadRequest as refusal:
-        booking_refused(kind, "slot_taken" if isinstance(refusal, SlotTaken) else "invalid")
+        if not on_a_guess():
+            booking_refused(kind, "slot_taken" if isinstance(refusal, SlotTaken) else "invalid")
         raise
 
 

@@ -16,7 +16,9 @@ local file access), `Database.run_plan` for an async endpoint (PostgreSQL: the e
 connection, pipelined the same way).
 """
 
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
 from typing import Any, Generic, TypeVar
@@ -59,6 +61,27 @@ class Fetch:
 
 # A plan: yields the fetches of a round, is sent their shaped results, returns its value.
 Plan = Generator[Sequence[Fetch], list, T]
+
+
+# Set while a plan runs on rows guessed from an earlier run (db/loop_writes.py), not read in its
+# own transaction yet: what it decides then may be thrown away, and it is run again from the
+# start.
+_ON_A_GUESS: ContextVar[bool] = ContextVar("opencalendars_plan_on_a_guess", default=False)
+
+
+@contextmanager
+def running_on_a_guess() -> Iterator[None]:
+    token = _ON_A_GUESS.set(True)
+    try:
+        yield
+    finally:
+        _ON_A_GUESS.reset(token)
+
+
+def on_a_guess() -> bool:
+    """Whether the plan running now runs on guessed rows: it must then keep no trace of what
+    it decides (a refusal is not counted; the run that refuses for real counts it)."""
+    return _ON_A_GUESS.get()
 
 
 @dataclass(frozen=True)

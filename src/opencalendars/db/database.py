@@ -303,14 +303,17 @@ class Database:
                 pooled.close()
         return written.value
 
-    async def write_plan(self, plan: Plan[Written[T]]) -> T:
-        """`run_write_plan` for an async endpoint. On PostgreSQL without leaving the event loop
-        (db/loop_writes.py: no worker thread, no session, `BEGIN` and `COMMIT` sent with the
-        first round and the writes); on SQLite in a worker thread, as every write: a write there
-        may wait its turn for the database's one writer, and the loop must not."""
+    async def write_plan(self, make_plan: Callable[[], Plan[Written[T]]]) -> T:
+        """`run_write_plan` of the plan `make_plan()` makes, for an async endpoint. On PostgreSQL
+        without leaving the event loop (db/loop_writes.py: no worker thread, no session, `BEGIN`
+        and `COMMIT` sent with the first round and the writes, and the second round with the
+        first when what the first reads can be guessed; `make_plan` may then be called again);
+        on SQLite in a worker thread, as every write: a write there may wait its turn for the
+        database's one writer, and the loop must not."""
         if self.is_sqlite:
-            return await run_in_threadpool(self.run_write_plan, plan)
-        return await run_write_plan(self.loop_connections.of_this_loop(), self.engine.dialect, plan)
+            return await run_in_threadpool(self.run_write_plan, make_plan())
+        connections = self.loop_connections.of_this_loop()
+        return await run_write_plan(connections, self.engine.dialect, make_plan)
 
     def first_row(self, read: PreparedRead, parameters: dict) -> tuple | None:
         """A prepared read's first row on a pooled connection of its own: the lightest read
