@@ -130,7 +130,11 @@ async def _run(
     kept = first_rounds(connections)
     plan, first, written = _started(make_plan, dialect)
     guessed = kept.guess(first) if written is None else None
-    second = None if guessed is None else _second_on_a_guess(plan, first, guessed, dialect)
+    second = (
+        None
+        if guessed is None
+        else _second_on_a_guess(plan, first, guessed=guessed, dialect=dialect)
+    )
     if guessed is not None and second is None:
         # It stopped on the guess (refused, or reads nothing more): it runs again on what is read.
         plan, first, written = _started(make_plan, dialect)
@@ -176,7 +180,7 @@ def _started(
 
 
 def _second_on_a_guess(
-    plan: Plan[Written[T]], first: list[tuple], guessed: list[bytes], dialect: Dialect
+    plan: Plan[Written[T]], first: list[tuple], *, guessed: list[bytes], dialect: Dialect
 ) -> list[tuple] | None:
     """The statements of the plan's second round, as it asks for them when its first round
     reads `guessed`; None when it stops there instead (it refused or failed on rows that may
