@@ -8,6 +8,7 @@ import pytest
 
 from api.slot_helpers import make_calendar
 from opencalendars.db import loop_writes
+from support.round_trips import count_round_trips
 
 FIRST_ROUND = 3  # the calendar, the location's longest buffer, the clock
 ROLLBACK = loop_writes.ROLLBACK
@@ -18,19 +19,9 @@ pytestmark = pytest.mark.usefixtures("before_march")
 
 @pytest.fixture
 def round_trips(app, monkeypatch) -> list:
-    """Each round trip of a write plan: its number of statements, or how it ends the
-    transaction (`COMMIT` with the writes, `ROLLBACK` alone)."""
     if app.state.db.is_sqlite:
         pytest.skip("PostgreSQL's round trips: SQLite runs a plan in a worker thread, locally")
-    sent: list = []
-    real = loop_writes.send_round
-
-    async def counted(connection, statements, **kwargs):
-        sent.append(kwargs.get("end") or len(statements))
-        return await real(connection, statements, **kwargs)
-
-    monkeypatch.setattr(loop_writes, "send_round", counted)
-    return sent
+    return count_round_trips(monkeypatch)
 
 
 def book(tenant, calendar_id: str, at: str, **fields):

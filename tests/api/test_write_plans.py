@@ -18,6 +18,7 @@ from opencalendars.db.database import POOL_SPARE, Database
 from opencalendars.db.locks import booking_locks
 from opencalendars.db.prepared import PreparedRead
 from support.databases import PG_ENV, notes_database
+from support.round_trips import count_round_trips
 
 NOTES = table("notes", column("body"))
 COUNT = PreparedRead(select(func.count()).select_from(NOTES), named=False)
@@ -240,14 +241,7 @@ def test_a_first_round_read_as_before_goes_out_with_the_second(pg, monkeypatch):
     """db/loop_writes.py: a plan runs on what its first round read last time, and sends its
     second round with it; read otherwise this time, it is rolled back, made again, and runs on
     what was read."""
-    sent: list = []
-    real = loop_writes.send_round
-
-    async def counted(connection, statements, **kwargs):
-        sent.append(kwargs.get("end") or len(statements))
-        return await real(connection, statements, **kwargs)
-
-    monkeypatch.setattr(loop_writes, "send_round", counted)
+    sent = count_round_trips(monkeypatch)
     made: list = []
 
     async def run():
