@@ -3,7 +3,7 @@ statement by statement, as copies the plan cannot change, within a bound on memo
 
 import pickle
 
-from opencalendars.db.loop_writes import MAX_GUESSED_STATEMENT_BYTES, FirstRounds
+from opencalendars.db.loop_writes import ENTRY_BYTES, MAX_GUESSED_STATEMENT_BYTES, FirstRounds
 
 
 def statement(n: int) -> tuple:
@@ -36,7 +36,7 @@ def test_the_rows_kept_stay_within_their_bound_the_least_recently_used_going_fir
         kept.remember([statement(n)], [row])
         kept.guess([statement(0)])  # used again and again: stays
 
-    assert sum(len(rows) for rows in kept._rows.values()) <= 50_000
+    assert sum(ENTRY_BYTES + len(rows) for rows in kept._rows.values()) <= 50_000
     assert kept.guess([statement(0)]) is not None
     assert kept.guess([statement(1)]) is None  # gone first
     assert kept.guess([statement(199)]) is not None
@@ -50,3 +50,14 @@ def test_rows_too_large_or_that_pickle_cannot_take_are_never_guessed():
     assert read[1] is None
     assert kept.guess([statement(1)]) is None
     assert kept.guess([statement(2)]) is None
+
+
+def test_statements_that_read_nothing_count_what_their_entries_cost():
+    """Bookings of calendar ids that do not exist each leave a statement that read no row: a
+    few bytes of rows, but a key and a slot each, counted too."""
+    kept = FirstRounds(max_bytes=50_000)
+    for n in range(10_000):
+        kept.remember([statement(n)], [[]])
+
+    assert len(kept._rows) <= 50_000 // ENTRY_BYTES
+    assert kept.guess([statement(9_999)]) is not None

@@ -48,6 +48,10 @@ T = TypeVar("T")
 # statements' of each calendar it books (a few KB). Least recently used go first.
 MAX_GUESS_BYTES = 4 * 1024 * 1024
 MAX_GUESSED_STATEMENT_BYTES = 64 * 1024
+# What an entry costs beside its rows (its key: the statement's parameters, the dict's slot):
+# counted, so that many statements that read nothing (bookings of calendar ids that do not exist)
+# cannot hold more than their bytes say.
+ENTRY_BYTES = 512
 
 
 class FirstRounds:
@@ -83,11 +87,15 @@ class FirstRounds:
             if key is None or pickled is None or len(pickled) > MAX_GUESSED_STATEMENT_BYTES:
                 continue
             old = self._rows.pop(key, None)
-            self._bytes += len(pickled) - (0 if old is None else len(old))
+            self._bytes += _weight(pickled) - (0 if old is None else _weight(old))
             self._rows[key] = pickled
         while self._bytes > self._max_bytes:
-            self._bytes -= len(self._rows.popitem(last=False)[1])
+            self._bytes -= _weight(self._rows.popitem(last=False)[1])
         return read
+
+
+def _weight(pickled: bytes) -> int:
+    return ENTRY_BYTES + len(pickled)
 
 
 def _pickled(rows: list[tuple]) -> bytes | None:
